@@ -1,0 +1,213 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Database models: jobs, their runs and the runs' log lines.
+
+Times are stored as UTC (``UTCDateTime``). A run's status is one letter, the
+same as in InvenioRDM's invenio-jobs, so that clients reading it keep working.
+"""
+
+import enum
+import uuid
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from invenio_accounts.models import User
+from invenio_db import db
+from sqlalchemy.dialects import postgresql
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+"""JSON column type: JSONB on PostgreSQL, JSON text elsewhere."""
+
+
+class RunStatusEnum(enum.Enum):
+    """The states a run goes through (see DESIGN.md, section 4)."""
+
+    QUEUED = "Q"
+    RUNNING = "R"
+    SUCCESS = "S"
+    FAILED = "F"
+    WARNING = "W"
+    CANCELLING = "C"
+    CANCELLED = "X"
+    PARTIAL_SUCCESS = "P"
+
+    @classmethod
+    def active(cls) -> tuple["RunStatusEnum", ...]:
+        """Statuses of a run that has not ended yet."""
+        return (cls.QUEUED, cls.RUNNING, cls.CANCELLING)
+
+    @classmethod
+    def finished(cls) -> tuple["RunStatusEnum", ...]:
+        """Statuses of a run that has ended."""
+        return tuple(s for s in cls if s not in cls.active())
+
+    @property
+    def is_finished(self) -> bool:
+        """Whether a run in this status has ended."""
+        return self not in self.active()
+
+
+RunStatus = sa.Enum(
+    RunStatusEnum,
+    name="status",
+    native_enum=False,
+    create_constraint=False,
+    length=1,
+    values_callable=lambda enum_cls: [member.value for member in enum_cls],
+    validate_strings=True,
+)
+"""Stores a :class:`RunStatusEnum` as its letter in a one-character column."""
+
+
+class Job(db.Model, db.Timestamp):
+    """A configured job: a job type, its arguments and its schedule."""
+
+    __tablename__ = "jobs_job"
+
+    id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    title = sa.Column(sa.String(255), nullable=False)
+    description = sa.Column(sa.Text, nullable=True)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    task = sa.Column(sa.String(255), nullable=False)
+    default_queue = sa.Column(sa.String(64), nullable=True)
+    schedule = sa.Column(JSON, nullable=True)
+    run_args = sa.Column(JSON, nullable=False, default=dict)
+
+    # When the scheduler fires next (UTC); NULL when unscheduled or inactive,
+    # so that "what is due" is one range scan of this index.
+    next_run_at = sa.Column(db.UTCDateTime, nullable=True, index=True)
+    # Start of an interval schedule's grid: creation or last schedule edit.
+    schedule_anchor = sa.Column(db.UTCDateTime, nullable=True)
+    misfire_policy = sa.Column(sa.String(16), nullable=False, default="coalesce")
+    allow_overlap = sa.Column(sa.Boolean, nullable=False, default=False)
+    overlap_skips = sa.Column(sa.Integer, nullable=False, default=0)
+    timeout = sa.Column(sa.Integer, nullable=True)
+    max_retries = sa.Column(sa.Integer, nullable=False, default=0)
+    notification_emails = sa.Column(JSON, nullable=False, default=list)
+    notification_statuses = sa.Column(JSON, nullable=False, default=list)
+
+    runs = db.relationship(
+        "Run",
+        back_populates="job",
+        lazy="dynamic",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        foreign_keys="Run.job_id",
+    )
+
+    @property
+    def last_run(self):
+        """The latest run of the job, or None."""
+        return self.runs.order_by(Run.created.desc()).first()
+
+    @property
+    def last_runs(self) -> dict:
+        """The latest run of each status, by lower-case status name.
+
+        Kept for job types written for InvenioRDM's invenio-jobs, which read
+        ``job_obj.last_runs["success"].started_at``; a status without runs
+        maps to None.
+        """
+        return {
+            status.name.lower(): self.runs.filter(Run.status == status)
+            .order_by(Run.created.desc())
+            .first()
+            for status in RunStatusEnum
+        }
+
+    def __repr__(self) -> str:
+        """Show the id and title, for logs and debugging."""
+        return f"<Job {self.id} {self.title!r}>"
+
+
+class Run(db.Model, db.Timestamp):
+    """One execution of a job, from the moment it is queued until it ends."""
+
+    __tablename__ = "jobs_run"
+    __table_args__ = (
+        # One run per fire time of a job: the last guard against two beat
+        # processes (or a retried tick) creating the same scheduled run.
+        sa.UniqueConstraint("job_id", "scheduled_at"),
+        # "The latest runs of these jobs" and a job's history, newest first.
+        sa.Index("ix_jobs_run_job_id_created", "job_id", "created"),
+        # The reaper's scans: running runs by heartbeat, queued runs by age.
+        sa.Index("ix_jobs_run_status_created", "status", "created"),
+    )
+
+    id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    job_id = sa.Column(
+        sa.Uuid, sa.ForeignKey(Job.id, ondelete="CASCADE"), nullable=False
+    )
+    parent_run_id = sa.Column(
+        sa.Uuid, sa.ForeignKey("jobs_run.id", ondelete="CASCADE"), nullable=True
+    )
+    status = sa.Column(RunStatus, nullable=False, default=RunStatusEnum.QUEUED)
+    title = sa.Column(sa.Text, nullable=True)
+    args = sa.Column(JSON, nullable=False, default=dict)
+    queue = sa.Column(sa.String(64), nullable=False)
+    task_id = sa.Column(sa.String(255), nullable=True)
+    started_by_id = sa.Column(
+        sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
+    )
+    # The fire time that created the run; NULL for manual runs.
+    scheduled_at = sa.Column(db.UTCDateTime, nullable=True)
+    # How the run came to be: manual, scheduled, coalesce, catch_up, retry.
+    trigger = sa.Column(sa.String(16), nullable=False, default="manual")
+    attempt = sa.Column(sa.Integer, nullable=False, default=1)
+    worker = sa.Column(sa.String(255), nullable=True)
+
+    dispatched_at = sa.Column(db.UTCDateTime, nullable=True)
+    started_at = sa.Column(db.UTCDateTime, nullable=True)
+    finished_at = sa.Column(db.UTCDateTime, nullable=True)
+    heartbeat_at = sa.Column(db.UTCDateTime, nullable=True)
+
+    message = sa.Column(sa.Text, nullable=True)
+
+    total_entries = sa.Column(sa.Integer, nullable=True)
+    inserted_entries = sa.Column(sa.Integer, nullable=False, default=0)
+    updated_entries = sa.Column(sa.Integer, nullable=False, default=0)
+    errored_entries = sa.Column(sa.Integer, nullable=False, default=0)
+    total_subtasks = sa.Column(sa.Integer, nullable=False, default=0)
+    completed_subtasks = sa.Column(sa.Integer, nullable=False, default=0)
+    errored_subtasks = sa.Column(sa.Integer, nullable=False, default=0)
+
+    job = db.relationship(Job, back_populates="runs", foreign_keys=[job_id])
+    started_by = db.relationship(User, lazy="joined")
+    parent_run = db.relationship("Run", remote_side=[id])
+
+    @property
+    def duration(self):
+        """How long the run took (or has taken so far); None before it starts."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at or datetime.now(timezone.utc)
+        return end - self.started_at
+
+    def __repr__(self) -> str:
+        """Show the id and status, for logs and debugging."""
+        return f"<Run {self.id} {self.status.name if self.status else None}>"
+
+
+class RunLog(db.Model):
+    """One log line of a run, captured while the run's task executed."""
+
+    __tablename__ = "jobs_run_log"
+    __table_args__ = (sa.Index("ix_jobs_run_log_run_id_id", "run_id", "id"),)
+
+    id = sa.Column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+    run_id = sa.Column(
+        sa.Uuid, sa.ForeignKey(Run.id, ondelete="CASCADE"), nullable=False
+    )
+    timestamp = sa.Column(db.UTCDateTime, nullable=False)
+    level = sa.Column(sa.String(10), nullable=False)
+    logger = sa.Column(sa.String(255), nullable=True)
+    message = sa.Column(sa.Text, nullable=False)
+    context = sa.Column(JSON, nullable=True)

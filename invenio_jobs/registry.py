@@ -1,0 +1,84 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""The registry of job types, filled from the ``invenio_jobs.jobs`` entry points."""
+
+from importlib.metadata import entry_points
+
+from .errors import DuplicateJobTypeError, InvalidJobTypeError
+from .jobs import JobType
+
+ENTRY_POINT_GROUP = "invenio_jobs.jobs"
+
+
+class JobsRegistry:
+    """Job types by id.
+
+    Each id is unique: registering a second job type under an id raises
+    :class:`DuplicateJobTypeError` naming both, so that a clash between two
+    modules is found at start-up and not when a job runs the wrong task.
+    """
+
+    def __init__(self):
+        """Start empty; entry points are loaded when the app is finalized."""
+        self._job_types: dict[str, type[JobType]] = {}
+        self._origins: dict[str, str] = {}
+
+    def register(
+        self, job_type: type[JobType], id_: str | None = None, origin: str = ""
+    ) -> type[JobType]:
+        """Add a job type; ``id_`` is used when the class sets no ``id``."""
+        if not (isinstance(job_type, type) and issubclass(job_type, JobType)):
+            raise InvalidJobTypeError(
+                f"{origin or job_type!r} is not a subclass of invenio_jobs.jobs.JobType."
+            )
+        job_id = job_type.id or id_
+        if not job_id:
+            raise InvalidJobTypeError(
+                f"Job type {job_type.__module__}.{job_type.__qualname__} has no id."
+            )
+        if job_type.id is None:
+            job_type.id = job_id
+        if job_type.task is None or not callable(job_type.task):
+            raise InvalidJobTypeError(
+                f"Job type '{job_id}' ({origin or job_type.__qualname__}) has no task."
+            )
+        origin = origin or f"{job_type.__module__}:{job_type.__qualname__}"
+        known = self._job_types.get(job_id)
+        if known is not None and known is not job_type:
+            raise DuplicateJobTypeError(job_id, self._origins[job_id], origin)
+        self._job_types[job_id] = job_type
+        self._origins[job_id] = origin
+        return job_type
+
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
+        """Register every job type of an entry point group."""
+        for ep in sorted(entry_points(group=group), key=lambda ep: ep.name):
+            self.register(ep.load(), id_=ep.name, origin=f"{ep.name} = {ep.value}")
+
+    def get(self, job_id: str) -> type[JobType]:
+        """The job type with this id; ``KeyError`` when none is registered."""
+        return self._job_types[job_id]
+
+    def all(self) -> dict[str, type[JobType]]:
+        """Every registered job type, by id."""
+        return dict(self._job_types)
+
+    def origin(self, job_id: str) -> str:
+        """Where a job type was registered from, for error messages."""
+        return self._origins[job_id]
+
+    def __contains__(self, job_id: object) -> bool:
+        """Whether a job type with this id is registered."""
+        return job_id in self._job_types
+
+    def __iter__(self):
+        """Iterate over the ids, sorted."""
+        return iter(sorted(self._job_types))
+
+    def __len__(self) -> int:
+        """Number of registered job types."""
+        return len(self._job_types)

@@ -1,0 +1,109 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Shared fixtures: an API app on SQLite, or on PostgreSQL where marked.
+
+Unit tests run on SQLite; modules marked ``postgresql`` run on PostgreSQL.
+
+``run-tests.sh`` provides PostgreSQL through ``SQLALCHEMY_DATABASE_URI`` and a
+broker through ``BROKER_URL``; in CI (``CI=true``) a missing PostgreSQL fails
+the PostgreSQL tests instead of skipping them.
+"""
+
+import os
+import tempfile
+
+import pytest
+from invenio_app.factory import create_api
+
+
+def pytest_configure(config):
+    """Declare the markers this suite uses."""
+    config.addinivalue_line(
+        "markers", "postgresql: runs on PostgreSQL (SQLALCHEMY_DATABASE_URI)"
+    )
+
+
+def postgresql_uri():
+    """The PostgreSQL URI given to the suite, or None."""
+    uri = os.environ.get("SQLALCHEMY_DATABASE_URI", "")
+    return uri if uri.startswith("postgresql") else None
+
+
+@pytest.fixture(scope="module")
+def db_uri(request, instance_path):
+    """Database of a test module: PostgreSQL where marked, else SQLite."""
+    if request.node.get_closest_marker("postgresql"):
+        uri = postgresql_uri()
+        if uri is None:
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL tests need SQLALCHEMY_DATABASE_URI in CI")
+            pytest.skip("needs PostgreSQL: set SQLALCHEMY_DATABASE_URI")
+        yield uri
+        return
+    fd, path = tempfile.mkstemp(dir=instance_path, prefix="test", suffix=".db")
+    os.close(fd)
+    yield f"sqlite:///{path}"
+    os.remove(path)
+
+
+@pytest.fixture(scope="module")
+def broker_uri():
+    """The broker of the suite (Redis started by run-tests.sh)."""
+    yield os.environ.get("BROKER_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="module")
+def extra_entry_points():
+    """Job types of the test module, registered as an instance would."""
+    return {
+        "invenio_jobs.jobs": [
+            "mock_echo = mock_module.jobs:EchoJob",
+            "mock_no_args = mock_module.jobs:NoArgsJob",
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config):
+    """Test configuration of the app."""
+    app_config["JOBS_QUEUES"] = {
+        "celery": {"name": "celery", "title": "Default", "description": ""},
+        "low": {"name": "low", "title": "Low", "description": ""},
+    }
+    return app_config
+
+
+@pytest.fixture(scope="module")
+def create_app(instance_path, entry_points):
+    """The API application factory, with the test entry points."""
+    return create_api
+
+
+@pytest.fixture(scope="module")
+def database(appctx):
+    """Create the tables of the test database, and drop them afterwards.
+
+    Replaces pytest-invenio's fixture, whose "UNLOGGED" table hook for
+    PostgreSQL stays registered for every dialect once used, and would break
+    the SQLite modules that run after a PostgreSQL one.
+    """
+    from invenio_db import db as db_
+    from sqlalchemy_utils.functions import create_database, database_exists
+
+    url = db_.engine.url.render_as_string(hide_password=False)
+    if not database_exists(url):
+        create_database(url)
+    db_.create_all()
+    yield db_
+    db_.session.remove()
+    db_.drop_all()
+
+
+@pytest.fixture(scope="module")
+def app(base_app, database):
+    """The app with its database; no search server: nothing here is indexed."""
+    yield base_app

@@ -1,0 +1,37 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Small helpers shared by the tests."""
+
+import uuid
+from datetime import datetime, timezone
+
+from invenio_jobs.models import Job, Run, RunStatusEnum
+
+
+def make_job(session, **kwargs):
+    """Add a job with sensible defaults and flush it."""
+    values = dict(title="A job", task="no_args", default_queue="celery")
+    values.update(kwargs)
+    job = Job(**values)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def make_run(session, job, **kwargs):
+    """Add a run of ``job`` with sensible defaults and flush it."""
+    values = dict(job_id=job.id, queue="celery", status=RunStatusEnum.QUEUED)
+    values.update(kwargs)
+    run = Run(id=kwargs.pop("id", uuid.uuid4()), **values)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def utc(*args):
+    """An aware UTC datetime."""
+    return datetime(*args, tzinfo=timezone.utc)
