@@ -8,6 +8,22 @@
 
 from . import config
 from .registry import JobsRegistry
+from .resources import (
+    JobsResource,
+    JobsResourceConfig,
+    RunsResource,
+    RunsResourceConfig,
+    TasksResource,
+    TasksResourceConfig,
+)
+from .services import (
+    JobsService,
+    JobsServiceConfig,
+    RunsService,
+    RunsServiceConfig,
+    TasksService,
+    TasksServiceConfig,
+)
 
 
 class InvenioJobs:
@@ -22,6 +38,8 @@ class InvenioJobs:
     def init_app(self, app):
         """Register the extension on an app."""
         self.init_config(app)
+        self.init_services(app)
+        self.init_resources(app)
         app.extensions["invenio-jobs"] = self
 
     @staticmethod
@@ -30,6 +48,18 @@ class InvenioJobs:
         for name in dir(config):
             if name.startswith("JOBS_"):
                 app.config.setdefault(name, getattr(config, name))
+
+    def init_services(self, app):
+        """Create the services, configured from the app's settings."""
+        self.jobs_service = JobsService(JobsServiceConfig.build(app))
+        self.runs_service = RunsService(RunsServiceConfig.build(app))
+        self.tasks_service = TasksService(TasksServiceConfig.build(app))
+
+    def init_resources(self, app):
+        """Create the REST resources on top of the services."""
+        self.jobs_resource = JobsResource(JobsResourceConfig, self.jobs_service)
+        self.runs_resource = RunsResource(RunsResourceConfig, self.runs_service)
+        self.tasks_resource = TasksResource(TasksResourceConfig, self.tasks_service)
 
     @property
     def jobs(self) -> dict:

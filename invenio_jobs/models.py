@@ -211,3 +211,20 @@ class RunLog(db.Model):
     logger = sa.Column(sa.String(255), nullable=True)
     message = sa.Column(sa.Text, nullable=False)
     context = sa.Column(JSON, nullable=True)
+
+
+def transition_run(run_id, from_statuses, to_status, **values) -> bool:
+    """Move a run to ``to_status`` only if it is in one of ``from_statuses``.
+
+    One conditional UPDATE, so that two processes (a worker claiming the run
+    and an administrator stopping it, or two workers given the same message)
+    can never both move the same run. Returns whether this call moved it; the
+    caller commits.
+    """
+    statement = (
+        sa.update(Run)
+        .where(Run.id == run_id, Run.status.in_(list(from_statuses)))
+        .values(status=to_status, updated=datetime.now(timezone.utc), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(statement).rowcount == 1

@@ -107,3 +107,40 @@ def database(appctx):
 def app(base_app, database):
     """The app with its database; no search server: nothing here is indexed."""
     yield base_app
+
+
+@pytest.fixture(scope="module")
+def users(app, UserFixture):
+    """An administrator and a user without administration access."""
+    from invenio_access.models import ActionUsers
+    from invenio_administration.permissions import administration_access_action
+    from invenio_db import db as db_
+
+    admin = UserFixture(
+        email="admin@example.org", password="admin-pass", username="admin"
+    ).create(app, db_)
+    user = UserFixture(
+        email="user@example.org", password="user-pass", username="someone"
+    ).create(app, db_)
+    db_.session.add(ActionUsers.allow(administration_access_action, user=admin.user))
+    db_.session.commit()
+    return {"admin": admin, "user": user}
+
+
+def _login(client, user):
+    from invenio_accounts.testutils import login_user_via_session
+
+    login_user_via_session(client, email=user.email)
+    return client
+
+
+@pytest.fixture()
+def admin_client(client, users):
+    """A test client logged in as the administrator."""
+    return _login(client, users["admin"])
+
+
+@pytest.fixture()
+def user_client(client, users):
+    """A test client logged in as a user who is not an administrator."""
+    return _login(client, users["user"])

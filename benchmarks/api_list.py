@@ -1,0 +1,252 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Benchmark of the jobs list and a job's run history through the REST API.
+
+Seeds N jobs with M runs each in a database of its own (the database of
+``SQLALCHEMY_DATABASE_URI`` with ``_bench_api`` appended to its name, created
+and dropped here; a temporary SQLite file when the variable is not set), then
+times ``GET /api/jobs?size=25`` and ``GET /api/jobs/<id>/runs?size=25`` through
+the Flask test client of the API app, logged in as an administrator, and
+counts the SQL statements each request sends.
+
+    python benchmarks/api_list.py --jobs 10000 --runs 20 --requests 200
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy_utils import create_database, database_exists, drop_database
+
+
+def bench_uri() -> tuple[str, str]:
+    """The benchmark's own database URI, and a label saying what it is."""
+    base = os.environ.get("SQLALCHEMY_DATABASE_URI")
+    if not base:
+        path = tempfile.mkstemp(prefix="bench_api", suffix=".db")[1]
+        return f"sqlite:///{path}", "sqlite (temporary file)"
+    url = make_url(base)
+    url = url.set(database=f"{url.database}_bench_api")
+    return url.render_as_string(hide_password=False), url.get_backend_name()
+
+
+def make_app(uri):
+    """The API app on the benchmark database."""
+    from invenio_app.factory import create_api
+
+    os.environ.setdefault("INVENIO_INSTANCE_PATH", tempfile.mkdtemp())
+    return create_api(
+        SQLALCHEMY_DATABASE_URI=uri,
+        SECRET_KEY="bench",
+        SECURITY_PASSWORD_SALT="bench",
+        TESTING=True,
+        CELERY_TASK_ALWAYS_EAGER=True,
+        APP_DEFAULT_SECURE_HEADERS={"force_https": False},
+        RATELIMIT_ENABLED=False,
+    )
+
+
+def seed(db, jobs: int, runs: int, chunk: int = 5000):
+    """Insert the jobs and their runs with bulk statements."""
+    from invenio_jobs.models import Job, Run, RunStatusEnum
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    job_rows, run_rows = [], []
+
+    def flush(force=False):
+        if job_rows and (force or len(job_rows) >= chunk):
+            db.session.execute(Job.__table__.insert(), job_rows)
+            job_rows.clear()
+        if run_rows and (force or len(run_rows) >= chunk):
+            db.session.execute(Run.__table__.insert(), run_rows)
+            run_rows.clear()
+
+    job_ids = []
+    for i in range(jobs):
+        job_id = uuid.uuid4()
+        job_ids.append(job_id)
+        created = start + timedelta(seconds=i)
+        job_rows.append(
+            dict(
+                id=job_id,
+                title=f"Job {i:06d}",
+                description="Benchmark job",
+                task="bench",
+                active=True,
+                schedule={"type": "interval", "hours": 1},
+                run_args={},
+                next_run_at=created + timedelta(days=400),
+                misfire_policy="coalesce",
+                allow_overlap=False,
+                overlap_skips=0,
+                max_retries=0,
+                notification_emails=[],
+                notification_statuses=[],
+                created=created,
+                updated=created,
+            )
+        )
+        for r in range(runs):
+            when = created + timedelta(hours=r)
+            run_rows.append(
+                dict(
+                    id=uuid.uuid4(),
+                    job_id=job_id,
+                    status=RunStatusEnum.SUCCESS,
+                    title=f"Run {r}",
+                    args={},
+                    queue="celery",
+                    trigger="scheduled",
+                    attempt=1,
+                    scheduled_at=when,
+                    started_at=when,
+                    finished_at=when + timedelta(seconds=30),
+                    inserted_entries=r,
+                    updated_entries=0,
+                    errored_entries=0,
+                    total_subtasks=0,
+                    completed_subtasks=0,
+                    errored_subtasks=0,
+                    created=when,
+                    updated=when,
+                )
+            )
+        if i % 1000 == 0:
+            flush()
+            db.session.flush()
+    flush(force=True)
+    db.session.commit()
+    if db.engine.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE jobs_job")
+            conn.exec_driver_sql("ANALYZE jobs_run")
+            conn.commit()
+    return job_ids
+
+
+def make_admin(app, db):
+    """An administrator account to send the requests as."""
+    from flask_security.utils import hash_password
+    from invenio_access.models import ActionUsers
+    from invenio_administration.permissions import administration_access_action
+
+    datastore = app.extensions["security"].datastore
+    user = datastore.create_user(
+        email="bench@example.org",
+        password=hash_password("bench-pass"),
+        active=True,
+        confirmed_at=datetime.now(timezone.utc),
+    )
+    db.session.add(ActionUsers.allow(administration_access_action, user=user))
+    db.session.commit()
+    return user
+
+
+def measure(client, engine, urls, requests):
+    """Latencies (ms) and SQL statements per request, over ``requests`` calls."""
+    counter = {"n": 0}
+
+    def count(*args):
+        counter["n"] += 1
+
+    latencies, queries = [], []
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for i in range(requests):
+            url = urls[i % len(urls)]
+            counter["n"] = 0
+            begin = time.perf_counter()
+            res = client.get(url)
+            latencies.append((time.perf_counter() - begin) * 1000)
+            queries.append(counter["n"])
+            if res.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {res.status_code} {res.data[:200]!r}")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return latencies, queries
+
+
+def summarize(latencies, queries):
+    """Requests per second, median, p95 and queries per request."""
+    total_s = sum(latencies) / 1000
+    ordered = sorted(latencies)
+    return {
+        "rps": len(latencies) / total_s,
+        "p50": statistics.median(ordered),
+        "p95": ordered[max(0, int(round(0.95 * len(ordered))) - 1)],
+        "queries": max(queries),
+    }
+
+
+def main(argv=None):
+    """Seed, measure, print the table and the key=value line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    options = parser.parse_args(argv)
+
+    uri, backend = bench_uri()
+    if database_exists(uri):
+        drop_database(uri)
+    create_database(uri)
+    try:
+        app = make_app(uri)
+        from invenio_accounts.testutils import login_user_via_session
+        from invenio_db import db
+
+        with app.app_context():
+            db.create_all()
+            began = time.perf_counter()
+            job_ids = seed(db, options.jobs, options.runs)
+            seed_s = time.perf_counter() - began
+            admin = make_admin(app, db)
+            client = app.test_client()
+            login_user_via_session(client, user=admin)
+            pages = max(1, min(options.jobs // 25, 40))
+            list_urls = [f"/jobs?size=25&page={p}" for p in range(1, pages + 1)]
+            step = max(1, len(job_ids) // 50)
+            runs_urls = [f"/jobs/{j}/runs?size=25" for j in job_ids[::step]]
+            measure(client, db.engine, list_urls[:5] + runs_urls[:5], 10)  # warm up
+            lists = summarize(*measure(client, db.engine, list_urls, options.requests))
+            runs = summarize(*measure(client, db.engine, runs_urls, options.requests))
+            db.session.remove()
+    finally:
+        if not options.keep:
+            drop_database(uri)
+
+    print(f"database: {backend}; python {sys.version.split()[0]}")
+    print(
+        f"seeded {options.jobs} jobs x {options.runs} runs in {seed_s:.1f} s; "
+        f"{options.requests} requests per endpoint through the Flask test client"
+    )
+    print(f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    for name, figures in (
+        ("GET /api/jobs?size=25", lists),
+        ("GET /api/jobs/<id>/runs?size=25", runs),
+    ):
+        print(
+            f"{name:<34}{figures['rps']:>9.1f}{figures['p50']:>9.2f}"
+            f"{figures['p95']:>9.2f}{figures['queries']:>9d}"
+        )
+    print(
+        f"list_rps={lists['rps']:.1f} list_p50_ms={lists['p50']:.2f} "
+        f"list_p95_ms={lists['p95']:.2f} list_queries={lists['queries']} "
+        f"runs_rps={runs['rps']:.1f} runs_queries={runs['queries']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

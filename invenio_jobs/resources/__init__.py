@@ -1,0 +1,19 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""REST resources of the job system."""
+
+from .config import JobsResourceConfig, RunsResourceConfig, TasksResourceConfig
+from .resources import JobsResource, RunsResource, TasksResource
+
+__all__ = (
+    "JobsResource",
+    "JobsResourceConfig",
+    "RunsResource",
+    "RunsResourceConfig",
+    "TasksResource",
+    "TasksResourceConfig",
+)

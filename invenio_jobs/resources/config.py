@@ -1,0 +1,119 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Resource configurations: routes, request parsing, errors mapped to HTTP."""
+
+import marshmallow as ma
+from flask_resources import (
+    HTTPJSONException,
+    JSONDeserializer,
+    JSONSerializer,
+    RequestBodyParser,
+    ResourceConfig,
+    ResponseHandler,
+    create_error_handler,
+)
+from invenio_records_resources.resources.errors import ErrorHandlersMixin
+
+from ..services.errors import (
+    JobNotFoundError,
+    RunNotFoundError,
+    RunStateError,
+    TaskNotFoundError,
+)
+
+JSON_TYPES = ("application/json", "application/vnd.inveniordm.v1+json")
+
+
+def _not_found(exc):
+    return HTTPJSONException(code=404, description=str(exc.description))
+
+
+def _bad_request(exc):
+    return HTTPJSONException(code=400, description=str(exc.description))
+
+
+ERROR_HANDLERS = {
+    **ErrorHandlersMixin.error_handlers,
+    JobNotFoundError: create_error_handler(_not_found),
+    RunNotFoundError: create_error_handler(_not_found),
+    TaskNotFoundError: create_error_handler(_not_found),
+    RunStateError: create_error_handler(_bad_request),
+}
+"""Every error a client can cause, as a clear 4xx; never a bare 500."""
+
+
+class JSONResourceConfig(ResourceConfig):
+    """JSON in and out, under both InvenioRDM content types."""
+
+    request_body_parsers = {
+        mimetype: RequestBodyParser(JSONDeserializer()) for mimetype in JSON_TYPES
+    }
+    default_content_type = "application/json"
+    response_handlers = {
+        mimetype: ResponseHandler(JSONSerializer()) for mimetype in JSON_TYPES
+    }
+    default_accept_mimetype = "application/json"
+    error_handlers = ERROR_HANDLERS
+
+
+class JobsResourceConfig(JSONResourceConfig):
+    """``/api/jobs``."""
+
+    blueprint_name = "jobs"
+    url_prefix = "/jobs"
+    routes = {
+        "list": "",
+        "item": "/<job_id>",
+        "schedule_preview": "/schedule-preview",
+    }
+    request_view_args = {"job_id": ma.fields.String()}
+    request_search_args = {
+        "q": ma.fields.String(),
+        "active": ma.fields.String(),
+        "sort": ma.fields.String(),
+        "page": ma.fields.String(),
+        "size": ma.fields.String(),
+    }
+
+
+class RunsResourceConfig(JSONResourceConfig):
+    """``/api/jobs/<job_id>/runs``."""
+
+    blueprint_name = "job_runs"
+    url_prefix = "/jobs/<job_id>/runs"
+    routes = {
+        "list": "",
+        "item": "/<run_id>",
+        "stop": "/<run_id>/actions/stop",
+    }
+    request_view_args = {
+        "job_id": ma.fields.String(),
+        "run_id": ma.fields.String(),
+    }
+    request_search_args = {
+        "status": ma.fields.List(ma.fields.String()),
+        "sort": ma.fields.String(),
+        "page": ma.fields.String(),
+        "size": ma.fields.String(),
+    }
+
+
+class TasksResourceConfig(JSONResourceConfig):
+    """``/api/tasks``."""
+
+    blueprint_name = "tasks"
+    url_prefix = "/tasks"
+    routes = {
+        "list": "",
+        "item": "/<task_id>",
+        "arguments": "/<task_id>/args",
+    }
+    request_view_args = {"task_id": ma.fields.String()}
+    request_search_args = {
+        "page": ma.fields.String(),
+        "size": ma.fields.String(),
+    }

@@ -1,0 +1,212 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""REST resources: HTTP in, service call, JSON out.
+
+Query strings are taken as text here and validated by the services, so that
+the API, the CLI and the admin UI share one set of rules and messages.
+"""
+
+from flask import g
+from flask_resources import (
+    Resource,
+    from_conf,
+    request_body_parser,
+    request_parser,
+    resource_requestctx,
+    response_handler,
+    route,
+)
+
+request_data = request_body_parser(
+    parsers=from_conf("request_body_parsers"),
+    default_content_type=from_conf("default_content_type"),
+)
+request_view_args = request_parser(from_conf("request_view_args"), location="view_args")
+request_search_args = request_parser(
+    from_conf("request_search_args"), location="args", unknown="exclude"
+)
+
+
+def _search_params():
+    """The parsed query string, without the parameters the client left out."""
+    return {k: v for k, v in resource_requestctx.args.items() if v is not None}
+
+
+class JobsResource(Resource):
+    """``/api/jobs``: list, create, read, update, delete jobs."""
+
+    def __init__(self, config, service):
+        """Bind the resource to its service."""
+        super().__init__(config)
+        self.service = service
+
+    def create_url_rules(self):
+        """The routes of jobs."""
+        routes = self.config.routes
+        return [
+            route("GET", routes["list"], self.search),
+            route("POST", routes["list"], self.create),
+            route("POST", routes["schedule_preview"], self.preview_schedule),
+            route("GET", routes["item"], self.read),
+            route("PUT", routes["item"], self.update),
+            route("DELETE", routes["item"], self.delete),
+        ]
+
+    @request_search_args
+    @response_handler(many=True)
+    def search(self):
+        """Search jobs."""
+        result = self.service.search(g.identity, params=_search_params())
+        return result.to_dict(), 200
+
+    @request_data
+    @response_handler()
+    def create(self):
+        """Create a job."""
+        item = self.service.create(g.identity, resource_requestctx.data or {})
+        return item.to_dict(), 201
+
+    @request_view_args
+    @response_handler()
+    def read(self):
+        """Read a job."""
+        item = self.service.read(g.identity, resource_requestctx.view_args["job_id"])
+        return item.to_dict(), 200
+
+    @request_view_args
+    @request_data
+    @response_handler()
+    def update(self):
+        """Update a job (the fields given)."""
+        item = self.service.update(
+            g.identity,
+            resource_requestctx.view_args["job_id"],
+            resource_requestctx.data or {},
+        )
+        return item.to_dict(), 200
+
+    @request_view_args
+    def delete(self):
+        """Delete a job."""
+        self.service.delete(g.identity, resource_requestctx.view_args["job_id"])
+        return "", 204
+
+    @request_data
+    @response_handler()
+    def preview_schedule(self):
+        """The next fire times of a schedule, to check it before saving."""
+        data = resource_requestctx.data or {}
+        times = self.service.preview_schedule(g.identity, data.get("schedule"))
+        return {"next_runs": [t.isoformat() for t in times]}, 200
+
+
+class RunsResource(Resource):
+    """``/api/jobs/<job_id>/runs``: run now, history, one run, stop, delete."""
+
+    def __init__(self, config, service):
+        """Bind the resource to its service."""
+        super().__init__(config)
+        self.service = service
+
+    def create_url_rules(self):
+        """The routes of runs."""
+        routes = self.config.routes
+        return [
+            route("GET", routes["list"], self.search),
+            route("POST", routes["list"], self.create),
+            route("GET", routes["item"], self.read),
+            route("DELETE", routes["item"], self.delete),
+            route("POST", routes["stop"], self.stop),
+        ]
+
+    @request_view_args
+    @request_search_args
+    @response_handler(many=True)
+    def search(self):
+        """A job's runs, newest first."""
+        result = self.service.search(
+            g.identity,
+            resource_requestctx.view_args["job_id"],
+            params=_search_params(),
+        )
+        return result.to_dict(), 200
+
+    @request_view_args
+    @request_data
+    @response_handler()
+    def create(self):
+        """Run the job now."""
+        item = self.service.create(
+            g.identity,
+            resource_requestctx.view_args["job_id"],
+            resource_requestctx.data or {},
+        )
+        return item.to_dict(), 201
+
+    @request_view_args
+    @response_handler()
+    def read(self):
+        """One run."""
+        args = resource_requestctx.view_args
+        item = self.service.read(g.identity, args["job_id"], args["run_id"])
+        return item.to_dict(), 200
+
+    @request_view_args
+    @response_handler()
+    def stop(self):
+        """Stop a run."""
+        args = resource_requestctx.view_args
+        item = self.service.stop(g.identity, args["job_id"], args["run_id"])
+        return item.to_dict(), 202
+
+    @request_view_args
+    def delete(self):
+        """Delete a finished run."""
+        args = resource_requestctx.view_args
+        self.service.delete(g.identity, args["job_id"], args["run_id"])
+        return "", 204
+
+
+class TasksResource(Resource):
+    """``/api/tasks``: the registered job types and their arguments."""
+
+    def __init__(self, config, service):
+        """Bind the resource to its service."""
+        super().__init__(config)
+        self.service = service
+
+    def create_url_rules(self):
+        """The routes of job types."""
+        routes = self.config.routes
+        return [
+            route("GET", routes["list"], self.search),
+            route("GET", routes["item"], self.read),
+            route("GET", routes["arguments"], self.read_arguments),
+        ]
+
+    @request_search_args
+    @response_handler(many=True)
+    def search(self):
+        """Every registered job type."""
+        result = self.service.search(g.identity, params=_search_params())
+        return result.to_dict(), 200
+
+    @request_view_args
+    @response_handler()
+    def read(self):
+        """One job type."""
+        item = self.service.read(g.identity, resource_requestctx.view_args["task_id"])
+        return item.to_dict(), 200
+
+    @request_view_args
+    @response_handler()
+    def read_arguments(self):
+        """The arguments of a job type, described for a form."""
+        data = self.service.read_registered_task_arguments(
+            g.identity, resource_requestctx.view_args["task_id"]
+        )
+        return data, 200

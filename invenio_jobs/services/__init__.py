@@ -1,0 +1,19 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Services of the job system."""
+
+from .config import JobsServiceConfig, RunsServiceConfig, TasksServiceConfig
+from .services import JobsService, RunsService, TasksService
+
+__all__ = (
+    "JobsService",
+    "JobsServiceConfig",
+    "RunsService",
+    "RunsServiceConfig",
+    "TasksService",
+    "TasksServiceConfig",
+)

@@ -1,0 +1,84 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Describe a job type's arguments schema so that a form can be built from it."""
+
+from datetime import date, datetime
+
+from marshmallow import fields, missing, validate
+
+# Checked in order: subclasses before their parents.
+_FIELD_TYPES = (
+    (fields.Email, "email"),
+    (fields.URL, "url"),
+    (fields.UUID, "string"),
+    (fields.String, "string"),
+    (fields.Boolean, "boolean"),
+    (fields.Integer, "integer"),
+    (fields.Number, "number"),
+    (fields.DateTime, "datetime"),
+    (fields.Date, "date"),
+    (fields.List, "array"),
+    (fields.Nested, "object"),
+    (fields.Dict, "object"),
+)
+
+
+def _field_type(field) -> str:
+    for cls, name in _FIELD_TYPES:
+        if isinstance(field, cls):
+            return name
+    return "string"
+
+
+def _json_value(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, (str, int, float, bool, dict)) or value is None:
+        return value
+    return str(value)
+
+
+def describe_field(name: str, field) -> dict:
+    """One field: its type, whether it is required, its default and help."""
+    metadata = field.metadata or {}
+    entry = {
+        "name": field.data_key or name,
+        "type": _field_type(field),
+        "required": bool(field.required),
+        "allow_none": bool(field.allow_none),
+        "title": str(metadata.get("title") or name.replace("_", " ").capitalize()),
+        "description": str(metadata.get("description") or ""),
+        "hidden": metadata.get("type") == "hidden",
+    }
+    default = field.load_default
+    if default is not missing and not callable(default):
+        entry["default"] = _json_value(default)
+    for validator in field.validators:
+        if isinstance(validator, validate.OneOf):
+            entry["choices"] = [_json_value(c) for c in validator.choices]
+        elif isinstance(validator, validate.Range):
+            entry["min"], entry["max"] = validator.min, validator.max
+        elif isinstance(validator, validate.Length):
+            entry["min_length"], entry["max_length"] = validator.min, validator.max
+    if isinstance(field, fields.List):
+        entry["items"] = describe_field("items", field.inner)
+    if isinstance(field, fields.Nested) and not isinstance(field.schema, type):
+        entry["fields"] = describe_schema(field.schema)
+    return entry
+
+
+def describe_schema(schema) -> list[dict]:
+    """The loadable fields of a schema (class or instance), in declared order."""
+    if isinstance(schema, type):
+        schema = schema()
+    return [
+        describe_field(name, field)
+        for name, field in schema.fields.items()
+        if not field.dump_only
+    ]

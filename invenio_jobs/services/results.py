@@ -1,0 +1,111 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Service results: what a service method returns, and how it becomes JSON."""
+
+from invenio_records_resources.services.base.results import (
+    ServiceItemResult,
+    ServiceListResult,
+)
+
+
+class ItemResult(ServiceItemResult):
+    """One job, run or job type, dumped with its links."""
+
+    def __init__(self, service, identity, obj, schema, links_tpl=None, extra=None):
+        """Keep what ``to_dict`` needs; nothing is dumped until asked."""
+        self._service = service
+        self._identity = identity
+        self._obj = obj
+        self._schema = schema
+        self._links_tpl = links_tpl
+        self._extra = extra or {}
+
+    @property
+    def id(self):
+        """The id of the item."""
+        return str(self._obj.id) if hasattr(self._obj, "id") else None
+
+    @property
+    def obj(self):
+        """The model object (or job type class) behind the result."""
+        return self._obj
+
+    @property
+    def data(self) -> dict:
+        """The item as JSON-ready data."""
+        data = self._schema.dump(self._obj)
+        data.update(self._extra)
+        if self._links_tpl is not None:
+            data["links"] = self._links_tpl.expand(self._identity, self._obj)
+        return data
+
+    def to_dict(self) -> dict:
+        """The item as JSON-ready data."""
+        return self.data
+
+
+class ListResult(ServiceListResult):
+    """A page of items with the total and paging links, InvenioRDM-shaped."""
+
+    def __init__(
+        self,
+        service,
+        identity,
+        items,
+        total,
+        params,
+        links_tpl=None,
+        sort_by=None,
+        links_context=None,
+    ):
+        """Keep the page; ``items`` are item results of this page."""
+        self._service = service
+        self._identity = identity
+        self._items = items
+        self._total = total
+        self._params = params
+        self._links_tpl = links_tpl
+        self._sort_by = sort_by
+        self._links_context = links_context or {}
+
+    @property
+    def total(self) -> int:
+        """Number of hits over all pages."""
+        return self._total
+
+    @property
+    def hits(self):
+        """The items of this page, as dicts."""
+        return (item.to_dict() for item in self._items)
+
+    def __len__(self) -> int:
+        """Number of items on this page."""
+        return len(self._items)
+
+    def __iter__(self):
+        """Iterate over the items of this page, as dicts."""
+        return iter(self.hits)
+
+    def to_dict(self) -> dict:
+        """The page as JSON-ready data."""
+        result = {"hits": {"hits": list(self.hits), "total": self._total}}
+        if self._links_tpl is not None:
+            result["links"] = self._links_tpl.expand(self._identity, self._pages())
+        if self._sort_by is not None:
+            result["sortBy"] = self._sort_by
+        return result
+
+    def _pages(self) -> dict:
+        page = self._params.get("page", 1)
+        size = self._params.get("size", 25)
+        return {
+            "page": page,
+            "size": size,
+            "total": self._total,
+            "params": self._params,
+            "context": self._links_context,
+        }

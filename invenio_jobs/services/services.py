@@ -1,0 +1,498 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""The jobs, runs and tasks services: permission check, load, act, commit."""
+
+import uuid
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from celery import current_app as current_celery_app
+from flask import current_app
+from invenio_db import db
+from invenio_db.uow import ModelCommitOp, Operation, unit_of_work
+from invenio_records_resources.services.base import LinksTemplate, Service
+from invenio_records_resources.services.uow import TaskOp
+from marshmallow import ValidationError
+
+from ..models import Job, Run, RunLog, RunStatusEnum, transition_run
+from ..proxies import current_jobs
+from ..schedules import fire_times, next_fire_after
+from ..tasks import execute_run
+from .arguments import describe_schema
+from .errors import (
+    JobNotFoundError,
+    RunNotFoundError,
+    RunStateError,
+    TaskNotFoundError,
+)
+from .schemas import load_task_arguments
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def parse_uuid(value, not_found):
+    """A UUID from a path or a client; a malformed one is "not found"."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise not_found(value) from None
+
+
+def user_id_of(identity):
+    """The accounts user id of an identity; None for the system process."""
+    try:
+        return int(identity.id)
+    except (TypeError, ValueError):
+        return None
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class RevokeTaskOp(Operation):
+    """Ask workers to skip (or stop) a Celery task, once the change is committed."""
+
+    def __init__(self, task_id: str, terminate: bool = False):
+        """Keep the task id; ``terminate`` kills a task already running."""
+        self.task_id = task_id
+        self.terminate = terminate
+
+    def on_post_commit(self, uow):
+        """Broadcast the revoke; a broker that is down must not fail the request."""
+        try:
+            current_celery_app.control.revoke(self.task_id, terminate=self.terminate)
+        except Exception:  # noqa: BLE001 -- the run's status already says it all
+            current_app.logger.warning(
+                "Could not revoke Celery task %s", self.task_id, exc_info=True
+            )
+
+
+def latest_runs(job_ids) -> dict:
+    """The latest run of each job, in one query whatever the number of jobs.
+
+    For each job, a correlated subquery picks the id of its newest run through
+    the ``(job_id, created)`` index; the outer query loads those runs with the
+    user who started them.
+    """
+    if not job_ids:
+        return {}
+    newest = (
+        sa.select(Run.id)
+        .where(Run.job_id == Job.id)
+        .order_by(Run.created.desc(), Run.id.desc())
+        .limit(1)
+        .correlate(Job)
+        .scalar_subquery()
+    )
+    ids = sa.select(newest).select_from(Job).where(Job.id.in_(list(job_ids)))
+    runs = db.session.scalars(sa.select(Run).where(Run.id.in_(ids))).all()
+    return {run.job_id: run for run in runs}
+
+
+class JobsService(Service):
+    """Create, read, update, delete and search jobs."""
+
+    @property
+    def schema(self):
+        """The job schema class."""
+        return self.config.schema
+
+    def _links(self):
+        return LinksTemplate(self.config.links_item)
+
+    def _run_item(self, identity, run):
+        return current_jobs.runs_service.result_item(
+            current_jobs.runs_service,
+            identity,
+            run,
+            current_jobs.runs_service.config.schema(),
+            links_tpl=LinksTemplate(current_jobs.runs_service.config.links_item),
+        )
+
+    def _item(self, identity, job, last_run):
+        last = self._run_item(identity, last_run).to_dict() if last_run else None
+        return self.result_item(
+            self,
+            identity,
+            job,
+            self.schema(),
+            links_tpl=self._links(),
+            extra={"last_run": last},
+        )
+
+    def get_job(self, job_id) -> Job:
+        """The job with this id, or JobNotFoundError."""
+        job = db.session.get(Job, parse_uuid(job_id, JobNotFoundError))
+        if job is None:
+            raise JobNotFoundError(job_id)
+        return job
+
+    def next_run_at(self, job: Job, now: datetime) -> datetime | None:
+        """When an active, scheduled job fires next; None otherwise."""
+        if not job.active or not job.schedule:
+            return None
+        return next_fire_after(
+            job.schedule,
+            now,
+            anchor=job.schedule_anchor,
+            default_timezone=current_app.config["JOBS_SCHEDULER_TIMEZONE"],
+        )
+
+    def read(self, identity, id_):
+        """One job, with its last run."""
+        self.require_permission(identity, "read")
+        job = self.get_job(id_)
+        return self._item(identity, job, latest_runs([job.id]).get(job.id))
+
+    def search(self, identity, params=None):
+        """A page of jobs: filter by text and active, sort, with last runs.
+
+        Three queries whatever the page size: the count, the page, and the
+        latest run of each job of the page.
+        """
+        self.require_permission(identity, "search")
+        params = self.config.search_params_schema().load(params or {})
+        statement = sa.select(Job)
+        if params["q"].strip():
+            pattern = _like_pattern(params["q"].strip())
+            statement = statement.where(
+                sa.or_(
+                    Job.title.ilike(pattern, escape="\\"),
+                    Job.description.ilike(pattern, escape="\\"),
+                )
+            )
+        if params["active"] is not None:
+            statement = statement.where(Job.active.is_(params["active"]))
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(statement.subquery())
+        )
+        statement = statement.order_by(*self._order_by(params["sort"]))
+        page, size = params["page"], params["size"]
+        jobs = db.session.scalars(statement.limit(size).offset((page - 1) * size)).all()
+        last = latest_runs([job.id for job in jobs])
+        items = [self._item(identity, job, last.get(job.id)) for job in jobs]
+        return self.result_list(
+            self,
+            identity,
+            items,
+            total,
+            params,
+            links_tpl=LinksTemplate(self.config.links_search),
+            sort_by=params["sort"],
+        )
+
+    @staticmethod
+    def _order_by(sort: str):
+        descending = sort.startswith("-")
+        key = sort.lstrip("-")
+        if key == "title":
+            column = sa.func.lower(Job.title)
+        elif key == "created":
+            column = Job.created
+        elif key == "next_run":
+            column = Job.next_run_at
+        else:  # last_run_start_time: the newest run's creation, from the index
+            column = (
+                sa.select(sa.func.max(Run.created))
+                .where(Run.job_id == Job.id)
+                .correlate(Job)
+                .scalar_subquery()
+            )
+        order = column.desc() if descending else column.asc()
+        return (order.nulls_last(), Job.id)
+
+    @unit_of_work()
+    def create(self, identity, data, uow=None):
+        """Create a job; its first fire time is computed in the same transaction."""
+        self.require_permission(identity, "create")
+        values = self.schema().load(data or {})
+        now = utcnow()
+        job = Job(id=uuid.uuid4(), **values)
+        job.schedule_anchor = now if job.schedule else None
+        job.next_run_at = self.next_run_at(job, now)
+        uow.register(ModelCommitOp(job))
+        return self._item(identity, job, None)
+
+    @unit_of_work()
+    def update(self, identity, id_, data, uow=None):
+        """Change the fields given; the next fire time follows the change.
+
+        Only the fields present are changed, so that activating a job is
+        ``{"active": true}``. A new schedule restarts an interval's grid now.
+        """
+        self.require_permission(identity, "update")
+        job = self.get_job(id_)
+        schema = self.schema(
+            partial=True, context={"task": job.task, "run_args": job.run_args}
+        )
+        values = schema.load(data or {})
+        now = utcnow()
+        schedule_changed = "schedule" in values and values["schedule"] != job.schedule
+        active_changed = "active" in values and values["active"] != job.active
+        for key, value in values.items():
+            setattr(job, key, value)
+        if schedule_changed:
+            job.schedule_anchor = now if job.schedule else None
+        if schedule_changed or active_changed:
+            job.next_run_at = self.next_run_at(job, now)
+        uow.register(ModelCommitOp(job))
+        return self._item(identity, job, latest_runs([job.id]).get(job.id))
+
+    @unit_of_work()
+    def delete(self, identity, id_, uow=None):
+        """Delete a job with its runs and their logs; stop its active runs."""
+        self.require_permission(identity, "delete")
+        job = self.get_job(id_)
+        active = db.session.scalars(
+            sa.select(Run.task_id).where(
+                Run.job_id == job.id,
+                Run.status.in_(RunStatusEnum.active()),
+                Run.task_id.is_not(None),
+            )
+        ).all()
+        run_ids = sa.select(Run.id).where(Run.job_id == job.id)
+        db.session.execute(sa.delete(RunLog).where(RunLog.run_id.in_(run_ids)))
+        db.session.execute(
+            sa.delete(Run)
+            .where(Run.job_id == job.id)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.delete(job)
+        for task_id in active:
+            uow.register(RevokeTaskOp(task_id))
+        return True
+
+    def preview_schedule(self, identity, schedule, count=5, anchor=None):
+        """The next fire times of a schedule being edited, without saving it."""
+        self.require_permission(identity, "search")
+        values = self.schema(partial=True).load({"schedule": schedule})
+        if values.get("schedule") is None:
+            return []
+        return fire_times(
+            values["schedule"],
+            utcnow(),
+            count=count,
+            anchor=anchor,
+            default_timezone=current_app.config["JOBS_SCHEDULER_TIMEZONE"],
+        )
+
+
+class RunsService(Service):
+    """Start, read, stop, delete and list the runs of a job."""
+
+    def _item(self, identity, run):
+        return self.result_item(
+            self,
+            identity,
+            run,
+            self.config.schema(),
+            links_tpl=LinksTemplate(self.config.links_item),
+        )
+
+    def get_run(self, job_id, run_id) -> Run:
+        """The run of this job, or the matching not-found error."""
+        job_uuid = parse_uuid(job_id, JobNotFoundError)
+        run = db.session.get(Run, parse_uuid(run_id, RunNotFoundError))
+        if run is None or run.job_id != job_uuid:
+            raise RunNotFoundError(run_id)
+        return run
+
+    def read(self, identity, job_id, run_id):
+        """One run of a job."""
+        self.require_permission(identity, "read")
+        return self._item(identity, self.get_run(job_id, run_id))
+
+    def search(self, identity, job_id, params=None):
+        """A page of a job's runs, newest first, optionally by status."""
+        self.require_permission(identity, "search")
+        params = self.config.search_params_schema().load(params or {})
+        job_uuid = parse_uuid(job_id, JobNotFoundError)
+        if db.session.scalar(sa.select(Job.id).where(Job.id == job_uuid)) is None:
+            raise JobNotFoundError(job_id)
+        statement = sa.select(Run).where(Run.job_id == job_uuid)
+        if params["status"]:
+            statement = statement.where(Run.status.in_(params["status"]))
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                statement.with_only_columns(Run.id).subquery()
+            )
+        )
+        page, size = params["page"], params["size"]
+        runs = db.session.scalars(
+            statement.order_by(Run.created.desc(), Run.id.desc())
+            .limit(size)
+            .offset((page - 1) * size)
+        ).all()
+        return self.result_list(
+            self,
+            identity,
+            [self._item(identity, run) for run in runs],
+            total,
+            params,
+            links_tpl=LinksTemplate(self.config.links_search),
+            sort_by=params["sort"],
+            links_context={"job_id": str(job_uuid)},
+        )
+
+    @unit_of_work()
+    def create(self, identity, job_id, data=None, uow=None):
+        """Run a job now: validate the arguments, queue a run, send it after commit."""
+        self.require_permission(identity, "create")
+        job = current_jobs.jobs_service.get_job(job_id)
+        values = self.config.create_schema().load(data or {})
+        if job.task not in current_jobs.registry:
+            raise ValidationError(
+                {"task": [f"Job type '{job.task}' is not registered any more."]}
+            )
+        job_type = current_jobs.registry.get(job.task)
+        args = values["args"] if values["args"] is not None else job.run_args
+        try:
+            args = load_task_arguments(job_type, args)
+        except ValidationError as exc:
+            raise ValidationError({"args": exc.normalized_messages()}) from exc
+        queue = (
+            values["queue"]
+            or job.default_queue
+            or current_app.config["JOBS_DEFAULT_QUEUE"]
+        )
+        run = Run(
+            id=uuid.uuid4(),
+            job_id=job.id,
+            status=RunStatusEnum.QUEUED,
+            title=values["title"] or job.title,
+            args=args,
+            queue=queue,
+            task_id=str(uuid.uuid4()),
+            started_by_id=user_id_of(identity),
+            trigger="manual",
+        )
+        db.session.add(run)
+        uow.register(ModelCommitOp(run))
+        uow.register(self.dispatch_op(run, identity))
+        return self._item(identity, run)
+
+    @staticmethod
+    def dispatch_op(run: Run, identity=None) -> TaskOp:
+        """The operation that sends ``execute_run`` for a run after commit."""
+        identity_id = getattr(identity, "id", None)
+        return TaskOp.for_async_apply(
+            execute_run,
+            args=(str(run.id), identity_id),
+            queue=run.queue,
+            task_id=run.task_id,
+        )
+
+    @unit_of_work()
+    def stop(self, identity, job_id, run_id, uow=None):
+        """Stop a run: a queued one at once, a running one at its next check."""
+        self.require_permission(identity, "stop")
+        run = self.get_run(job_id, run_id)
+        now = utcnow()
+        if run.status is RunStatusEnum.QUEUED and transition_run(
+            run.id,
+            [RunStatusEnum.QUEUED],
+            RunStatusEnum.CANCELLED,
+            finished_at=now,
+            message="Stopped before it started.",
+        ):
+            if run.task_id:
+                uow.register(RevokeTaskOp(run.task_id))
+        elif transition_run(run.id, [RunStatusEnum.RUNNING], RunStatusEnum.CANCELLING):
+            if run.task_id:
+                uow.register(RevokeTaskOp(run.task_id))
+        else:
+            db.session.refresh(run)
+            if run.status is not RunStatusEnum.CANCELLING:
+                raise RunStateError(
+                    f"The run has already finished ({run.status.name}); "
+                    "there is nothing to stop."
+                )
+        uow.register(ModelCommitOp(run))
+        db.session.flush()
+        db.session.refresh(run)
+        return self._item(identity, run)
+
+    @unit_of_work()
+    def delete(self, identity, job_id, run_id, uow=None):
+        """Delete a finished run and its log."""
+        self.require_permission(identity, "delete")
+        run = self.get_run(job_id, run_id)
+        if not run.status.is_finished:
+            raise RunStateError(
+                f"The run is {run.status.name}; stop it before deleting it."
+            )
+        db.session.execute(sa.delete(RunLog).where(RunLog.run_id == run.id))
+        db.session.delete(run)
+        return True
+
+
+class TasksService(Service):
+    """The registered job types, and the arguments each one takes."""
+
+    def _item(self, identity, job_type):
+        return self.result_item(
+            self,
+            identity,
+            job_type,
+            _JobTypeDump(),
+            links_tpl=LinksTemplate(self.config.links_item),
+        )
+
+    def get_job_type(self, task_id):
+        """The job type with this id, or TaskNotFoundError."""
+        if task_id not in current_jobs.registry:
+            raise TaskNotFoundError(task_id)
+        return current_jobs.registry.get(task_id)
+
+    def search(self, identity, params=None):
+        """Every registered job type, sorted by id."""
+        self.require_permission(identity, "search")
+        params = self.config.search_params_schema().load(params or {})
+        job_types = [current_jobs.registry.get(i) for i in current_jobs.registry]
+        page, size = params["page"], params["size"]
+        page_items = job_types[(page - 1) * size : page * size]
+        return self.result_list(
+            self,
+            identity,
+            [self._item(identity, jt) for jt in page_items],
+            len(job_types),
+            params,
+            links_tpl=LinksTemplate(self.config.links_search),
+        )
+
+    def read(self, identity, task_id):
+        """One job type."""
+        self.require_permission(identity, "read")
+        return self._item(identity, self.get_job_type(task_id))
+
+    def read_registered_task_arguments(self, identity, task_id) -> dict:
+        """The arguments of a job type, described for a generated form."""
+        self.require_permission(identity, "read")
+        job_type = self.get_job_type(task_id)
+        return {
+            "id": job_type.id,
+            "title": str(job_type.title or job_type.id),
+            "fields": describe_schema(job_type.arguments_schema),
+        }
+
+
+class _JobTypeDump:
+    """Dumps a job type class: id, title, description."""
+
+    def dump(self, job_type) -> dict:
+        return {
+            "id": job_type.id,
+            "title": str(job_type.title or job_type.id),
+            "description": str(job_type.description or ""),
+        }
