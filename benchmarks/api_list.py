@@ -65,10 +65,13 @@ def seed(db, jobs: int, runs: int, chunk: int = 5000):
     job_rows, run_rows = [], []
 
     def flush(force=False):
-        if job_rows and (force or len(job_rows) >= chunk):
+        # Jobs first: the runs reference them.
+        if not force and len(run_rows) < chunk and len(job_rows) < chunk:
+            return
+        if job_rows:
             db.session.execute(Job.__table__.insert(), job_rows)
             job_rows.clear()
-        if run_rows and (force or len(run_rows) >= chunk):
+        if run_rows:
             db.session.execute(Run.__table__.insert(), run_rows)
             run_rows.clear()
 
@@ -122,9 +125,7 @@ def seed(db, jobs: int, runs: int, chunk: int = 5000):
                     updated=when,
                 )
             )
-        if i % 1000 == 0:
-            flush()
-            db.session.flush()
+        flush()
     flush(force=True)
     db.session.commit()
     if db.engine.name == "postgresql":

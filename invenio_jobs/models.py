@@ -90,6 +90,11 @@ class Job(db.Model, db.Timestamp):
     notification_emails = sa.Column(JSON, nullable=False, default=list)
     notification_statuses = sa.Column(JSON, nullable=False, default=list)
 
+    __table_args__ = (
+        # The jobs list sorts by title, case-insensitively, one page at a time.
+        sa.Index("ix_jobs_job_title_lower", sa.func.lower(title), id),
+    )
+
     runs = db.relationship(
         "Run",
         back_populates="job",

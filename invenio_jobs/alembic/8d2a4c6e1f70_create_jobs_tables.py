@@ -49,6 +49,12 @@ def upgrade():
     op.create_index(
         op.f("ix_jobs_job_next_run_at"), "jobs_job", ["next_run_at"], unique=False
     )
+    op.create_index(
+        "ix_jobs_job_title_lower",
+        "jobs_job",
+        [sa.text("lower(title)"), "id"],
+        unique=False,
+    )
     op.create_table(
         "jobs_run",
         sa.Column("created", UTCDateTime(), nullable=False),
@@ -139,5 +145,6 @@ def downgrade():
     op.drop_index("ix_jobs_run_status_created", table_name="jobs_run")
     op.drop_index("ix_jobs_run_job_id_created", table_name="jobs_run")
     op.drop_table("jobs_run")
+    op.drop_index("ix_jobs_job_title_lower", table_name="jobs_job")
     op.drop_index(op.f("ix_jobs_job_next_run_at"), table_name="jobs_job")
     op.drop_table("jobs_job")

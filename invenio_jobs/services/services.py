@@ -8,6 +8,7 @@
 
 import uuid
 from datetime import datetime, timezone
+from functools import cached_property
 
 import sqlalchemy as sa
 from celery import current_app as current_celery_app
@@ -100,7 +101,16 @@ def latest_runs(job_ids) -> dict:
     return {run.job_id: run for run in runs}
 
 
-class JobsService(Service):
+class DumpSchemasMixin:
+    """One dump schema instance per service: building one per item is slow."""
+
+    @cached_property
+    def dump_schema(self):
+        """The schema instance that dumps this service's items."""
+        return self.config.schema()
+
+
+class JobsService(DumpSchemasMixin, Service):
     """Create, read, update, delete and search jobs."""
 
     @property
@@ -111,22 +121,15 @@ class JobsService(Service):
     def _links(self):
         return LinksTemplate(self.config.links_item)
 
-    def _run_item(self, identity, run):
-        return current_jobs.runs_service.result_item(
-            current_jobs.runs_service,
-            identity,
-            run,
-            current_jobs.runs_service.config.schema(),
-            links_tpl=LinksTemplate(current_jobs.runs_service.config.links_item),
-        )
-
     def _item(self, identity, job, last_run):
-        last = self._run_item(identity, last_run).to_dict() if last_run else None
+        last = None
+        if last_run is not None:
+            last = current_jobs.runs_service.item(identity, last_run).to_dict()
         return self.result_item(
             self,
             identity,
             job,
-            self.schema(),
+            self.dump_schema,
             links_tpl=self._links(),
             extra={"last_run": last},
         )
@@ -209,6 +212,8 @@ class JobsService(Service):
                 .correlate(Job)
                 .scalar_subquery()
             )
+        if key == "title":  # never NULL: keep the order the index gives
+            return (column.desc(), Job.id.desc()) if descending else (column, Job.id)
         order = column.desc() if descending else column.asc()
         return (order.nulls_last(), Job.id)
 
@@ -288,15 +293,16 @@ class JobsService(Service):
         )
 
 
-class RunsService(Service):
+class RunsService(DumpSchemasMixin, Service):
     """Start, read, stop, delete and list the runs of a job."""
 
-    def _item(self, identity, run):
+    def item(self, identity, run):
+        """A run as a result item, with its links."""
         return self.result_item(
             self,
             identity,
             run,
-            self.config.schema(),
+            self.dump_schema,
             links_tpl=LinksTemplate(self.config.links_item),
         )
 
@@ -311,7 +317,7 @@ class RunsService(Service):
     def read(self, identity, job_id, run_id):
         """One run of a job."""
         self.require_permission(identity, "read")
-        return self._item(identity, self.get_run(job_id, run_id))
+        return self.item(identity, self.get_run(job_id, run_id))
 
     def search(self, identity, job_id, params=None):
         """A page of a job's runs, newest first, optionally by status."""
@@ -337,7 +343,7 @@ class RunsService(Service):
         return self.result_list(
             self,
             identity,
-            [self._item(identity, run) for run in runs],
+            [self.item(identity, run) for run in runs],
             total,
             params,
             links_tpl=LinksTemplate(self.config.links_search),
@@ -380,7 +386,7 @@ class RunsService(Service):
         db.session.add(run)
         uow.register(ModelCommitOp(run))
         uow.register(self.dispatch_op(run, identity))
-        return self._item(identity, run)
+        return self.item(identity, run)
 
     @staticmethod
     def dispatch_op(run: Run, identity=None) -> TaskOp:
@@ -421,7 +427,7 @@ class RunsService(Service):
         uow.register(ModelCommitOp(run))
         db.session.flush()
         db.session.refresh(run)
-        return self._item(identity, run)
+        return self.item(identity, run)
 
     @unit_of_work()
     def delete(self, identity, job_id, run_id, uow=None):
