@@ -59,12 +59,9 @@ def broker_uri():
 @pytest.fixture(scope="module")
 def extra_entry_points():
     """Job types of the test module, registered as an instance would."""
-    return {
-        "invenio_jobs.jobs": [
-            "mock_echo = mock_module.jobs:EchoJob",
-            "mock_no_args = mock_module.jobs:NoArgsJob",
-        ],
-    }
+    from mock_module.entry_points import ENTRY_POINTS
+
+    return ENTRY_POINTS
 
 
 @pytest.fixture(scope="module")

@@ -47,3 +47,45 @@ class NoArgsJob(JobType):
     title = "No arguments"
     description = "Run a task without arguments"
     task = no_args
+
+
+@shared_task(name="mock_module.controlled")
+def controlled(sleep=0.0, fail=False, partial=0, marker=None, since=None):
+    """Do what the test asks: sleep, fail, or fail part of its entries.
+
+    ``marker`` names a file that the task appends a line to each time its
+    body runs, so that tests can count executions across processes.
+    """
+    import time
+
+    from invenio_jobs.errors import TaskExecutionPartialError
+
+    if marker:
+        with open(marker, "a") as handle:
+            handle.write(f"{since.isoformat() if since else '-'}\n")
+    if sleep:
+        time.sleep(sleep)
+    if fail:
+        raise RuntimeError("asked to fail")
+    if partial:
+        raise TaskExecutionPartialError(
+            f"{partial} entries failed", errored_entries=partial
+        )
+
+
+class ControlledArgsSchema(PredefinedArgsSchema):
+    """Arguments of the controlled job."""
+
+    sleep = fields.Float(load_default=0.0)
+    fail = fields.Boolean(load_default=False)
+    partial = fields.Integer(load_default=0)
+    marker = fields.String(load_default=None, allow_none=True)
+
+
+class ControlledJob(JobType):
+    """A job type whose behaviour the tests choose."""
+
+    title = "Controlled"
+    description = "Sleeps, fails or partly fails on request"
+    task = controlled
+    arguments_schema = ControlledArgsSchema

@@ -1,0 +1,214 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Integration tests: PostgreSQL, a real broker, real worker and beat processes.
+
+The test process and the processes it starts share one PostgreSQL database
+and one broker (``SQLALCHEMY_DATABASE_URI`` and ``BROKER_URL``, given by
+``run-tests.sh``). Work is committed for real, so every test starts from
+empty tables.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent
+
+pytestmark = pytest.mark.postgresql
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config, broker_uri):
+    """Send tasks to the broker for real; nothing runs eagerly."""
+    app_config.update(
+        CELERY_TASK_ALWAYS_EAGER=False,
+        CELERY_TASK_EAGER_PROPAGATES_EXCEPTIONS=False,
+        CELERY_BROKER_URL=broker_uri,
+        BROKER_URL=broker_uri,
+        CELERY_RESULT_BACKEND=None,
+        CELERY_TASK_IGNORE_RESULT=True,
+    )
+    return app_config
+
+
+@pytest.fixture(autouse=True)
+def empty_tables(app, database):
+    """Start and end each test with no jobs, runs or logs."""
+    yield
+    database.session.rollback()
+    database.session.remove()
+    with database.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM jobs_run_log"))
+        conn.execute(sa.text("DELETE FROM jobs_run"))
+        conn.execute(sa.text("DELETE FROM jobs_job"))
+
+
+def process_env(app, **jobs_settings) -> dict:
+    """Environment of a worker or beat process: the test app's services."""
+    env = dict(os.environ)
+    config = app.config
+    env.update(
+        PYTHONPATH=os.pathsep.join(
+            [str(HERE), str(TESTS), env.get("PYTHONPATH", "")]
+        ).rstrip(os.pathsep),
+        INVENIO_SQLALCHEMY_DATABASE_URI=config["SQLALCHEMY_DATABASE_URI"],
+        INVENIO_BROKER_URL=config["BROKER_URL"],
+        INVENIO_CELERY_BROKER_URL=config["BROKER_URL"],
+        INVENIO_CELERY_RESULT_BACKEND="None",
+        INVENIO_CELERY_TASK_IGNORE_RESULT="True",
+        INVENIO_SECRET_KEY="integration-tests",
+        INVENIO_INSTANCE_PATH=app.instance_path,
+        INVENIO_APP_DEFAULT_SECURE_HEADERS="{'force_https': False}",
+        INVENIO_MAIL_SUPPRESS_SEND="True",
+    )
+    for key, value in jobs_settings.items():
+        env[f"INVENIO_{key}"] = repr(value)
+    return env
+
+
+class Process:
+    """A worker or beat process started for a test, with its log."""
+
+    def __init__(self, args, env, log_path: Path, ready: str | None):
+        """Start the process in its own session, so that it can be killed whole."""
+        self.log_path = log_path
+        self._log = open(log_path, "wb")
+        self.popen = subprocess.Popen(
+            args,
+            cwd=HERE,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if ready:
+            self.wait_for_log(ready, timeout=90)
+
+    @property
+    def log(self) -> str:
+        """What the process printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, text: str, timeout: float = 60):
+        """Wait until ``text`` appears in the log (or the process dies)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log:
+                return
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"process exited early:\n{self.log[-5000:]}")
+            time.sleep(0.2)
+        raise TimeoutError(f"'{text}' not in log after {timeout}s:\n{self.log[-5000:]}")
+
+    def stop(self, timeout: float = 20):
+        """Stop gracefully (SIGTERM), then kill what is left."""
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+    def kill(self):
+        """Kill the whole process group at once (SIGKILL), as a crash would."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.popen.wait(10)
+
+
+@pytest.fixture()
+def start_worker(app, database, tmp_path):
+    """Start Celery worker processes; they are stopped after the test."""
+    started = []
+
+    def start(concurrency=2, pool="prefork", queues="celery,low", **settings):
+        name = f"w{uuid.uuid4().hex[:8]}@%h"
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker_app",
+            "worker",
+            "-l",
+            "INFO",
+            "-P",
+            pool,
+            "-c",
+            str(concurrency),
+            "-Q",
+            queues,
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        log = tmp_path / f"worker-{len(started)}.log"
+        process = Process(args, process_env(app, **settings), log, ready="ready.")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture()
+def start_beat(app, database, tmp_path):
+    """Start ``celery beat`` processes with the job scheduler."""
+    started = []
+
+    def start(max_interval=1, **settings):
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker_app",
+            "beat",
+            "-l",
+            "INFO",
+            "--scheduler",
+            "invenio_jobs.services.scheduler:RunScheduler",
+            "--max-interval",
+            str(max_interval),
+            "--pidfile=",
+            "-s",
+            str(tmp_path / f"beat-{len(started)}-schedule"),
+        ]
+        log = tmp_path / f"beat-{len(started)}.log"
+        process = Process(args, process_env(app, **settings), log, ready=None)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+def wait_until(predicate, timeout=30.0, interval=0.2, message="condition"):
+    """Poll ``predicate`` until it returns a true value; return that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} not met after {timeout}s")
+        time.sleep(interval)
