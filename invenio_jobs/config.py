@@ -36,6 +36,49 @@ JOBS_DEFAULT_QUEUE = "celery"
 JOBS_SCHEDULER_TIMEZONE = "UTC"
 """Time zone of cron schedules that do not name one (an IANA name)."""
 
+JOBS_SCHEDULER_MAX_INTERVAL = 5
+"""Longest sleep of the beat scheduler between two looks at the database (s).
+
+A job created or edited in the admin UI is picked up within this time.
+"""
+
+JOBS_SCHEDULER_BATCH_SIZE = 200
+"""Most due jobs the scheduler claims in one transaction."""
+
+JOBS_SCHEDULER_MISFIRE_GRACE_SECONDS = 60
+"""A fire time later than this is a misfire, handled by the job's policy."""
+
+JOBS_SCHEDULER_MAX_CATCH_UP = 10
+"""Most runs the ``catch_up`` misfire policy creates for missed fire times."""
+
+JOBS_MAINTENANCE_INTERVAL = 30
+"""How often (s) the beat scheduler sends the maintenance task ``reap_runs``."""
+
+JOBS_HEARTBEAT_SECONDS = 10
+"""How often (s) a running run records that its worker is alive."""
+
+JOBS_STALE_AFTER_SECONDS = 60
+"""A running run without a heartbeat for this long lost its worker: FAILED."""
+
+JOBS_REDISPATCH_AFTER_SECONDS = 120
+"""A queued run not taken by a worker after this long (s) is sent again.
+
+Its message may have been lost (broker down when the run was created, or a
+broker restart). The same run id is sent, so the run still runs once.
+"""
+
+JOBS_STOP_GRACE_SECONDS = 30
+"""Time (s) a running run has to stop by itself before it is terminated."""
+
+JOBS_PROGRESS_INTERVAL_SECONDS = 1.0
+"""Progress of a run is written at most this often (s), so loops stay fast."""
+
+JOBS_RETRY_BACKOFF_SECONDS = 30
+"""Wait before the first retry of a failed run; doubled at each attempt."""
+
+JOBS_RETRY_BACKOFF_MAX_SECONDS = 3600
+"""Longest wait between two attempts of a run (s)."""
+
 JOBS_PERMISSION_POLICY = "invenio_jobs.services.permissions:JobPermissionPolicy"
 """Who may list, read, create, edit and delete jobs (a class or import path)."""
 

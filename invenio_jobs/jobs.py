@@ -73,6 +73,9 @@ class JobType:
     description: str | None = None
     task = None
     arguments_schema: type[Schema] = PredefinedArgsSchema
+    #: Exceptions after which a failed run is tried again, up to the job's
+    #: ``max_retries`` times, with exponential back-off.
+    retry_on: tuple[type[BaseException], ...] = ()
 
     @classmethod
     def create(

@@ -169,6 +169,10 @@ class Run(db.Model, db.Timestamp):
     started_at = sa.Column(db.UTCDateTime, nullable=True)
     finished_at = sa.Column(db.UTCDateTime, nullable=True)
     heartbeat_at = sa.Column(db.UTCDateTime, nullable=True)
+    # When an administrator asked a running run to stop (grace period start).
+    stop_requested_at = sa.Column(db.UTCDateTime, nullable=True)
+    # When the task body returned; a run with subtasks ends after them.
+    task_finished_at = sa.Column(db.UTCDateTime, nullable=True)
 
     message = sa.Column(sa.Text, nullable=True)
 

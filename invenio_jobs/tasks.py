@@ -4,42 +4,126 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""Celery tasks of the job system: ``execute_run`` runs one run of a job.
+"""Celery tasks of the job system.
 
-A run is claimed with one conditional UPDATE (QUEUED -> RUNNING): a message
-delivered twice, or a run stopped before a worker took it, runs nothing.
-Whatever the task does, the run ends with a status, a message and
-``finished_at``.
+``execute_run`` runs one run of a job: it claims the run with one conditional
+UPDATE (QUEUED -> RUNNING), so that a message delivered twice, or a run
+stopped before a worker took it, runs nothing; whatever the task does, the run
+ends with a status, a message and ``finished_at``.
+
+``reap_runs`` is the maintenance that keeps runs from being lost or stuck:
+runs whose worker died are failed, runs that ignore a stop are terminated,
+queued runs whose message never reached a worker are sent again.
 """
 
 import socket
 import traceback
 import uuid
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from billiard.exceptions import SoftTimeLimitExceeded
+from celery import current_app as current_celery_app
 from celery import shared_task
 from celery.utils.log import get_task_logger
+from flask import current_app
 from invenio_db import db
 
 from .errors import TaskExecutionPartialError
 from .models import Job, Run, RunStatusEnum, transition_run
 from .proxies import current_jobs
+from .runtime import RunCancelled, RunContext, RunTimedOut, side_connection
 
 logger = get_task_logger(__name__)
 
 ENDING = (RunStatusEnum.RUNNING, RunStatusEnum.CANCELLING)
+REAP_BATCH = 500
 
 
 def _now():
     return datetime.now(timezone.utc)
 
 
+# -- sending runs to workers ---------------------------------------------------
+@dataclass(frozen=True)
+class Dispatch:
+    """What it takes to send one queued run to a worker."""
+
+    run_id: uuid.UUID
+    queue: str
+    task_id: str
+    identity_id: object = None
+    countdown: float = 0
+    timeout: int | None = None
+
+    @classmethod
+    def of(cls, run: Run, job: Job | None = None, identity_id=None, countdown=0):
+        """The dispatch of a run (the job gives the time limit)."""
+        job = job or run.job
+        return cls(
+            run_id=run.id,
+            queue=run.queue,
+            task_id=run.task_id,
+            identity_id=identity_id,
+            countdown=countdown,
+            timeout=job.timeout if job is not None else None,
+        )
+
+
+def send_runs(dispatches) -> list:
+    """Send ``execute_run`` for committed queued runs; return the ids sent.
+
+    A run whose message cannot be sent (broker down) stays QUEUED: the
+    maintenance task sends it again later, under the same run id.
+    ``dispatched_at`` is written through a connection of its own, so that
+    sending never commits the caller's session.
+    """
+    sent = []
+    grace = current_app.config["JOBS_STOP_GRACE_SECONDS"]
+    for item in dispatches:
+        options = {}
+        if item.timeout:
+            options = {
+                "soft_time_limit": item.timeout,
+                "time_limit": item.timeout + grace,
+            }
+        try:
+            execute_run.apply_async(
+                args=(str(item.run_id), item.identity_id),
+                queue=item.queue,
+                task_id=item.task_id,
+                countdown=item.countdown or None,
+                **options,
+            )
+        except Exception:  # noqa: BLE001 -- the reaper sends it again
+            logger.warning(
+                "Could not send run %s; will retry.", item.run_id, exc_info=True
+            )
+            continue
+        sent.append((item.run_id, item.countdown))
+    now = _now()
+    if sent:
+        with side_connection(commit=True) as conn:
+            for run_id, countdown in sent:
+                conn.execute(
+                    sa.update(Run)
+                    .where(Run.id == run_id, Run.status == RunStatusEnum.QUEUED)
+                    .values(dispatched_at=now + timedelta(seconds=countdown or 0))
+                )
+    return [run_id for run_id, _ in sent]
+
+
+# -- running a run -------------------------------------------------------------
 def last_success_start(job_id, exclude_run_id=None):
     """When the job's last successful run started (UTC), or None."""
     statement = (
         sa.select(Run.started_at)
-        .where(Run.job_id == job_id, Run.status == RunStatusEnum.SUCCESS)
+        .where(
+            Run.job_id == job_id,
+            Run.status == RunStatusEnum.SUCCESS,
+            Run.parent_run_id.is_(None),
+        )
         .order_by(Run.started_at.desc().nulls_last())
         .limit(1)
     )
@@ -58,22 +142,168 @@ def build_arguments(job: Job, run: Run) -> dict:
     return job_type.build_task_arguments(job_obj=job, since=since, **loaded)
 
 
-def _finish(run_id, status, message=None, **values):
-    moved = transition_run(
-        run_id, ENDING, status, finished_at=_now(), message=message, **values
-    )
-    db.session.commit()
-    return moved
-
-
 def _failure_message(exc: BaseException) -> str:
     text = "".join(traceback.format_exception(exc)).rstrip()
     return f"{type(exc).__name__}: {exc}\n\n{text}"
 
 
+def _finish(run_id, status, message=None, from_statuses=ENDING, **values) -> bool:
+    """End a run (conditionally), commit, and notify whom the job asks to."""
+    moved = transition_run(
+        run_id, from_statuses, status, finished_at=_now(), message=message, **values
+    )
+    db.session.commit()
+    if moved:
+        notify_run_end(run_id)
+    return moved
+
+
+def notify_run_end(run_id):
+    """Send the job's notification email when the run ended in a status it watches."""
+    row = db.session.execute(
+        sa.select(Run.status, Job.notification_emails, Job.notification_statuses)
+        .join(Job, Job.id == Run.job_id)
+        .where(Run.id == run_id)
+    ).first()
+    if row is None:
+        return
+    status, emails, statuses = row
+    if emails and status.name in (statuses or []):
+        try:
+            send_run_notification.delay(str(run_id))
+        except Exception:  # noqa: BLE001 -- a notification never fails a run
+            logger.warning("Could not send notification of %s", run_id, exc_info=True)
+
+
+def _retry_delay(attempt: int) -> float:
+    config = current_app.config
+    base = config["JOBS_RETRY_BACKOFF_SECONDS"]
+    return min(base * 2 ** (attempt - 1), config["JOBS_RETRY_BACKOFF_MAX_SECONDS"])
+
+
+def _retry(run: Run, job: Job, exc: BaseException) -> bool:
+    """Queue the run again after a retryable failure; False when out of tries."""
+    job_type = current_jobs.registry.get(job.task)
+    if not job_type.retry_on or not isinstance(exc, job_type.retry_on):
+        return False
+    if run.attempt > (job.max_retries or 0):
+        return False
+    delay = _retry_delay(run.attempt)
+    attempt = run.attempt
+    moved = transition_run(
+        run.id,
+        [RunStatusEnum.RUNNING],
+        RunStatusEnum.QUEUED,
+        attempt=attempt + 1,
+        task_id=str(uuid.uuid4()),
+        dispatched_at=_now() + timedelta(seconds=delay),
+        message=(
+            f"Attempt {attempt} failed ({type(exc).__name__}: {exc}); "
+            f"retrying in {delay:g} s."
+        ),
+    )
+    db.session.commit()
+    if moved:
+        db.session.refresh(run)
+        send_runs([Dispatch.of(run, job, countdown=delay)])
+    return moved
+
+
+def _finish_parent(parent_id):
+    """End a parent run once its task and all its subtasks have ended.
+
+    Called by the parent when its task returns and by each subtask when it
+    ends; the conditional UPDATE lets exactly one of them end the parent.
+    """
+    c = Run.__table__.c
+    with side_connection(commit=True) as conn:
+        moved = conn.execute(
+            sa.update(Run.__table__)
+            .where(
+                c.id == parent_id,
+                c.status.in_([s.value for s in ENDING]),
+                c.task_finished_at.is_not(None),
+                c.completed_subtasks + c.errored_subtasks >= c.total_subtasks,
+            )
+            .values(
+                status=sa.case(
+                    (c.errored_subtasks == 0, RunStatusEnum.SUCCESS.value),
+                    (c.completed_subtasks == 0, RunStatusEnum.FAILED.value),
+                    else_=RunStatusEnum.PARTIAL_SUCCESS.value,
+                ),
+                finished_at=_now(),
+                updated=_now(),
+            )
+        ).rowcount
+    if moved:
+        notify_run_end(parent_id)
+    return bool(moved)
+
+
+def _spawn_subtask(context, task, args, kwargs, title):
+    """Insert a child run, count it on the parent, and send it."""
+    parent = db.session.get(Run, context.id)
+    child_id = uuid.uuid4()
+    child = dict(
+        id=child_id,
+        job_id=context.job_id,
+        parent_run_id=context.id,
+        status=RunStatusEnum.QUEUED,
+        title=title or task.name,
+        args={"task": task.name, "args": list(args), "kwargs": dict(kwargs)},
+        queue=parent.queue,
+        task_id=str(uuid.uuid4()),
+        trigger="subtask",
+        attempt=1,
+        inserted_entries=0,
+        updated_entries=0,
+        errored_entries=0,
+        total_subtasks=0,
+        completed_subtasks=0,
+        errored_subtasks=0,
+        created=_now(),
+        updated=_now(),
+    )
+    with side_connection(commit=True) as conn:
+        conn.execute(sa.insert(Run), [child])
+        conn.execute(
+            sa.update(Run)
+            .where(Run.id == context.id)
+            .values(total_subtasks=Run.total_subtasks + 1)
+        )
+    send_runs(
+        [Dispatch(child_id, parent.queue, child["task_id"], timeout=context.timeout)]
+    )
+    return child_id
+
+
+def _run_body(run: Run, job: Job):
+    """Call the task of a run in this worker; subtasks call their own task."""
+    if run.parent_run_id is not None:
+        spec = run.args or {}
+        task = current_celery_app.tasks[spec["task"]]
+        return task(*spec.get("args", ()), **spec.get("kwargs", {}))
+    if job.task not in current_jobs.registry:
+        raise LookupError(f"Job type '{job.task}' is not registered.")
+    kwargs = build_arguments(job, run)
+    return current_jobs.registry.get(job.task).task(**kwargs)
+
+
+def _count_on_parent(run: Run, succeeded: bool):
+    column = "completed_subtasks" if succeeded else "errored_subtasks"
+    with side_connection(commit=True) as conn:
+        conn.execute(
+            sa.update(Run)
+            .where(Run.id == run.parent_run_id)
+            .values({column: getattr(Run, column) + 1})
+        )
+    _finish_parent(run.parent_run_id)
+
+
 @shared_task(bind=True, ignore_result=True, name="invenio_jobs.tasks.execute_run")
 def execute_run(self, run_id, identity_id=None):
-    """Claim a queued run, run its job type's task, and record how it ended."""
+    """Claim a queued run, run its task, and record how it ended."""
+    config = current_app.config
     run_uuid = uuid.UUID(str(run_id))
     now = _now()
     claimed = transition_run(
@@ -83,31 +313,179 @@ def execute_run(self, run_id, identity_id=None):
         started_at=now,
         heartbeat_at=now,
         worker=socket.gethostname()[:255],
-        task_id=self.request.id or None,
     )
     db.session.commit()
     if not claimed:
-        logger.info("Run %s was not queued any more; nothing to do.", run_uuid)
+        logger.info("Run %s is not queued any more; nothing to do.", run_uuid)
         return
 
     run = db.session.get(Run, run_uuid)
     job = run.job
+    context = RunContext(
+        run.id,
+        job.id,
+        db.engine,
+        heartbeat_seconds=config["JOBS_HEARTBEAT_SECONDS"],
+        progress_interval=config["JOBS_PROGRESS_INTERVAL_SECONDS"],
+        timeout=job.timeout,
+        spawn=_spawn_subtask,
+    ).start()
+    outcome = None
     try:
-        if job.task not in current_jobs.registry:
-            raise LookupError(f"Job type '{job.task}' is not registered.")
-        kwargs = build_arguments(job, run)
-        job_type = current_jobs.registry.get(job.task)
-        job_type.task(**kwargs)
+        _run_body(run, job)
+    except RunCancelled:
+        db.session.rollback()
+        outcome = (RunStatusEnum.CANCELLED, "Stopped by an administrator.")
+    except (RunTimedOut, SoftTimeLimitExceeded):
+        db.session.rollback()
+        outcome = (RunStatusEnum.FAILED, f"Timed out after {job.timeout} s.")
     except TaskExecutionPartialError as exc:
         db.session.rollback()
         values = {}
         if exc.errored_entries is not None:
             values["errored_entries"] = exc.errored_entries
-        _finish(run_uuid, RunStatusEnum.PARTIAL_SUCCESS, str(exc), **values)
-    except Exception as exc:  # noqa: BLE001 -- any failure ends the run FAILED
+        outcome = (RunStatusEnum.PARTIAL_SUCCESS, str(exc), values)
+    except Exception as exc:  # noqa: BLE001 -- any failure ends the run
         db.session.rollback()
+        context.close()
+        context = None
+        if run.parent_run_id is None and _retry(run, job, exc):
+            return
         logger.exception("Run %s failed", run_uuid)
-        _finish(run_uuid, RunStatusEnum.FAILED, _failure_message(exc))
+        outcome = (RunStatusEnum.FAILED, _failure_message(exc))
+    except BaseException:
+        # The worker is being shut down or the task terminated: record it.
+        db.session.rollback()
+        _finish(run_uuid, RunStatusEnum.FAILED, "The worker stopped during the run.")
+        raise
     else:
         db.session.commit()
-        _finish(run_uuid, RunStatusEnum.SUCCESS)
+    finally:
+        if context is not None:
+            context.close()
+
+    if outcome is None:  # the task returned
+        db.session.refresh(run)
+        if run.total_subtasks and run.parent_run_id is None:
+            transition_run(run.id, ENDING, run.status, task_finished_at=_now())
+            db.session.commit()
+            _finish_parent(run.id)
+            return
+        outcome = (RunStatusEnum.SUCCESS, None)
+    status, message, *extra = outcome
+    _finish(run_uuid, status, message, **(extra[0] if extra else {}))
+    if run.parent_run_id is not None:
+        _count_on_parent(run, succeeded=status is RunStatusEnum.SUCCESS)
+
+
+# -- maintenance -------------------------------------------------------------------
+@shared_task(ignore_result=True, name="invenio_jobs.tasks.reap_runs")
+def reap_runs():
+    """Fail runs whose worker died, terminate runs that ignore a stop, resend lost ones.
+
+    Each step is one query plus a bounded batch of conditional updates, so
+    that several reapers at once (one per beat process) do no harm.
+    """
+    config = current_app.config
+    now = _now()
+    reaped = {"lost": 0, "terminated": 0, "resent": 0}
+
+    stale_before = now - timedelta(seconds=config["JOBS_STALE_AFTER_SECONDS"])
+    stale = db.session.scalars(
+        sa.select(Run.id)
+        .where(
+            Run.status.in_(ENDING),
+            Run.task_finished_at.is_(None),
+            sa.func.coalesce(Run.heartbeat_at, Run.started_at, Run.created)
+            < stale_before,
+        )
+        .limit(REAP_BATCH)
+    ).all()
+    for run_id in stale:
+        run = db.session.get(Run, run_id)
+        last = run.heartbeat_at or run.started_at
+        moved = _finish(
+            run_id,
+            RunStatusEnum.FAILED,
+            f"Worker lost: no heartbeat since {last.isoformat() if last else 'start'}.",
+        )
+        reaped["lost"] += moved
+        if moved and run.parent_run_id is not None:
+            _count_on_parent(run, succeeded=False)
+
+    grace_before = now - timedelta(seconds=config["JOBS_STOP_GRACE_SECONDS"])
+    stubborn = db.session.execute(
+        sa.select(Run.id, Run.task_id).where(
+            Run.status == RunStatusEnum.CANCELLING,
+            Run.stop_requested_at < grace_before,
+        )
+    ).all()
+    for run_id, task_id in stubborn:
+        if task_id:
+            try:
+                current_celery_app.control.revoke(task_id, terminate=True)
+            except Exception:  # noqa: BLE001 -- the status is what matters
+                logger.warning("Could not terminate task %s", task_id, exc_info=True)
+        reaped["terminated"] += _finish(
+            run_id,
+            RunStatusEnum.CANCELLED,
+            f"Terminated: did not stop within {config['JOBS_STOP_GRACE_SECONDS']} s.",
+            from_statuses=[RunStatusEnum.CANCELLING],
+        )
+
+    resend_before = now - timedelta(seconds=config["JOBS_REDISPATCH_AFTER_SECONDS"])
+    lost = db.session.scalars(
+        sa.select(Run)
+        .where(
+            Run.status == RunStatusEnum.QUEUED,
+            sa.func.coalesce(Run.dispatched_at, Run.created) < resend_before,
+        )
+        .order_by(Run.created)
+        .limit(REAP_BATCH)
+    ).all()
+    dispatches = [Dispatch.of(run) for run in lost]
+    db.session.commit()
+    reaped["resent"] = len(send_runs(dispatches))
+    for parent_id in db.session.scalars(
+        sa.select(Run.id)
+        .where(Run.status.in_(ENDING), Run.task_finished_at.is_not(None))
+        .limit(REAP_BATCH)
+    ).all():
+        _finish_parent(parent_id)
+    if any(reaped.values()):
+        logger.info("Reaped runs: %s", reaped)
+    return reaped
+
+
+@shared_task(ignore_result=True, name="invenio_jobs.tasks.send_run_notification")
+def send_run_notification(run_id):
+    """Email the job's subscribers that a run ended, with a link to it."""
+    from flask_mail import Message
+
+    run = db.session.get(Run, uuid.UUID(str(run_id)))
+    if run is None:
+        return
+    job = run.job
+    duration = run.duration
+    ui = current_app.config.get("SITE_UI_URL", "")
+    link = f"{ui}/administration/jobs/{job.id}/runs/{run.id}"
+    subject = f"[{run.status.name}] {job.title}: {run.title or job.title}"
+    lines = [
+        f"Job: {job.title}",
+        f"Run: {run.title or run.id}",
+        f"Status: {run.status.name}",
+        f"Started: {run.started_at.isoformat() if run.started_at else '-'}",
+        f"Finished: {run.finished_at.isoformat() if run.finished_at else '-'}",
+        f"Duration: {duration.total_seconds():.1f} s" if duration else "Duration: -",
+        "",
+        (run.message or "").strip(),
+        "",
+        f"See the run: {link}",
+    ]
+    message = Message(
+        subject=subject,
+        recipients=list(job.notification_emails),
+        body="\n".join(lines),
+        sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
+    )
+    current_app.extensions["mail"].send(message)

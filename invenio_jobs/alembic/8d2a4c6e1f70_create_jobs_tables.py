@@ -76,6 +76,8 @@ def upgrade():
         sa.Column("started_at", UTCDateTime(), nullable=True),
         sa.Column("finished_at", UTCDateTime(), nullable=True),
         sa.Column("heartbeat_at", UTCDateTime(), nullable=True),
+        sa.Column("stop_requested_at", UTCDateTime(), nullable=True),
+        sa.Column("task_finished_at", UTCDateTime(), nullable=True),
         sa.Column("message", sa.Text(), nullable=True),
         sa.Column("total_entries", sa.Integer(), nullable=True),
         sa.Column("inserted_entries", sa.Integer(), nullable=False),

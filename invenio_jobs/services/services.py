@@ -16,13 +16,12 @@ from flask import current_app
 from invenio_db import db
 from invenio_db.uow import ModelCommitOp, Operation, unit_of_work
 from invenio_records_resources.services.base import LinksTemplate, Service
-from invenio_records_resources.services.uow import TaskOp
 from marshmallow import ValidationError
 
 from ..models import Job, Run, RunLog, RunStatusEnum, transition_run
 from ..proxies import current_jobs
 from ..schedules import fire_times, next_fire_after
-from ..tasks import execute_run
+from ..tasks import Dispatch, notify_run_end, send_runs
 from .arguments import describe_schema
 from .errors import (
     JobNotFoundError,
@@ -59,6 +58,30 @@ def user_id_of(identity):
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+class DispatchRunsOp(Operation):
+    """Send queued runs to the workers once they are committed."""
+
+    def __init__(self, dispatches):
+        """Keep what to send."""
+        self.dispatches = list(dispatches)
+
+    def on_post_commit(self, uow):
+        """Send; a run that cannot be sent now is sent again by the reaper."""
+        send_runs(self.dispatches)
+
+
+class NotifyRunEndOp(Operation):
+    """Notify the job's subscribers of a run's end, once it is committed."""
+
+    def __init__(self, run_id):
+        """Keep the run id."""
+        self.run_id = run_id
+
+    def on_post_commit(self, uow):
+        """Send the notification if the job asks for one."""
+        notify_run_end(self.run_id)
 
 
 class RevokeTaskOp(Operation):
@@ -385,49 +408,71 @@ class RunsService(DumpSchemasMixin, Service):
         )
         db.session.add(run)
         uow.register(ModelCommitOp(run))
-        uow.register(self.dispatch_op(run, identity))
-        return self.item(identity, run)
-
-    @staticmethod
-    def dispatch_op(run: Run, identity=None) -> TaskOp:
-        """The operation that sends ``execute_run`` for a run after commit."""
-        identity_id = getattr(identity, "id", None)
-        return TaskOp.for_async_apply(
-            execute_run,
-            args=(str(run.id), identity_id),
-            queue=run.queue,
-            task_id=run.task_id,
+        uow.register(
+            DispatchRunsOp(
+                [Dispatch.of(run, job, identity_id=getattr(identity, "id", None))]
+            )
         )
+        return self.item(identity, run)
 
     @unit_of_work()
     def stop(self, identity, job_id, run_id, uow=None):
-        """Stop a run: a queued one at once, a running one at its next check."""
+        """Stop a run: a queued one at once, a running one at its next check.
+
+        A running run is asked to stop (CANCELLING) and its Celery task is
+        revoked; the task sees the request at its next ``current_run`` call.
+        One that does not stop within ``JOBS_STOP_GRACE_SECONDS`` is
+        terminated by the maintenance task. Its subtasks stop with it.
+        """
         self.require_permission(identity, "stop")
         run = self.get_run(job_id, run_id)
+        if run.status.is_finished:
+            raise RunStateError(
+                f"The run has already finished ({run.status.name}); "
+                "there is nothing to stop."
+            )
+        for target in [run.id, *self._active_children(run.id)]:
+            self._request_stop(target, uow)
+        db.session.flush()
+        db.session.refresh(run)
+        if run.status.is_finished and run.status is not RunStatusEnum.CANCELLED:
+            raise RunStateError(
+                f"The run has already finished ({run.status.name}); "
+                "there is nothing to stop."
+            )
+        return self.item(identity, run)
+
+    @staticmethod
+    def _active_children(run_id):
+        return db.session.scalars(
+            sa.select(Run.id).where(
+                Run.parent_run_id == run_id,
+                Run.status.in_(RunStatusEnum.active()),
+            )
+        ).all()
+
+    @staticmethod
+    def _request_stop(run_id, uow):
+        """Cancel a queued run, or ask a running one to stop; conditional both."""
         now = utcnow()
-        if run.status is RunStatusEnum.QUEUED and transition_run(
-            run.id,
+        task_id = db.session.scalar(sa.select(Run.task_id).where(Run.id == run_id))
+        if transition_run(
+            run_id,
             [RunStatusEnum.QUEUED],
             RunStatusEnum.CANCELLED,
             finished_at=now,
             message="Stopped before it started.",
         ):
-            if run.task_id:
-                uow.register(RevokeTaskOp(run.task_id))
-        elif transition_run(run.id, [RunStatusEnum.RUNNING], RunStatusEnum.CANCELLING):
-            if run.task_id:
-                uow.register(RevokeTaskOp(run.task_id))
-        else:
-            db.session.refresh(run)
-            if run.status is not RunStatusEnum.CANCELLING:
-                raise RunStateError(
-                    f"The run has already finished ({run.status.name}); "
-                    "there is nothing to stop."
-                )
-        uow.register(ModelCommitOp(run))
-        db.session.flush()
-        db.session.refresh(run)
-        return self.item(identity, run)
+            uow.register(NotifyRunEndOp(run_id))
+        elif not transition_run(
+            run_id,
+            [RunStatusEnum.RUNNING],
+            RunStatusEnum.CANCELLING,
+            stop_requested_at=now,
+        ):
+            return
+        if task_id:
+            uow.register(RevokeTaskOp(task_id))
 
     @unit_of_work()
     def delete(self, identity, job_id, run_id, uow=None):

@@ -1,0 +1,235 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""What a running job sees: :data:`current_run`.
+
+Inside a run, ``current_run`` reports progress, tells the task whether it was
+asked to stop, and fans work out to subtasks. Outside a run (a task called
+from a shell, a test) every method is a harmless no-op, so job tasks need no
+special cases.
+
+Writes go through their own database connection, not the job's session: a
+job that rolls back its work keeps its progress, and the job's transaction is
+never committed behind its back.
+"""
+
+import threading
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from invenio_db import db
+
+from .models import Run, RunStatusEnum
+
+_current: ContextVar["RunContext | None"] = ContextVar("invenio_jobs_run", default=None)
+
+
+class RunCancelled(Exception):
+    """Raised into a job's task when its run was asked to stop.
+
+    Derived from ``Exception`` so that ``finally`` blocks and context managers
+    of the task clean up as usual; ``execute_run`` turns it into CANCELLED.
+    """
+
+
+class RunTimedOut(Exception):
+    """Raised into a job's task when its run went over the job's timeout."""
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+@contextmanager
+def side_connection(commit: bool = False):
+    """A connection whose writes do not wait for the caller's transaction.
+
+    On PostgreSQL it is a connection of its own, committed at the end of the
+    block: a job that rolls back its work keeps its progress and log, and
+    its transaction is never committed behind its back. SQLite has a single
+    writer, so there the session's own connection is used (a second one
+    would wait for the job's transaction); ``commit`` then commits the
+    session, for writes that other processes must see at once.
+    """
+    if db.engine.dialect.name == "sqlite":
+        yield db.session.connection()
+        if commit:
+            db.session.commit()
+        return
+    with db.engine.begin() as conn:
+        yield conn
+
+
+class RunContext:
+    """The live state of one run in a worker: counters, heartbeat, stop flag."""
+
+    def __init__(
+        self,
+        run_id,
+        job_id,
+        engine,
+        heartbeat_seconds=10.0,
+        progress_interval=1.0,
+        timeout=None,
+        spawn=None,
+    ):
+        """Bind to a run; ``spawn`` sends subtasks (set by ``execute_run``)."""
+        self.id = run_id
+        self.job_id = job_id
+        self._engine = engine
+        self._heartbeat_seconds = heartbeat_seconds
+        self._progress_interval = progress_interval
+        self._deadline = time.monotonic() + timeout if timeout else None
+        self.timeout = timeout
+        self._spawn = spawn
+        self._pending = {"inserted": 0, "updated": 0, "errored": 0}
+        self._total = None
+        self._last_flush = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._cancel_requested = threading.Event()
+        self._thread = None
+
+    # -- life cycle -------------------------------------------------------
+    def start(self):
+        """Start the heartbeat thread and make this the current run."""
+        self._token = _current.set(self)
+        self._thread = threading.Thread(
+            target=self._beat, name=f"heartbeat-{self.id}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def close(self):
+        """Write what is pending, stop the heartbeat, leave the run."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.flush()
+        _current.reset(self._token)
+
+    def _beat(self):
+        # The heartbeat thread has no app context and no session: it always
+        # writes through a connection of its own.
+        while not self._stop.wait(self._heartbeat_seconds):
+            try:
+                with self._engine.begin() as conn:
+                    status = conn.execute(
+                        sa.update(Run)
+                        .where(Run.id == self.id)
+                        .values(heartbeat_at=_now())
+                        .returning(Run.status)
+                    ).scalar_one_or_none()
+            except Exception:  # noqa: BLE001 -- a missed beat is retried
+                continue
+            if status is None or status is RunStatusEnum.CANCELLING:
+                self._cancel_requested.set()
+
+    # -- what tasks call ---------------------------------------------------
+    def check_cancelled(self):
+        """Raise RunCancelled (or RunTimedOut) when the run must end now."""
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise RunTimedOut(f"timed out after {self.timeout} s")
+        if self._cancel_requested.is_set():
+            raise RunCancelled("stopped by an administrator")
+
+    def set_total(self, total: int):
+        """How many entries the run will process (for the progress bar)."""
+        self._total = int(total)
+        self.flush()
+
+    def progress(self, inserted=0, updated=0, errored=0):
+        """Count processed entries; written at most every few seconds."""
+        with self._lock:
+            self._pending["inserted"] += inserted
+            self._pending["updated"] += updated
+            self._pending["errored"] += errored
+            due = time.monotonic() - self._last_flush >= self._progress_interval
+        if due:
+            self.flush()
+        self.check_cancelled()
+
+    def flush(self):
+        """Write the pending counters with one UPDATE; never raise into the job."""
+        with self._lock:
+            pending, self._pending = self._pending, dict.fromkeys(self._pending, 0)
+            total, self._total = self._total, None
+            self._last_flush = time.monotonic()
+        values = {
+            f"{key}_entries": getattr(Run, f"{key}_entries") + count
+            for key, count in pending.items()
+            if count
+        }
+        if total is not None:
+            values["total_entries"] = total
+        if not values:
+            return
+        try:
+            with side_connection() as conn:
+                conn.execute(sa.update(Run).where(Run.id == self.id).values(**values))
+        except Exception:  # noqa: BLE001 -- keep the counts for the next flush
+            with self._lock:
+                for key, count in pending.items():
+                    self._pending[key] += count
+                if total is not None and self._total is None:
+                    self._total = total
+
+    def spawn_subtask(self, task, args=None, kwargs=None, title=None):
+        """Send a Celery task as a subtask of this run; return the child run id.
+
+        The child is a run of its own (status, log, counters); the parent
+        counts its subtasks and ends when the last one has ended.
+        """
+        return self._spawn(self, task, args or (), kwargs or {}, title)
+
+
+class _NoRun:
+    """``current_run`` outside a run: every call does nothing."""
+
+    id = None
+    job_id = None
+    timeout = None
+
+    def check_cancelled(self):
+        """Nothing to check."""
+
+    def set_total(self, total):
+        """Nothing to record."""
+
+    def progress(self, inserted=0, updated=0, errored=0):
+        """Nothing to record."""
+
+    def flush(self):
+        """Nothing to write."""
+
+    def spawn_subtask(self, task, args=None, kwargs=None, title=None):
+        """Outside a run, a subtask is simply sent."""
+        task.apply_async(args=args or (), kwargs=kwargs or {})
+        return None
+
+
+_NO_RUN = _NoRun()
+
+
+class _CurrentRun:
+    """Proxy to the run of the calling thread or coroutine."""
+
+    def __getattr__(self, name):
+        return getattr(_current.get() or _NO_RUN, name)
+
+    def __bool__(self):
+        return _current.get() is not None
+
+    def __repr__(self):
+        context = _current.get()
+        return f"<current_run {context.id if context else None}>"
+
+
+current_run = _CurrentRun()
+"""The run being executed by this worker thread, or a no-op stand-in."""
