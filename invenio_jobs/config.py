@@ -79,6 +79,9 @@ JOBS_RETRY_BACKOFF_SECONDS = 30
 JOBS_RETRY_BACKOFF_MAX_SECONDS = 3600
 """Longest wait between two attempts of a run (s)."""
 
+JOBS_NOTIFICATIONS_SENDER = None
+"""Sender of the emails about runs; None uses ``MAIL_DEFAULT_SENDER``."""
+
 JOBS_PERMISSION_POLICY = "invenio_jobs.services.permissions:JobPermissionPolicy"
 """Who may list, read, create, edit and delete jobs (a class or import path)."""
 

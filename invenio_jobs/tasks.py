@@ -486,6 +486,7 @@ def send_run_notification(run_id):
         subject=subject,
         recipients=list(job.notification_emails),
         body="\n".join(lines),
-        sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
+        sender=current_app.config["JOBS_NOTIFICATIONS_SENDER"]
+        or current_app.config.get("MAIL_DEFAULT_SENDER"),
     )
     current_app.extensions["mail"].send(message)

@@ -15,6 +15,7 @@ the PostgreSQL tests instead of skipping them.
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 from invenio_app.factory import create_api
@@ -35,8 +36,13 @@ def postgresql_uri():
 
 @pytest.fixture(scope="module")
 def db_uri(request, instance_path):
-    """Database of a test module: PostgreSQL where marked, else SQLite."""
-    if request.node.get_closest_marker("postgresql"):
+    """Database of a test module: PostgreSQL where marked, else SQLite.
+
+    Every module under ``integration/`` runs on PostgreSQL: its worker and beat
+    processes share the database with the test process.
+    """
+    integration = "integration" in Path(str(request.node.path)).parts
+    if integration or request.node.get_closest_marker("postgresql"):
         uri = postgresql_uri()
         if uri is None:
             if os.environ.get("CI"):
@@ -67,6 +73,7 @@ def extra_entry_points():
 @pytest.fixture(scope="module")
 def app_config(app_config):
     """Test configuration of the app."""
+    app_config["MAIL_DEFAULT_SENDER"] = "jobs@example.org"
     app_config["JOBS_QUEUES"] = {
         "celery": {"name": "celery", "title": "Default", "description": ""},
         "low": {"name": "low", "title": "Low", "description": ""},

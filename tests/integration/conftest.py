@@ -26,8 +26,6 @@ import sqlalchemy as sa
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
 
-pytestmark = pytest.mark.postgresql
-
 
 @pytest.fixture(scope="module")
 def app_config(app_config, broker_uri):

@@ -18,6 +18,7 @@ ENTRY_POINTS = {
         "mock_echo = mock_module.jobs:EchoJob",
         "mock_no_args = mock_module.jobs:NoArgsJob",
         "mock_controlled = mock_module.jobs:ControlledJob",
+        "mock_fan_out = mock_module.jobs:FanOutJob",
     ],
 }
 

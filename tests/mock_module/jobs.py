@@ -50,21 +50,42 @@ class NoArgsJob(JobType):
 
 
 @shared_task(name="mock_module.controlled")
-def controlled(sleep=0.0, fail=False, partial=0, marker=None, since=None):
-    """Do what the test asks: sleep, fail, or fail part of its entries.
+def controlled(
+    sleep=0.0,
+    steps=1,
+    fail=False,
+    partial=0,
+    flaky=0,
+    marker=None,
+    since=None,
+):
+    """Do what the test asks: sleep, report progress, fail, or fail for a while.
 
     ``marker`` names a file that the task appends a line to each time its
-    body runs, so that tests can count executions across processes.
+    body runs (with ``since``), so that tests can count executions across
+    processes. ``flaky=N`` fails with ConnectionError while the marker has at
+    most N lines. With ``steps`` > 1 the sleep is split into steps that report
+    progress (and so notice a stop); with ``steps=1`` it sleeps blindly.
     """
     import time
 
     from invenio_jobs.errors import TaskExecutionPartialError
+    from invenio_jobs.runtime import current_run
 
+    executions = 0
     if marker:
         with open(marker, "a") as handle:
-            handle.write(f"{since.isoformat() if since else '-'}\n")
-    if sleep:
-        time.sleep(sleep)
+            handle.write(f"{since.isoformat() if since else '-'} {time.time()}\n")
+        with open(marker) as handle:
+            executions = len(handle.readlines())
+    if flaky and executions <= flaky:
+        raise ConnectionError(f"flaky failure {executions}")
+    current_run.set_total(steps)
+    for _ in range(steps):
+        if sleep:
+            time.sleep(sleep / steps)
+        if steps > 1:
+            current_run.progress(inserted=1)
     if fail:
         raise RuntimeError("asked to fail")
     if partial:
@@ -73,12 +94,35 @@ def controlled(sleep=0.0, fail=False, partial=0, marker=None, since=None):
         )
 
 
+@shared_task(name="mock_module.fan_out")
+def fan_out(children=3, fail_child=-1):
+    """Spawn subtasks, one of which may fail."""
+    from invenio_jobs.runtime import current_run
+
+    for index in range(children):
+        current_run.spawn_subtask(
+            child_task, kwargs={"index": index, "fail": index == fail_child}
+        )
+
+
+@shared_task(name="mock_module.child_task")
+def child_task(index=0, fail=False):
+    """One piece of a fanned-out job."""
+    from invenio_jobs.runtime import current_run
+
+    current_run.progress(updated=1)
+    if fail:
+        raise RuntimeError(f"child {index} failed")
+
+
 class ControlledArgsSchema(PredefinedArgsSchema):
     """Arguments of the controlled job."""
 
     sleep = fields.Float(load_default=0.0)
+    steps = fields.Integer(load_default=1)
     fail = fields.Boolean(load_default=False)
     partial = fields.Integer(load_default=0)
+    flaky = fields.Integer(load_default=0)
     marker = fields.String(load_default=None, allow_none=True)
 
 
@@ -89,3 +133,20 @@ class ControlledJob(JobType):
     description = "Sleeps, fails or partly fails on request"
     task = controlled
     arguments_schema = ControlledArgsSchema
+    retry_on = (ConnectionError,)
+
+
+class FanOutArgsSchema(PredefinedArgsSchema):
+    """Arguments of the fan-out job."""
+
+    children = fields.Integer(load_default=3)
+    fail_child = fields.Integer(load_default=-1)
+
+
+class FanOutJob(JobType):
+    """A job type that splits its work into subtasks."""
+
+    title = "Fan out"
+    description = "Spawns subtasks"
+    task = fan_out
+    arguments_schema = FanOutArgsSchema
