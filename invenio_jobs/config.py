@@ -79,6 +79,27 @@ JOBS_RETRY_BACKOFF_SECONDS = 30
 JOBS_RETRY_BACKOFF_MAX_SECONDS = 3600
 """Longest wait between two attempts of a run (s)."""
 
+JOBS_LOGGING_LEVEL = "INFO"
+"""Lowest level of the log records kept in a run's log."""
+
+JOBS_LOGS_FLUSH_RECORDS = 500
+"""A run's log lines are written in batches of this many..."""
+
+JOBS_LOGS_FLUSH_SECONDS = 1.0
+"""...or after this many seconds, whichever comes first, and at the end."""
+
+JOBS_LOGS_MAX_PER_RUN = 100_000
+"""Most log lines kept for one run; one more line says how many were dropped."""
+
+JOBS_LOGGING_RETENTION_DAYS = 90
+"""Log lines older than this many days are deleted by the maintenance task."""
+
+JOBS_RUNS_RETENTION = 500
+"""Finished runs kept per job (the last successful one is always kept)."""
+
+JOBS_PRUNE_INTERVAL = 3600
+"""How often (s) the beat scheduler sends the pruning task ``prune_runs``."""
+
 JOBS_NOTIFICATIONS_SENDER = None
 """Sender of the emails about runs; None uses ``MAIL_DEFAULT_SENDER``."""
 

@@ -11,6 +11,8 @@ from .registry import JobsRegistry
 from .resources import (
     JobsResource,
     JobsResourceConfig,
+    LogsResource,
+    LogsResourceConfig,
     RunsResource,
     RunsResourceConfig,
     TasksResource,
@@ -19,6 +21,8 @@ from .resources import (
 from .services import (
     JobsService,
     JobsServiceConfig,
+    LogsService,
+    LogsServiceConfig,
     RunsService,
     RunsServiceConfig,
     TasksService,
@@ -54,11 +58,15 @@ class InvenioJobs:
         self.jobs_service = JobsService(JobsServiceConfig.build(app))
         self.runs_service = RunsService(RunsServiceConfig.build(app))
         self.tasks_service = TasksService(TasksServiceConfig.build(app))
+        self.logs_service = LogsService(LogsServiceConfig.build(app))
 
     def init_resources(self, app):
         """Create the REST resources on top of the services."""
         self.jobs_resource = JobsResource(JobsResourceConfig, self.jobs_service)
-        self.runs_resource = RunsResource(RunsResourceConfig, self.runs_service)
+        self.runs_resource = RunsResource(
+            RunsResourceConfig, self.runs_service, self.logs_service
+        )
+        self.logs_resource = LogsResource(LogsResourceConfig, self.logs_service)
         self.tasks_resource = TasksResource(TasksResourceConfig, self.tasks_service)
 
     @property

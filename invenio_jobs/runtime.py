@@ -78,8 +78,15 @@ class RunContext:
         progress_interval=1.0,
         timeout=None,
         spawn=None,
+        tick=None,
+        tick_seconds=1.0,
     ):
-        """Bind to a run; ``spawn`` sends subtasks (set by ``execute_run``)."""
+        """Bind to a run.
+
+        ``spawn`` sends subtasks and ``tick`` is called by the heartbeat
+        thread every ``tick_seconds`` (to write buffered log lines); both are
+        set by ``execute_run``.
+        """
         self.id = run_id
         self.job_id = job_id
         self._engine = engine
@@ -88,6 +95,8 @@ class RunContext:
         self._deadline = time.monotonic() + timeout if timeout else None
         self.timeout = timeout
         self._spawn = spawn
+        self._tick = tick
+        self._tick_seconds = tick_seconds
         self._pending = {"inserted": 0, "updated": 0, "errored": 0}
         self._total = None
         self._last_flush = time.monotonic()
@@ -117,7 +126,17 @@ class RunContext:
     def _beat(self):
         # The heartbeat thread has no app context and no session: it always
         # writes through a connection of its own.
-        while not self._stop.wait(self._heartbeat_seconds):
+        interval = min(self._heartbeat_seconds, self._tick_seconds)
+        next_beat = time.monotonic() + self._heartbeat_seconds
+        while not self._stop.wait(interval):
+            if self._tick is not None:
+                try:
+                    self._tick()
+                except Exception:  # noqa: BLE001 -- retried at the next tick
+                    pass
+            if time.monotonic() < next_beat:
+                continue
+            next_beat = time.monotonic() + self._heartbeat_seconds
             try:
                 with self._engine.begin() as conn:
                     status = conn.execute(

@@ -31,7 +31,8 @@ from flask import current_app
 from invenio_db import db
 
 from .errors import TaskExecutionPartialError
-from .models import Job, Run, RunStatusEnum, transition_run
+from .logging import capture_run_logs
+from .models import Job, Run, RunLog, RunStatusEnum, transition_run
 from .proxies import current_jobs
 from .runtime import RunCancelled, RunContext, RunTimedOut, side_connection
 
@@ -300,9 +301,46 @@ def _count_on_parent(run: Run, succeeded: bool):
     _finish_parent(run.parent_run_id)
 
 
+RETRIED = object()
+"""Outcome of an attempt that failed and was queued again."""
+
+
+def _execute_body(run: Run, job: Job):
+    """Run the task; return (status, message, values), or RETRIED."""
+    try:
+        _run_body(run, job)
+    except RunCancelled:
+        db.session.rollback()
+        return RunStatusEnum.CANCELLED, "Stopped by an administrator.", {}
+    except (RunTimedOut, SoftTimeLimitExceeded):
+        db.session.rollback()
+        logger.error("Run %s timed out after %s s.", run.id, job.timeout)
+        return RunStatusEnum.FAILED, f"Timed out after {job.timeout} s.", {}
+    except TaskExecutionPartialError as exc:
+        db.session.rollback()
+        logger.warning("Run %s partly failed: %s", run.id, exc)
+        values = {}
+        if exc.errored_entries is not None:
+            values["errored_entries"] = exc.errored_entries
+        return RunStatusEnum.PARTIAL_SUCCESS, str(exc), values
+    except Exception as exc:  # noqa: BLE001 -- any failure ends the run
+        db.session.rollback()
+        logger.exception("Run %s failed.", run.id)
+        if run.parent_run_id is None and _retry(run, job, exc):
+            return RETRIED
+        return RunStatusEnum.FAILED, _failure_message(exc), {}
+    except BaseException:
+        # The worker is being shut down or the task terminated: record it.
+        db.session.rollback()
+        _finish(run.id, RunStatusEnum.FAILED, "The worker stopped during the run.")
+        raise
+    db.session.commit()
+    return None
+
+
 @shared_task(bind=True, ignore_result=True, name="invenio_jobs.tasks.execute_run")
 def execute_run(self, run_id, identity_id=None):
-    """Claim a queued run, run its task, and record how it ended."""
+    """Claim a queued run, run its task with its log captured, record the end."""
     config = current_app.config
     run_uuid = uuid.UUID(str(run_id))
     now = _now()
@@ -321,49 +359,31 @@ def execute_run(self, run_id, identity_id=None):
 
     run = db.session.get(Run, run_uuid)
     job = run.job
-    context = RunContext(
-        run.id,
-        job.id,
-        db.engine,
-        heartbeat_seconds=config["JOBS_HEARTBEAT_SECONDS"],
-        progress_interval=config["JOBS_PROGRESS_INTERVAL_SECONDS"],
-        timeout=job.timeout,
-        spawn=_spawn_subtask,
-    ).start()
-    outcome = None
-    try:
-        _run_body(run, job)
-    except RunCancelled:
-        db.session.rollback()
-        outcome = (RunStatusEnum.CANCELLED, "Stopped by an administrator.")
-    except (RunTimedOut, SoftTimeLimitExceeded):
-        db.session.rollback()
-        outcome = (RunStatusEnum.FAILED, f"Timed out after {job.timeout} s.")
-    except TaskExecutionPartialError as exc:
-        db.session.rollback()
-        values = {}
-        if exc.errored_entries is not None:
-            values["errored_entries"] = exc.errored_entries
-        outcome = (RunStatusEnum.PARTIAL_SUCCESS, str(exc), values)
-    except Exception as exc:  # noqa: BLE001 -- any failure ends the run
-        db.session.rollback()
-        context.close()
-        context = None
-        if run.parent_run_id is None and _retry(run, job, exc):
-            return
-        logger.exception("Run %s failed", run_uuid)
-        outcome = (RunStatusEnum.FAILED, _failure_message(exc))
-    except BaseException:
-        # The worker is being shut down or the task terminated: record it.
-        db.session.rollback()
-        _finish(run_uuid, RunStatusEnum.FAILED, "The worker stopped during the run.")
-        raise
-    else:
-        db.session.commit()
-    finally:
-        if context is not None:
+    log_context = {
+        "run_id": str(run.id),
+        "job_id": str(job.id),
+        "task_id": self.request.id,
+        "parent_run_id": str(run.parent_run_id) if run.parent_run_id else None,
+        "attempt": run.attempt,
+    }
+    with capture_run_logs(db.engine, run.id, log_context, config) as log_buffer:
+        context = RunContext(
+            run.id,
+            job.id,
+            db.engine,
+            heartbeat_seconds=config["JOBS_HEARTBEAT_SECONDS"],
+            progress_interval=config["JOBS_PROGRESS_INTERVAL_SECONDS"],
+            timeout=job.timeout,
+            spawn=_spawn_subtask,
+            tick=log_buffer.flush,
+            tick_seconds=config["JOBS_LOGS_FLUSH_SECONDS"],
+        ).start()
+        try:
+            outcome = _execute_body(run, job)
+        finally:
             context.close()
-
+    if outcome is RETRIED:
+        return
     if outcome is None:  # the task returned
         db.session.refresh(run)
         if run.total_subtasks and run.parent_run_id is None:
@@ -371,9 +391,9 @@ def execute_run(self, run_id, identity_id=None):
             db.session.commit()
             _finish_parent(run.id)
             return
-        outcome = (RunStatusEnum.SUCCESS, None)
-    status, message, *extra = outcome
-    _finish(run_uuid, status, message, **(extra[0] if extra else {}))
+        outcome = (RunStatusEnum.SUCCESS, None, {})
+    status, message, values = outcome
+    _finish(run_uuid, status, message, **values)
     if run.parent_run_id is not None:
         _count_on_parent(run, succeeded=status is RunStatusEnum.SUCCESS)
 
@@ -490,3 +510,90 @@ def send_run_notification(run_id):
         or current_app.config.get("MAIL_DEFAULT_SENDER"),
     )
     current_app.extensions["mail"].send(message)
+
+
+def _delete_runs(run_ids):
+    """Delete runs with their subtasks and log lines (explicitly: SQLite too)."""
+    children = sa.select(Run.id).where(Run.parent_run_id.in_(run_ids))
+    db.session.execute(
+        sa.delete(RunLog).where(
+            sa.or_(RunLog.run_id.in_(run_ids), RunLog.run_id.in_(children))
+        )
+    )
+    db.session.execute(
+        sa.delete(Run)
+        .where(Run.parent_run_id.in_(run_ids))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.delete(Run)
+        .where(Run.id.in_(run_ids))
+        .execution_options(synchronize_session=False)
+    )
+
+
+@shared_task(ignore_result=True, name="invenio_jobs.tasks.prune_runs")
+def prune_runs(batch_size=5000):
+    """Delete old log lines, and the finished runs beyond each job's retention.
+
+    Works in batches, each its own short transaction, so that the tables are
+    never locked for long. Each job keeps its ``JOBS_RUNS_RETENTION`` newest
+    finished runs, and always its last successful one (it is where the next
+    run continues ``since``).
+    """
+    config = current_app.config
+    cutoff = _now() - timedelta(days=config["JOBS_LOGGING_RETENTION_DAYS"])
+    pruned = {"logs": 0, "runs": 0}
+    while True:
+        ids = db.session.scalars(
+            sa.select(RunLog.id)
+            .where(RunLog.timestamp < cutoff)
+            .order_by(RunLog.id)
+            .limit(batch_size)
+        ).all()
+        if not ids:
+            break
+        db.session.execute(sa.delete(RunLog).where(RunLog.id.in_(ids)))
+        db.session.commit()
+        pruned["logs"] += len(ids)
+
+    finished = list(RunStatusEnum.finished())
+    newest_first = (Run.created.desc(), Run.id.desc())
+    ranked = (
+        sa.select(
+            Run.id,
+            sa.func.row_number()
+            .over(partition_by=Run.job_id, order_by=newest_first)
+            .label("rank"),
+        )
+        .where(Run.parent_run_id.is_(None), Run.status.in_(finished))
+        .subquery()
+    )
+    successes = (
+        sa.select(
+            Run.id,
+            sa.func.row_number()
+            .over(partition_by=Run.job_id, order_by=newest_first)
+            .label("rank"),
+        )
+        .where(Run.parent_run_id.is_(None), Run.status == RunStatusEnum.SUCCESS)
+        .subquery()
+    )
+    last_successes = sa.select(successes.c.id).where(successes.c.rank == 1)
+    while True:
+        ids = db.session.scalars(
+            sa.select(ranked.c.id)
+            .where(
+                ranked.c.rank > config["JOBS_RUNS_RETENTION"],
+                ranked.c.id.not_in(last_successes),
+            )
+            .limit(batch_size)
+        ).all()
+        if not ids:
+            break
+        _delete_runs(ids)
+        db.session.commit()
+        pruned["runs"] += len(ids)
+    if any(pruned.values()):
+        logger.info("Pruned run history: %s", pruned)
+    return pruned

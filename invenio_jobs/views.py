@@ -20,3 +20,8 @@ def create_runs_bp(app):
 def create_tasks_bp(app):
     """The ``/api/tasks`` blueprint."""
     return app.extensions["invenio-jobs"].tasks_resource.as_blueprint()
+
+
+def create_logs_bp(app):
+    """The ``/api/logs/jobs`` blueprint."""
+    return app.extensions["invenio-jobs"].logs_resource.as_blueprint()

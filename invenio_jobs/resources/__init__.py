@@ -6,12 +6,19 @@
 
 """REST resources of the job system."""
 
-from .config import JobsResourceConfig, RunsResourceConfig, TasksResourceConfig
-from .resources import JobsResource, RunsResource, TasksResource
+from .config import (
+    JobsResourceConfig,
+    LogsResourceConfig,
+    RunsResourceConfig,
+    TasksResourceConfig,
+)
+from .resources import JobsResource, LogsResource, RunsResource, TasksResource
 
 __all__ = (
     "JobsResource",
     "JobsResourceConfig",
+    "LogsResource",
+    "LogsResourceConfig",
     "RunsResource",
     "RunsResourceConfig",
     "TasksResource",

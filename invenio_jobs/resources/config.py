@@ -89,6 +89,7 @@ class RunsResourceConfig(JSONResourceConfig):
         "list": "",
         "item": "/<run_id>",
         "stop": "/<run_id>/actions/stop",
+        "logs": "/<run_id>/logs",
     }
     request_view_args = {
         "job_id": ma.fields.String(),
@@ -99,6 +100,9 @@ class RunsResourceConfig(JSONResourceConfig):
         "sort": ma.fields.String(),
         "page": ma.fields.String(),
         "size": ma.fields.String(),
+        "after": ma.fields.String(),
+        "level": ma.fields.String(),
+        "text": ma.fields.String(),
     }
 
 
@@ -116,4 +120,19 @@ class TasksResourceConfig(JSONResourceConfig):
     request_search_args = {
         "page": ma.fields.String(),
         "size": ma.fields.String(),
+    }
+
+
+class LogsResourceConfig(JSONResourceConfig):
+    """``/api/logs/jobs``, InvenioRDM's route to the runs' logs."""
+
+    blueprint_name = "job_logs"
+    url_prefix = "/logs"
+    routes = {"list": "/jobs"}
+    request_search_args = {
+        "q": ma.fields.String(),
+        "search_after": ma.fields.String(),
+        "size": ma.fields.String(),
+        "level": ma.fields.String(),
+        "text": ma.fields.String(),
     }

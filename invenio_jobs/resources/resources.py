@@ -105,12 +105,13 @@ class JobsResource(Resource):
 
 
 class RunsResource(Resource):
-    """``/api/jobs/<job_id>/runs``: run now, history, one run, stop, delete."""
+    """``/api/jobs/<job_id>/runs``: run now, history, one run, stop, delete, log."""
 
-    def __init__(self, config, service):
-        """Bind the resource to its service."""
+    def __init__(self, config, service, logs_service):
+        """Bind the resource to its services."""
         super().__init__(config)
         self.service = service
+        self.logs_service = logs_service
 
     def create_url_rules(self):
         """The routes of runs."""
@@ -121,6 +122,7 @@ class RunsResource(Resource):
             route("GET", routes["item"], self.read),
             route("DELETE", routes["item"], self.delete),
             route("POST", routes["stop"], self.stop),
+            route("GET", routes["logs"], self.logs),
         ]
 
     @request_view_args
@@ -162,6 +164,17 @@ class RunsResource(Resource):
         args = resource_requestctx.view_args
         item = self.service.stop(g.identity, args["job_id"], args["run_id"])
         return item.to_dict(), 202
+
+    @request_view_args
+    @request_search_args
+    @response_handler()
+    def logs(self):
+        """The run's log lines after a cursor, for following it live."""
+        args = resource_requestctx.view_args
+        data = self.logs_service.tail(
+            g.identity, args["job_id"], args["run_id"], params=_search_params()
+        )
+        return data, 200
 
     @request_view_args
     def delete(self):
@@ -210,3 +223,22 @@ class TasksResource(Resource):
             g.identity, resource_requestctx.view_args["task_id"]
         )
         return data, 200
+
+
+class LogsResource(Resource):
+    """``/api/logs/jobs?q=<run_id>``: a run's log, paged with ``search_after``."""
+
+    def __init__(self, config, service):
+        """Bind the resource to its service."""
+        super().__init__(config)
+        self.service = service
+
+    def create_url_rules(self):
+        """The route of run logs."""
+        return [route("GET", self.config.routes["list"], self.search)]
+
+    @request_search_args
+    @response_handler(many=True)
+    def search(self):
+        """Search a run's log lines."""
+        return self.service.search(g.identity, params=_search_params()), 200

@@ -6,12 +6,19 @@
 
 """Services of the job system."""
 
-from .config import JobsServiceConfig, RunsServiceConfig, TasksServiceConfig
-from .services import JobsService, RunsService, TasksService
+from .config import (
+    JobsServiceConfig,
+    LogsServiceConfig,
+    RunsServiceConfig,
+    TasksServiceConfig,
+)
+from .services import JobsService, LogsService, RunsService, TasksService
 
 __all__ = (
     "JobsService",
     "JobsServiceConfig",
+    "LogsService",
+    "LogsServiceConfig",
     "RunsService",
     "RunsServiceConfig",
     "TasksService",

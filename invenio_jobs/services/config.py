@@ -25,6 +25,8 @@ from .results import ItemResult, ListResult
 from .schemas import (
     JobSchema,
     JobsSearchParamsSchema,
+    LogsSearchParamsSchema,
+    LogsTailParamsSchema,
     RunCreateSchema,
     RunSchema,
     RunsSearchParamsSchema,
@@ -111,3 +113,14 @@ class TasksServiceConfig(ServiceConfig, ConfiguratorMixin):
         ),
     }
     links_search = list_links("{+api}/tasks{?args*}")
+
+
+class LogsServiceConfig(ServiceConfig, ConfiguratorMixin):
+    """Configuration of the run logs service; runs' permissions apply."""
+
+    service_id = "jobs-logs"
+    permission_policy_cls = FromConfig(
+        "JOBS_RUNS_PERMISSION_POLICY", default=RunPermissionPolicy, import_string=True
+    )
+    search_params_schema = LogsSearchParamsSchema
+    tail_params_schema = LogsTailParamsSchema

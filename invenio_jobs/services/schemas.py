@@ -10,6 +10,8 @@ Loading validates everything a client can type and names the field that is
 wrong; dumping gives the InvenioRDM JSON shape of jobs and runs.
 """
 
+import uuid
+
 from flask import current_app
 from marshmallow import (
     RAISE,
@@ -264,3 +266,58 @@ class RunsSearchParamsSchema(SearchParamsSchema):
                     ) from None
         data["status"] = statuses
         return data
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def levels_from(level: str | None) -> list[str] | None:
+    """The level names at or above ``level`` (None: every level)."""
+    if not level:
+        return None
+    return list(LOG_LEVELS[LOG_LEVELS.index(level) :])
+
+
+class LogsSearchParamsSchema(Schema):
+    """Query string of ``/api/logs/jobs``: the run, a cursor, a page size."""
+
+    class Meta:
+        """Ignore unknown parameters."""
+
+        unknown = "exclude"
+
+    q = fields.String(required=True, validate=validate.Length(min=1))
+    search_after = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    size = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PAGE_SIZE))
+    level = fields.String(
+        load_default=None, validate=validate.OneOf(LOG_LEVELS), allow_none=True
+    )
+    text = fields.String(load_default="")
+
+    @post_load
+    def _run_id(self, data, **kwargs):
+        """``q`` is a run id, bare or as ``run_id:<id>``."""
+        value = data["q"].strip()
+        if value.startswith("run_id:"):
+            value = value[len("run_id:") :].strip().strip('"')
+        try:
+            data["run_id"] = uuid.UUID(value)
+        except ValueError:
+            raise ValidationError({"q": ["Give the id of a run."]}) from None
+        return data
+
+
+class LogsTailParamsSchema(Schema):
+    """Query string of a run's log tail: lines after a cursor."""
+
+    class Meta:
+        """Ignore unknown parameters."""
+
+        unknown = "exclude"
+
+    after = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    size = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PAGE_SIZE))
+    level = fields.String(
+        load_default=None, validate=validate.OneOf(LOG_LEVELS), allow_none=True
+    )
+    text = fields.String(load_default="")

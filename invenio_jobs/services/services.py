@@ -29,7 +29,7 @@ from .errors import (
     RunStateError,
     TaskNotFoundError,
 )
-from .schemas import load_task_arguments
+from .schemas import levels_from, load_task_arguments
 
 
 def utcnow() -> datetime:
@@ -546,4 +546,86 @@ class _JobTypeDump:
             "id": job_type.id,
             "title": str(job_type.title or job_type.id),
             "description": str(job_type.description or ""),
+        }
+
+
+def dump_log(line: RunLog) -> dict:
+    """One log line, as the API serves it."""
+    return {
+        "id": line.id,
+        "timestamp": line.timestamp.isoformat(),
+        "level": line.level,
+        "message": line.message,
+        "logger": line.logger,
+        "module": line.logger,
+        "context": line.context or {},
+        "sort": [line.id],
+    }
+
+
+class LogsService(Service):
+    """Read the log of a run: search by run, or tail it with a cursor."""
+
+    def _lines(self, run_id, after, size, level, text):
+        statement = sa.select(RunLog).where(RunLog.run_id == run_id)
+        levels = levels_from(level)
+        if levels:
+            statement = statement.where(RunLog.level.in_(levels))
+        if text.strip():
+            statement = statement.where(
+                RunLog.message.ilike(_like_pattern(text.strip()), escape="\\")
+            )
+        return statement, (
+            statement.where(RunLog.id > after) if after is not None else statement
+        ).order_by(RunLog.id).limit(size)
+
+    def search(self, identity, params=None) -> dict:
+        """``/api/logs/jobs?q=<run_id>``: a run's log lines, oldest first.
+
+        Pages are chained with ``search_after`` (the ``sort`` value of the
+        last line), as InvenioRDM clients do.
+        """
+        self.require_permission(identity, "read")
+        params = self.config.search_params_schema().load(params or {})
+        base, page = self._lines(
+            params["run_id"],
+            params["search_after"],
+            params["size"],
+            params["level"],
+            params["text"],
+        )
+        lines = db.session.scalars(page).all()
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                base.with_only_columns(RunLog.id).subquery()
+            )
+        )
+        hits = [dump_log(line) for line in lines]
+        result = {"hits": {"hits": hits, "total": total}, "links": {}}
+        api = current_app.config.get("SITE_API_URL", "/api")
+        query = f"q={params['run_id']}&size={params['size']}"
+        if params["level"]:
+            query += f"&level={params['level']}"
+        result["links"]["self"] = f"{api}/logs/jobs?{query}"
+        if len(hits) == params["size"]:
+            result["links"][
+                "next"
+            ] = f"{api}/logs/jobs?{query}&search_after={hits[-1]['id']}"
+        return result
+
+    def tail(self, identity, job_id, run_id, params=None) -> dict:
+        """The lines after a cursor, the cursor to ask with next, and the status."""
+        self.require_permission(identity, "read")
+        params = self.config.tail_params_schema().load(params or {})
+        run = current_jobs.runs_service.get_run(job_id, run_id)
+        _, page = self._lines(
+            run.id, params["after"], params["size"], params["level"], params["text"]
+        )
+        lines = db.session.scalars(page).all()
+        hits = [dump_log(line) for line in lines]
+        return {
+            "hits": hits,
+            "next_after": hits[-1]["id"] if hits else params["after"],
+            "run_status": run.status.name,
+            "finished": run.status.is_finished and len(hits) < params["size"],
         }

@@ -19,6 +19,7 @@ ENTRY_POINTS = {
         "mock_no_args = mock_module.jobs:NoArgsJob",
         "mock_controlled = mock_module.jobs:ControlledJob",
         "mock_fan_out = mock_module.jobs:FanOutJob",
+        "mock_chatty = mock_module.jobs:ChattyJob",
     ],
 }
 

@@ -150,3 +150,63 @@ class FanOutJob(JobType):
     description = "Spawns subtasks"
     task = fan_out
     arguments_schema = FanOutArgsSchema
+
+
+@shared_task(name="mock_module.chatty")
+def chatty(tag="run", lines=3, threads=2, fail=False, sleep=0.0, rollback=False):
+    """Log at every level, from its own threads too, then maybe fail.
+
+    With ``rollback`` it first writes a job row in the session, so that the
+    failure rolls it back while the log lines stay.
+    """
+    import logging
+    import threading
+    import time
+
+    log = logging.getLogger("mock_module.chatty")
+    if rollback:
+        from invenio_db import db
+
+        from invenio_jobs.models import Job
+
+        db.session.add(Job(title=f"{tag}: rolled back", task="no_args"))
+        db.session.flush()
+    log.debug("%s: debug line", tag)
+    for index in range(lines):
+        log.info("%s: main %d", tag, index)
+        if sleep:
+            time.sleep(sleep)
+    log.warning("%s: warning", tag)
+
+    def worker(number):
+        for index in range(lines):
+            log.info("%s: thread %d line %d", tag, number, index)
+
+    started = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    log.error("%s: error <b>markup</b>", tag)
+    if fail:
+        raise ValueError(f"{tag} broke")
+
+
+class ChattyArgsSchema(PredefinedArgsSchema):
+    """Arguments of the chatty job."""
+
+    tag = fields.String(load_default="run")
+    lines = fields.Integer(load_default=3)
+    threads = fields.Integer(load_default=2)
+    fail = fields.Boolean(load_default=False)
+    sleep = fields.Float(load_default=0.0)
+    rollback = fields.Boolean(load_default=False)
+
+
+class ChattyJob(JobType):
+    """A job type that logs a lot."""
+
+    title = "Chatty"
+    description = "Logs at every level"
+    task = chatty
+    arguments_schema = ChattyArgsSchema

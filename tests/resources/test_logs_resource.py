@@ -1,0 +1,121 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""``/api/logs/jobs`` and a run's log tail through the HTTP client."""
+
+import uuid
+
+import pytest
+from test_jobs_resource import error_fields
+
+
+@pytest.fixture()
+def logged_run(admin_client):
+    """A finished run of the chatty job (executed eagerly), with its log."""
+    job = admin_client.post(
+        "/jobs", json={"title": "Chatty", "task": "mock_chatty", "run_args": {}}
+    ).json
+    run = admin_client.post(
+        f"/jobs/{job['id']}/runs", json={"args": {"tag": "api", "lines": 5}}
+    ).json
+    return job["id"], run["id"]
+
+
+def test_logs_of_a_run_in_inveniordm_shape(app, db, admin_client, logged_run):
+    """Hits with timestamp, level, message, module/logger and context, in order."""
+    job_id, run_id = logged_run
+    body = admin_client.get(f"/logs/jobs?q={run_id}").json
+    hits = body["hits"]["hits"]
+    assert body["hits"]["total"] == len(hits) > 10
+    first = hits[0]
+    assert first["message"] == "api: main 0"
+    assert first["level"] == "INFO"
+    assert first["logger"] == first["module"] == "mock_module.chatty"
+    assert first["context"]["run_id"] == run_id
+    assert first["context"]["job_id"] == job_id
+    assert first["timestamp"].endswith("+00:00")
+    assert [h["id"] for h in hits] == sorted(h["id"] for h in hits)
+    assert admin_client.get(f"/logs/jobs?q=run_id:{run_id}").json["hits"]["total"] == (
+        body["hits"]["total"]
+    )
+
+
+def test_search_after_pages_through_the_log(app, db, admin_client, logged_run):
+    """``search_after`` with the last ``sort`` value gives the next page."""
+    _, run_id = logged_run
+    everything = admin_client.get(f"/logs/jobs?q={run_id}").json["hits"]["hits"]
+    page = admin_client.get(f"/logs/jobs?q={run_id}&size=4").json
+    collected = list(page["hits"]["hits"])
+    while "next" in page["links"]:
+        after = collected[-1]["sort"][0]
+        page = admin_client.get(
+            f"/logs/jobs?q={run_id}&size=4&search_after={after}"
+        ).json
+        collected.extend(page["hits"]["hits"])
+    assert [h["id"] for h in collected] == [h["id"] for h in everything]
+
+
+def test_tail_with_cursor_level_and_text(app, db, admin_client, logged_run):
+    """The tail returns lines after the cursor, filtered, with the next cursor."""
+    job_id, run_id = logged_run
+    url = f"/jobs/{job_id}/runs/{run_id}/logs"
+    first = admin_client.get(f"{url}?size=3").json
+    assert len(first["hits"]) == 3
+    assert first["run_status"] == "SUCCESS"
+    assert first["finished"] is False
+    rest = admin_client.get(f"{url}?after={first['next_after']}&size=1000").json
+    assert rest["finished"] is True
+    assert rest["hits"][0]["id"] > first["hits"][-1]["id"]
+    warnings = admin_client.get(f"{url}?level=WARNING").json["hits"]
+    assert {h["level"] for h in warnings} == {"WARNING", "ERROR"}
+    found = admin_client.get(f"{url}?text=thread 1 line 4").json["hits"]
+    assert [h["message"] for h in found] == ["api: thread 1 line 4"]
+    empty = admin_client.get(f"{url}?after={rest['next_after']}").json
+    assert empty["hits"] == [] and empty["next_after"] == rest["next_after"]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("", "q"),
+        ("q=not-a-run", "q"),
+        ("q={run}&size=0", "size"),
+        ("q={run}&search_after=x", "search_after"),
+        ("q={run}&level=LOUD", "level"),
+    ],
+)
+def test_logs_bad_queries_are_400(app, db, admin_client, logged_run, query, field):
+    """Bad log queries name the parameter."""
+    _, run_id = logged_run
+    res = admin_client.get(f"/logs/jobs?{query.format(run=run_id)}")
+    assert field in error_fields(res)
+
+
+def test_tail_of_unknown_run_is_404_and_bad_cursor_400(
+    app, db, admin_client, logged_run
+):
+    """Unknown runs are 404; a bad cursor is 400."""
+    job_id, run_id = logged_run
+    assert (
+        admin_client.get(f"/jobs/{job_id}/runs/{uuid.uuid4()}/logs").status_code == 404
+    )
+    res = admin_client.get(f"/jobs/{job_id}/runs/{run_id}/logs?after=-1")
+    assert "after" in error_fields(res)
+
+
+def test_logs_are_refused_to_non_administrators(
+    app, db, admin_client, logged_run, users
+):
+    """Same permissions as runs."""
+    from invenio_accounts.testutils import login_user_via_session
+
+    job_id, run_id = logged_run
+    with app.test_client() as someone:
+        login_user_via_session(someone, email=users["user"].email)
+        assert someone.get(f"/logs/jobs?q={run_id}").status_code == 403
+        assert someone.get(f"/jobs/{job_id}/runs/{run_id}/logs").status_code == 403
+    with app.test_client() as anonymous:
+        assert anonymous.get(f"/logs/jobs?q={run_id}").status_code in (401, 403)
