@@ -148,3 +148,16 @@ def admin_client(client, users):
 def user_client(client, users):
     """A test client logged in as a user who is not an administrator."""
     return _login(client, users["user"])
+
+
+@pytest.fixture()
+def invoke(app):
+    """Run ``invenio jobs ...`` in the test app; returns click's result."""
+    from invenio_jobs.cli import jobs
+
+    runner = app.test_cli_runner()
+
+    def _invoke(*args, input=None):
+        return runner.invoke(jobs, [str(a) for a in args], input=input)
+
+    return _invoke
