@@ -359,14 +359,7 @@ def execute_run(self, run_id, identity_id=None):
 
     run = db.session.get(Run, run_uuid)
     job = run.job
-    log_context = {
-        "run_id": str(run.id),
-        "job_id": str(job.id),
-        "task_id": self.request.id,
-        "parent_run_id": str(run.parent_run_id) if run.parent_run_id else None,
-        "attempt": run.attempt,
-    }
-    with capture_run_logs(db.engine, run.id, log_context, config) as log_buffer:
+    with capture_run_logs(db.engine, run.id, config) as log_buffer:
         context = RunContext(
             run.id,
             job.id,

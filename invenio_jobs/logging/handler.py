@@ -18,6 +18,9 @@ own, so that logging does not slow the job and a rollback of the job's work
 does not drop its log. Logging never raises into the job.
 """
 
+import csv
+import io
+import json
 import logging
 import threading
 import time
@@ -39,13 +42,21 @@ _active_lock = threading.Lock()
 
 
 class RunLogBuffer:
-    """The pending log lines of one run, written in batches."""
+    """The pending log lines of one run, written in batches.
 
-    def __init__(self, engine, run_id, context, flush_records, flush_seconds, limit):
-        """Bind to a run; ``context`` is stored with every line."""
+    ``add`` keeps a tuple per record, the least work the job's thread can
+    do. A writer thread of the buffer writes the batches, so that the job
+    does not wait for the database: with PostgreSQL's COPY when the driver is
+    psycopg2, with a multi-row INSERT elsewhere. On SQLite, which has one
+    writer, batches are written by the job's thread through its session.
+    Lines store only what is their own (the thread); the run's context (run,
+    job, task, parent run) is added when they are read.
+    """
+
+    def __init__(self, engine, run_id, flush_records, flush_seconds, limit):
+        """Bind to a run and start the writer thread (except on SQLite)."""
         self.engine = engine
         self.run_id = run_id
-        self.context = context
         self.flush_records = flush_records
         self.flush_seconds = flush_seconds
         self.limit = limit
@@ -54,40 +65,136 @@ class RunLogBuffer:
         self._rows = []
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
+        self._copy = engine.dialect.name == "postgresql" and (
+            engine.dialect.driver == "psycopg2"
+        )
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
+        self._writer = None
+        if engine.dialect.name != "sqlite":
+            self._writer = threading.Thread(
+                target=self._write_loop, name=f"run-log-{run_id}", daemon=True
+            )
+            self._writer.start()
+
+    def _write_loop(self):
+        """Write batches when one is full, or every ``flush_seconds``."""
+        while True:
+            with self._lock:
+                if not self._closed and len(self._rows) < self.flush_records:
+                    self._wake.wait(self.flush_seconds)
+                if self._closed:
+                    return
+            self.flush()
+
+    def close(self):
+        """Stop the writer thread and write what is left."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify()
+        if self._writer is not None:
+            self._writer.join()
+        self.flush(final=True)
 
     def add(self, record: logging.LogRecord, message: str):
-        """Queue one record; flush when the batch is full or old enough."""
+        """Queue one record; the writer thread (or a full batch) writes it."""
         with self._lock:
             if self.stored + len(self._rows) >= self.limit:
                 self.dropped += 1
                 return
-            context = dict(self.context)
-            if record.threadName != "MainThread":
-                context["thread"] = record.threadName
             self._rows.append(
-                {
-                    "run_id": self.run_id,
-                    "timestamp": datetime.fromtimestamp(record.created, timezone.utc),
-                    "level": record.levelname[:10],
-                    "logger": record.name[:255],
-                    "message": message,
-                    "context": context,
-                }
+                (
+                    record.created,
+                    record.levelname,
+                    record.name,
+                    message,
+                    record.threadName,
+                )
             )
-            due = len(self._rows) >= self.flush_records or (
-                time.monotonic() - self._last_flush >= self.flush_seconds
-            )
+            pending = len(self._rows)
+            if self._writer is not None:
+                if pending >= self.flush_records:
+                    self._wake.notify()
+                # Far behind (a slow database): the job helps, and slows down.
+                due = pending >= 20 * self.flush_records
+            else:
+                due = pending >= self.flush_records or (
+                    time.monotonic() - self._last_flush >= self.flush_seconds
+                )
         if due:
             self.flush()
+
+    @staticmethod
+    def _context(thread_name):
+        """What a line stores of its own: the thread, when not the main one."""
+        if thread_name in ("MainThread", None):
+            return None
+        return {"thread": thread_name}
+
+    def _dicts(self, rows):
+        return [
+            {
+                "run_id": self.run_id,
+                "timestamp": datetime.fromtimestamp(created, timezone.utc),
+                "level": level[:10],
+                "logger": name[:255],
+                "message": message,
+                "context": self._context(thread),
+            }
+            for created, level, name, message, thread in rows
+        ]
+
+    def _copy_rows(self, conn, rows):
+        """Write a batch with COPY: CSV made by the csv module, one round trip."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        run_id = str(self.run_id)
+        contexts = {}
+        seconds = {}
+        for created, level, name, message, thread in rows:
+            context = contexts.get(thread)
+            if context is None:
+                value = self._context(thread)
+                context = contexts[thread] = json.dumps(value) if value else ""
+            whole = int(created)
+            prefix = seconds.get(whole)
+            if prefix is None:
+                prefix = seconds[whole] = time.strftime(
+                    "%Y-%m-%d %H:%M:%S", time.gmtime(whole)
+                )
+            micro = int((created - whole) * 1_000_000)
+            writer.writerow(
+                (
+                    run_id,
+                    f"{prefix}.{micro:06d}+00",
+                    level[:10],
+                    name[:255],
+                    message.replace("\x00", ""),
+                    context,
+                )
+            )
+        out.seek(0)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.copy_expert(
+                "COPY jobs_run_log (run_id, timestamp, level, logger, message, "
+                "context) FROM STDIN WITH (FORMAT csv)",
+                out,
+            )
+        finally:
+            cursor.close()
 
     def _write(self, rows, commit):
         if self.engine.dialect.name == "sqlite" and has_app_context():
             # SQLite has one writer: go through the session's connection.
             with side_connection(commit=commit) as conn:
-                conn.execute(sa.insert(RunLog), rows)
+                conn.execute(sa.insert(RunLog), self._dicts(rows))
             return
         with self.engine.begin() as conn:
-            conn.execute(sa.insert(RunLog), rows)
+            if self._copy:
+                self._copy_rows(conn, rows)
+            else:
+                conn.execute(sa.insert(RunLog), self._dicts(rows))
 
     def flush(self, final: bool = False):
         """Write what is pending; on failure keep it for the next try."""
@@ -95,17 +202,14 @@ class RunLogBuffer:
             rows, self._rows = self._rows, []
             if final and self.dropped:
                 rows.append(
-                    {
-                        "run_id": self.run_id,
-                        "timestamp": datetime.now(timezone.utc),
-                        "level": "WARNING",
-                        "logger": "invenio_jobs",
-                        "message": (
-                            f"{self.dropped} more log lines were dropped: a run "
-                            f"keeps at most {self.limit} (JOBS_LOGS_MAX_PER_RUN)."
-                        ),
-                        "context": dict(self.context),
-                    }
+                    (
+                        time.time(),
+                        "WARNING",
+                        "invenio_jobs",
+                        f"{self.dropped} more log lines were dropped: a run "
+                        f"keeps at most {self.limit} (JOBS_LOGS_MAX_PER_RUN).",
+                        "MainThread",
+                    )
                 )
                 self.dropped = 0
             self._last_flush = time.monotonic()
@@ -174,13 +278,12 @@ def install_handler(level) -> RunLogHandler:
 
 
 @contextmanager
-def capture_run_logs(engine, run_id, context, config):
+def capture_run_logs(engine, run_id, config):
     """Capture the logs of the block into the run's log."""
     install_handler(config["JOBS_LOGGING_LEVEL"])
     buffer = RunLogBuffer(
         engine,
         run_id,
-        context,
         flush_records=config["JOBS_LOGS_FLUSH_RECORDS"],
         flush_seconds=config["JOBS_LOGS_FLUSH_SECONDS"],
         limit=config["JOBS_LOGS_MAX_PER_RUN"],
@@ -194,4 +297,4 @@ def capture_run_logs(engine, run_id, context, config):
         with _active_lock:
             _active.pop(run_id, None)
         _capture.reset(token)
-        buffer.flush(final=True)
+        buffer.close()

@@ -549,7 +549,19 @@ class _JobTypeDump:
         }
 
 
-def dump_log(line: RunLog) -> dict:
+def run_log_context(run: Run | None) -> dict:
+    """The context every line of a run shares; lines store only their own."""
+    if run is None:
+        return {}
+    return {
+        "run_id": str(run.id),
+        "job_id": str(run.job_id),
+        "task_id": run.task_id,
+        "parent_run_id": str(run.parent_run_id) if run.parent_run_id else None,
+    }
+
+
+def dump_log(line: RunLog, context: dict) -> dict:
     """One log line, as the API serves it."""
     return {
         "id": line.id,
@@ -558,7 +570,7 @@ def dump_log(line: RunLog) -> dict:
         "message": line.message,
         "logger": line.logger,
         "module": line.logger,
-        "context": line.context or {},
+        "context": {**context, **(line.context or {})},
         "sort": [line.id],
     }
 
@@ -600,7 +612,8 @@ class LogsService(Service):
                 base.with_only_columns(RunLog.id).subquery()
             )
         )
-        hits = [dump_log(line) for line in lines]
+        context = run_log_context(db.session.get(Run, params["run_id"]))
+        hits = [dump_log(line, context) for line in lines]
         result = {"hits": {"hits": hits, "total": total}, "links": {}}
         api = current_app.config.get("SITE_API_URL", "/api")
         query = f"q={params['run_id']}&size={params['size']}"
@@ -622,7 +635,8 @@ class LogsService(Service):
             run.id, params["after"], params["size"], params["level"], params["text"]
         )
         lines = db.session.scalars(page).all()
-        hits = [dump_log(line) for line in lines]
+        context = run_log_context(run)
+        hits = [dump_log(line, context) for line in lines]
         return {
             "hits": hits,
             "next_after": hits[-1]["id"] if hits else params["after"],

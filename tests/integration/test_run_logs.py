@@ -80,8 +80,13 @@ def test_every_record_of_a_run_is_stored_in_order_and_nothing_else(app, start_wo
     assert "ValueError: first broke" in failure.message
     assert "Traceback" in failure.message
     assert {line.level for line in lines} >= {"INFO", "WARNING", "ERROR"}
-    assert all(line.context["run_id"] == first for line in lines)
-    assert any(line.context.get("thread", "").startswith("Thread") for line in lines)
+    assert any(
+        (line.context or {}).get("thread", "").startswith("Thread") for line in lines
+    )
+    hits = current_jobs_logs_service.search(system_identity, {"q": first})["hits"]
+    assert all(hit["context"]["run_id"] == first for hit in hits["hits"])
+    assert all(hit["context"]["job_id"] == job_id for hit in hits["hits"])
+    assert all(hit["context"]["task_id"] for hit in hits["hits"])
     assert [line.timestamp for line in lines] == sorted(
         line.timestamp for line in lines
     )

@@ -1,0 +1,138 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Benchmark of run log capture against plain Python logging to a file.
+
+A job emits N log lines three times: with logging off (the records are
+created and discarded), with a ``FileHandler`` (plain Python logging to a
+file), and captured into the run's log in the database (``jobs_run_log``,
+in batches through a connection of its own). It prints lines per second of
+each and the time capture adds to the run compared with file logging.
+It uses its own database: that of ``SQLALCHEMY_DATABASE_URI`` with
+``_bench_logs`` appended (created and dropped here), or a temporary SQLite
+file.
+
+    python benchmarks/log_ingest.py --lines 100000
+"""
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+import uuid
+
+from sqlalchemy.engine import make_url
+from sqlalchemy_utils import create_database, database_exists, drop_database
+
+
+def bench_uri() -> tuple[str, str]:
+    """The benchmark's own database URI, and what it is."""
+    base = os.environ.get("SQLALCHEMY_DATABASE_URI")
+    if not base:
+        path = tempfile.mkstemp(prefix="bench_logs", suffix=".db")[1]
+        return f"sqlite:///{path}", "sqlite (temporary file)"
+    url = make_url(base)
+    url = url.set(database=f"{url.database}_bench_logs")
+    return url.render_as_string(hide_password=False), url.get_backend_name()
+
+
+def emit(logger, lines: int) -> float:
+    """Seconds to emit ``lines`` INFO records with arguments, as jobs do."""
+    began = time.perf_counter()
+    for index in range(lines):
+        logger.info("Processed record %s (%d of %d)", "abc-123", index, lines)
+    return time.perf_counter() - began
+
+
+def main(argv=None):
+    """Measure the three ways, print the table and the key=value line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lines", type=int, default=100_000)
+    options = parser.parse_args(argv)
+
+    uri, backend = bench_uri()
+    if database_exists(uri):
+        drop_database(uri)
+    create_database(uri)
+    try:
+        from invenio_app.factory import create_api
+        from invenio_db import db
+
+        from invenio_jobs.logging import capture_run_logs
+        from invenio_jobs.models import Job, Run, RunLog
+
+        os.environ.setdefault("INVENIO_INSTANCE_PATH", tempfile.mkdtemp())
+        app = create_api(SQLALCHEMY_DATABASE_URI=uri, SECRET_KEY="bench")
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        logger = logging.getLogger("bench.job")
+        logger.propagate = True
+
+        with app.app_context():
+            db.create_all()
+            job = Job(title="Bench", task="bench")
+            db.session.add(job)
+            db.session.flush()
+            run = Run(id=uuid.uuid4(), job_id=job.id, queue="celery")
+            db.session.add(run)
+            db.session.commit()
+            run_id = run.id
+
+            root.setLevel(logging.WARNING)
+            off_s = emit(logger, options.lines)
+
+            root.setLevel(logging.INFO)
+            path = tempfile.mkstemp(prefix="bench_logs", suffix=".log")[1]
+            file_handler = logging.FileHandler(path)
+            file_handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+            )
+            root.addHandler(file_handler)
+            file_s = emit(logger, options.lines)
+            root.removeHandler(file_handler)
+            file_handler.close()
+            os.remove(path)
+
+            began = time.perf_counter()
+            with capture_run_logs(db.engine, run_id, app.config) as buffer:
+                emit(logger, options.lines)
+            capture_s = time.perf_counter() - began
+            stored = db.session.query(RunLog).filter_by(run_id=run_id).count()
+            assert stored == options.lines, (stored, buffer.dropped)
+            db.session.remove()
+    finally:
+        drop_database(uri)
+
+    def lps(seconds):
+        return options.lines / seconds
+
+    overhead = (capture_s - file_s) / file_s * 100
+    print(f"database: {backend}; python {sys.version.split()[0]}")
+    print(
+        f"{options.lines} INFO lines emitted by one job thread; capture writes "
+        f"batches of {app.config['JOBS_LOGS_FLUSH_RECORDS']} and all lines are "
+        f"stored when the run ends (time included)"
+    )
+    print(f"{'mode':<28}{'seconds':>10}{'lines/s':>12}{'added per line':>16}")
+    for name, seconds in (
+        ("logging off", off_s),
+        ("file (FileHandler)", file_s),
+        ("capture (jobs_run_log)", capture_s),
+    ):
+        added = (seconds - off_s) / options.lines * 1e6
+        print(f"{name:<28}{seconds:>10.3f}{lps(seconds):>12.0f}{added:>13.1f} us")
+    print(f"capture adds {overhead:+.1f}% to the run compared with file logging")
+    print(
+        f"lines={options.lines} capture_lps={lps(capture_s):.0f} "
+        f"file_lps={lps(file_s):.0f} overhead_pct={overhead:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
