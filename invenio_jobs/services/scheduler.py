@@ -1,0 +1,437 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""The beat scheduler: turns the schedules of active jobs into queued runs.
+
+Run it as the one beat scheduler of an instance::
+
+    celery -A invenio_app.celery beat -S invenio_jobs.services.scheduler:RunScheduler
+
+Schedules live in the database and are read at every tick; nothing is kept in
+memory, so a job created or edited in the admin UI is picked up within
+``JOBS_SCHEDULER_MAX_INTERVAL`` seconds, and several beat processes may run at
+once (see DESIGN.md, section 5). The static ``beat_schedule`` of the Celery
+configuration keeps working: the base class runs it.
+
+A tick with nothing due is one SQL statement; a tick with due jobs is a fixed
+number of statements (claim, active runs, insert runs, advance jobs),
+whatever the number of jobs.
+"""
+
+import time
+import uuid
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from celery.beat import Scheduler
+from celery.utils.log import get_logger
+from flask import current_app, has_app_context
+from invenio_db import db
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..models import Job, Run, RunStatusEnum
+from ..schedules import plan_fires
+from ..tasks import Dispatch, reap_runs, send_runs
+
+logger = get_logger(__name__)
+
+ON_TIME = "scheduled"
+"""Trigger of a run created for a fire time that was not missed."""
+
+LATE_TRIGGERS = ("coalesce", "catch_up")
+"""Misfire policies whose runs record the policy as their trigger."""
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class JobsTick:
+    """What one look at the job schedules did, for the beat loop and tests."""
+
+    delay: float
+    """Seconds until the next look is needed."""
+
+    dispatches: list = field(default_factory=list)
+    """The runs created (and handed to ``send_runs``), oldest fire first."""
+
+    skipped: int = 0
+    """Fire times that created no run: the job's previous run was active."""
+
+
+def _claim_statement(now: datetime, limit: int, dialect: str):
+    """Due jobs, locked, and the earliest future fire time: one statement.
+
+    The due jobs come from a CTE so that PostgreSQL can lock them (``FOR
+    UPDATE SKIP LOCKED`` is not allowed on the nullable side of an outer
+    join, and a CTE returns the latest version of each locked row); the
+    outer join to the one-row ``min`` keeps a row when nothing is due, so
+    that an idle tick learns how long to sleep from the same statement.
+    """
+    job = Job.__table__.c
+    due = (
+        sa.select(
+            job.id,
+            job.title,
+            job.schedule,
+            job.next_run_at,
+            job.schedule_anchor,
+            job.misfire_policy,
+            job.allow_overlap,
+            job.run_args,
+            job.default_queue,
+            job.timeout,
+        )
+        .where(job.active, job.next_run_at <= now)
+        .order_by(job.next_run_at)
+        .limit(limit)
+    )
+    if dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    due = due.cte("due_jobs")
+    earliest = (
+        sa.select(sa.func.min(job.next_run_at).label("earliest"))
+        .where(job.active, job.next_run_at > now)
+        .subquery("earliest_job")
+    )
+    return (
+        sa.select(earliest.c.earliest, *due.c)
+        .select_from(earliest.outerjoin(due, sa.true()))
+        .order_by(due.c.next_run_at)
+    )
+
+
+def _insert_runs_statement(dialect: str):
+    """An INSERT of runs that skips a fire time another beat already queued.
+
+    The unique ``(job_id, scheduled_at)`` is the last guard against a
+    duplicate; a conflict must drop that row only, not fail the batch.
+    RETURNING tells which rows were really inserted, so that only those
+    are sent.
+    """
+    table = Run.__table__
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(
+            index_elements=["job_id", "scheduled_at"]
+        )
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(
+            index_elements=["job_id", "scheduled_at"]
+        )
+    else:
+        statement = sa.insert(table)
+    return statement.returning(table.c.id)
+
+
+def _advance_jobs(advances: list[tuple], now: datetime, dialect: str):
+    """Move each claimed job to its next fire time; count the fires it skipped.
+
+    `advances` holds ``(job_id, next_run_at, skips)``. One statement for the
+    whole batch: on PostgreSQL an ``UPDATE ... FROM unnest(arrays)`` (an
+    executemany would be one round trip per job, and a VALUES list is slow
+    to compile); elsewhere an executemany.
+    """
+    job = Job.__table__.c
+    if dialect == "postgresql":
+        ids, times, skips = zip(*advances)
+        given = (
+            sa.func.unnest(
+                sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(job.id.type)),
+                sa.bindparam(
+                    "times", list(times), type_=postgresql.ARRAY(job.next_run_at.type)
+                ),
+                sa.bindparam("skips", list(skips), type_=postgresql.ARRAY(sa.Integer)),
+            )
+            .table_valued("job_id", "next_run_at", "skips")
+            .render_derived(name="advance")
+        )
+        db.session.execute(
+            sa.update(Job.__table__)
+            .where(job.id == given.c.job_id)
+            .values(
+                next_run_at=given.c.next_run_at,
+                overlap_skips=job.overlap_skips + given.c.skips,
+                updated=now,
+            )
+        )
+        return
+    db.session.execute(
+        sa.update(Job.__table__)
+        .where(job.id == sa.bindparam("b_job_id", type_=job.id.type))
+        .values(
+            next_run_at=sa.bindparam("b_next_run_at", type_=job.next_run_at.type),
+            overlap_skips=job.overlap_skips
+            + sa.bindparam("b_skips", type_=job.overlap_skips.type),
+            updated=now,
+        ),
+        [
+            {"b_job_id": job_id, "b_next_run_at": next_run_at, "b_skips": skips}
+            for job_id, next_run_at, skips in advances
+        ],
+    )
+
+
+class RunScheduler(Scheduler):
+    """Celery beat scheduler that queues the runs of scheduled jobs.
+
+    Each tick runs the static ``beat_schedule`` entries (the base class),
+    then, when their time has come, the job schedules and the maintenance
+    task; beat sleeps the shortest of the delays they ask for.
+    """
+
+    def __init__(self, *args, **kwargs):
+        """Set up the base scheduler; the database is read at the first tick."""
+        super().__init__(*args, **kwargs)
+        self._jobs_check_at = 0.0
+        self._maintenance_at = 0.0
+
+    @property
+    def info(self) -> str:
+        """Say where the schedules come from, in beat's start-up banner."""
+        return "    . jobs -> database (invenio_jobs)"
+
+    @property
+    def flask_app(self):
+        """The Flask app whose database and settings the ticks use."""
+        if has_app_context():
+            return current_app._get_current_object()
+        return self.app.flask_app
+
+    def _app_context(self):
+        """An app context for one tick (or the one already pushed, in tests)."""
+        if has_app_context():
+            return nullcontext()
+        return self.app.flask_app.app_context()
+
+    def tick(self, *args, **kwargs) -> float:
+        """One beat iteration: static entries, job schedules, maintenance.
+
+        Errors of the job part (database down, PostgreSQL restarting) are
+        logged and the look is retried after the longest sleep: they never
+        stop beat, which also runs the static entries.
+        """
+        delay = super().tick(*args, **kwargs)
+        with self._app_context():
+            config = self.flask_app.config
+            retry = min(float(config["JOBS_SCHEDULER_MAX_INTERVAL"]), self.max_interval)
+            now = time.monotonic()
+            if now >= self._maintenance_at:
+                self._maintenance_at = now + config["JOBS_MAINTENANCE_INTERVAL"]
+                self.send_maintenance()
+            if now >= self._jobs_check_at:
+                try:
+                    jobs_delay = self.tick_jobs().delay
+                except Exception:  # noqa: BLE001 -- beat must survive it
+                    logger.exception(
+                        "Job scheduler: tick failed; retrying in %s s.", retry
+                    )
+                    jobs_delay = retry
+                self._jobs_check_at = time.monotonic() + jobs_delay
+            waits = (self._jobs_check_at, self._maintenance_at)
+            until = min(waits) - time.monotonic()
+        return max(0.0, min(delay, until))
+
+    def send_maintenance(self):
+        """Send ``reap_runs``; every beat may do so, the task is idempotent."""
+        try:
+            reap_runs.apply_async(queue=self.flask_app.config["JOBS_DEFAULT_QUEUE"])
+        except Exception:  # noqa: BLE001 -- sent again at the next interval
+            logger.warning(
+                "Job scheduler: could not send the maintenance task.", exc_info=True
+            )
+
+    def tick_jobs(self, now: datetime | None = None) -> JobsTick:
+        """Queue a run for each due fire time of active jobs, then send them.
+
+        One transaction claims a bounded batch of due jobs, inserts their
+        runs and advances their next fire time; the runs are sent after the
+        commit (a run that cannot be sent is sent again by ``reap_runs``).
+        Returns how long beat may sleep: until the earliest next fire time,
+        capped by ``JOBS_SCHEDULER_MAX_INTERVAL``, or 0 when the batch was
+        full and more jobs may be due.
+        """
+        with self._app_context():
+            try:
+                result = self._claim_and_queue(now or utcnow())
+            except Exception:
+                db.session.rollback()
+                raise
+            if result.dispatches:
+                try:
+                    send_runs(result.dispatches)
+                except Exception:  # noqa: BLE001 -- committed: reap_runs sends them
+                    logger.warning(
+                        "Job scheduler: could not send %d run(s); the maintenance "
+                        "task will.",
+                        len(result.dispatches),
+                        exc_info=True,
+                    )
+            return result
+
+    def _claim_and_queue(self, now: datetime) -> JobsTick:
+        """The transaction of a tick; returns the runs to send after it."""
+        config = self.flask_app.config
+        cap = float(config["JOBS_SCHEDULER_MAX_INTERVAL"])
+        limit = int(config["JOBS_SCHEDULER_BATCH_SIZE"])
+        dialect = db.engine.dialect.name
+
+        rows = db.session.execute(_claim_statement(now, limit, dialect)).all()
+        earliest = rows[0].earliest if rows else None
+        jobs = [row for row in rows if row.id is not None]
+        if not jobs:
+            db.session.commit()
+            return JobsTick(delay=self._delay(earliest, now, cap))
+
+        busy = self._jobs_with_active_runs(
+            [job.id for job in jobs if not job.allow_overlap]
+        )
+        grace = timedelta(seconds=config["JOBS_SCHEDULER_MISFIRE_GRACE_SECONDS"])
+        default_queue = config["JOBS_DEFAULT_QUEUE"]
+        new_runs, dispatches, advances, skipped = [], {}, [], 0
+        for job in jobs:
+            plan = self._plan(job, now, grace, config)
+            skips = 0
+            if plan is None:  # a schedule that no longer validates: stop it
+                next_run_at = None
+            else:
+                next_run_at = plan.next_run_at
+                if plan.fires and job.id in busy:
+                    skips = len(plan.fires)
+                    for fire in plan.fires:
+                        logger.warning(
+                            "Job %s (%s): fire at %s skipped: previous run "
+                            "still active.",
+                            job.id,
+                            job.title,
+                            fire.isoformat(),
+                        )
+                elif plan.fires:
+                    trigger = plan.policy if plan.policy in LATE_TRIGGERS else ON_TIME
+                    if plan.missed:
+                        logger.info(
+                            "Job %s (%s): %d fire times missed; policy %s "
+                            "queues %d run(s).",
+                            job.id,
+                            job.title,
+                            plan.missed,
+                            plan.policy,
+                            len(plan.fires),
+                        )
+                    for fire in plan.fires:
+                        run = self._run_row(job, fire, trigger, now, default_queue)
+                        new_runs.append(run)
+                        dispatches[run["id"]] = Dispatch(
+                            run_id=run["id"],
+                            queue=run["queue"],
+                            task_id=run["task_id"],
+                            timeout=job.timeout,
+                        )
+            skipped += skips
+            advances.append((job.id, next_run_at, skips))
+
+        inserted = set()
+        if new_runs:
+            inserted = set(
+                db.session.scalars(_insert_runs_statement(dialect), new_runs).all()
+            )
+            if len(inserted) < len(new_runs):
+                logger.info(
+                    "Job scheduler: %d run(s) already queued by another beat.",
+                    len(new_runs) - len(inserted),
+                )
+        _advance_jobs(advances, now, dialect)
+        db.session.commit()
+        if inserted or skipped:
+            logger.info(
+                "Job scheduler: %d due job(s): %d run(s) queued, %d fire(s) "
+                "skipped (previous run active).",
+                len(jobs),
+                len(inserted),
+                skipped,
+            )
+
+        if len(jobs) >= limit:
+            delay = 0.0  # a full batch: more jobs may be due at once
+        else:
+            upcoming = [next_run_at for _, next_run_at, _ in advances]
+            upcoming = [t for t in upcoming + [earliest] if t is not None]
+            delay = self._delay(min(upcoming) if upcoming else None, now, cap)
+        return JobsTick(
+            delay=delay,
+            dispatches=[d for run_id, d in dispatches.items() if run_id in inserted],
+            skipped=skipped,
+        )
+
+    @staticmethod
+    def _delay(earliest: datetime | None, now: datetime, cap: float) -> float:
+        """Seconds from now until `earliest`, between 0 and the cap."""
+        if earliest is None:
+            return cap
+        return max(0.0, min(cap, (earliest - now).total_seconds()))
+
+    @staticmethod
+    def _jobs_with_active_runs(job_ids) -> set:
+        """Jobs among `job_ids` with a queued, running or stopping run: one query."""
+        if not job_ids:
+            return set()
+        return set(
+            db.session.scalars(
+                sa.select(Run.job_id)
+                .where(
+                    Run.job_id.in_(job_ids),
+                    Run.parent_run_id.is_(None),
+                    Run.status.in_(RunStatusEnum.active()),
+                )
+                .distinct()
+            ).all()
+        )
+
+    @staticmethod
+    def _plan(job, now, grace, config):
+        """The job's fire plan; None (and an error logged) when it cannot be made."""
+        try:
+            return plan_fires(
+                job.schedule,
+                job.next_run_at,
+                now,
+                policy=job.misfire_policy,
+                anchor=job.schedule_anchor,
+                grace=grace,
+                max_catch_up=config["JOBS_SCHEDULER_MAX_CATCH_UP"],
+                default_timezone=config["JOBS_SCHEDULER_TIMEZONE"],
+            )
+        except Exception:  # noqa: BLE001 -- one bad job must not stop the others
+            logger.exception(
+                "Job %s (%s): cannot compute its fire times; it is unscheduled "
+                "until its schedule is saved again.",
+                job.id,
+                job.title,
+            )
+            return None
+
+    @staticmethod
+    def _run_row(job, fire, trigger, now, default_queue) -> dict:
+        """The values of the queued run of one fire time."""
+        return {
+            "id": uuid.uuid4(),
+            "job_id": job.id,
+            "parent_run_id": None,
+            "status": RunStatusEnum.QUEUED,
+            "title": job.title,
+            "args": job.run_args or {},
+            "queue": job.default_queue or default_queue,
+            "task_id": str(uuid.uuid4()),
+            "started_by_id": None,
+            "scheduled_at": fire,
+            "trigger": trigger,
+            "attempt": 1,
+            "created": now,
+            "updated": now,
+        }
