@@ -104,13 +104,17 @@ def send_runs(dispatches) -> list:
             continue
         sent.append((item.run_id, item.countdown))
     now = _now()
-    if sent:
+    by_delay = {}
+    for run_id, countdown in sent:
+        by_delay.setdefault(countdown or 0, []).append(run_id)
+    if by_delay:
+        # One UPDATE per distinct delay: usually a single one for a batch.
         with side_connection(commit=True) as conn:
-            for run_id, countdown in sent:
+            for countdown, run_ids in by_delay.items():
                 conn.execute(
                     sa.update(Run)
-                    .where(Run.id == run_id, Run.status == RunStatusEnum.QUEUED)
-                    .values(dispatched_at=now + timedelta(seconds=countdown or 0))
+                    .where(Run.id.in_(run_ids), Run.status == RunStatusEnum.QUEUED)
+                    .values(dispatched_at=now + timedelta(seconds=countdown))
                 )
     return [run_id for run_id, _ in sent]
 

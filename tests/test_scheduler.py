@@ -62,11 +62,14 @@ def sent(monkeypatch):
 
 @pytest.fixture()
 def maintenance(monkeypatch):
-    """The maintenance task's sends, recorded instead of sent."""
+    """The maintenance tasks' sends, recorded instead of sent."""
     calls = []
-    monkeypatch.setattr(
-        scheduler_module.reap_runs, "apply_async", lambda **kw: calls.append(kw)
-    )
+    for task in (scheduler_module.reap_runs, scheduler_module.prune_runs):
+        monkeypatch.setattr(
+            task,
+            "apply_async",
+            lambda _name=task.name, **kw: calls.append({"task": _name, **kw}),
+        )
     return calls
 
 
@@ -474,7 +477,11 @@ def test_beat_tick_runs_static_entries_jobs_and_maintenance(
     database, app, sent, maintenance, monkeypatch, config
 ):
     """The Celery beat_schedule still runs; maintenance goes out once per interval."""
-    config(JOBS_MAINTENANCE_INTERVAL=30, JOBS_SCHEDULER_MAX_INTERVAL=5)
+    config(
+        JOBS_MAINTENANCE_INTERVAL=30,
+        JOBS_PRUNE_INTERVAL=3600,
+        JOBS_SCHEDULER_MAX_INTERVAL=5,
+    )
     celery = current_celery_app._get_current_object()
     monkeypatch.setitem(
         celery.conf,
@@ -495,6 +502,9 @@ def test_beat_tick_runs_static_entries_jobs_and_maintenance(
 
     assert "ping" in scheduler.schedule
     assert [entry.name for entry in applied] == ["ping"]
-    assert maintenance == [{"queue": "celery"}]
+    assert maintenance == [
+        {"task": "invenio_jobs.tasks.reap_runs", "queue": "celery"},
+        {"task": "invenio_jobs.tasks.prune_runs", "queue": "celery"},
+    ]
     assert len(runs_of(database, job_id)) == 1
     assert len(sent) == 1

@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import Job, Run, RunStatusEnum
 from ..schedules import plan_fires
-from ..tasks import Dispatch, reap_runs, send_runs
+from ..tasks import Dispatch, prune_runs, reap_runs, send_runs
 
 logger = get_logger(__name__)
 
@@ -191,6 +191,7 @@ class RunScheduler(Scheduler):
         super().__init__(*args, **kwargs)
         self._jobs_check_at = 0.0
         self._maintenance_at = 0.0
+        self._prune_at = 0.0
 
     @property
     def info(self) -> str:
@@ -224,7 +225,10 @@ class RunScheduler(Scheduler):
             now = time.monotonic()
             if now >= self._maintenance_at:
                 self._maintenance_at = now + config["JOBS_MAINTENANCE_INTERVAL"]
-                self.send_maintenance()
+                self.send_maintenance(reap_runs)
+            if now >= self._prune_at:
+                self._prune_at = now + config["JOBS_PRUNE_INTERVAL"]
+                self.send_maintenance(prune_runs)
             if now >= self._jobs_check_at:
                 try:
                     jobs_delay = self.tick_jobs().delay
@@ -234,14 +238,14 @@ class RunScheduler(Scheduler):
                     )
                     jobs_delay = retry
                 self._jobs_check_at = time.monotonic() + jobs_delay
-            waits = (self._jobs_check_at, self._maintenance_at)
+            waits = (self._jobs_check_at, self._maintenance_at, self._prune_at)
             until = min(waits) - time.monotonic()
         return max(0.0, min(delay, until))
 
-    def send_maintenance(self):
-        """Send ``reap_runs``; every beat may do so, the task is idempotent."""
+    def send_maintenance(self, task=reap_runs):
+        """Send a maintenance task; every beat may do so, they are idempotent."""
         try:
-            reap_runs.apply_async(queue=self.flask_app.config["JOBS_DEFAULT_QUEUE"])
+            task.apply_async(queue=self.flask_app.config["JOBS_DEFAULT_QUEUE"])
         except Exception:  # noqa: BLE001 -- sent again at the next interval
             logger.warning(
                 "Job scheduler: could not send the maintenance task.", exc_info=True
