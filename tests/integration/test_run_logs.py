@@ -161,3 +161,19 @@ def test_logs_api_filters_by_level(app, start_worker, level):
     assert levels <= {"WARNING", "ERROR", "CRITICAL"}
     assert "ERROR" in levels
     assert (level == "ERROR") == ("WARNING" not in levels)
+
+
+def test_cli_follows_a_running_log_to_its_end(app, start_worker):
+    """``invenio jobs logs --follow`` prints lines as they come, then the end."""
+    from invenio_jobs.cli import jobs
+
+    start_worker(**WORKER_SETTINGS)
+    run_id = run_now(new_job(), tag="follow", lines=40, threads=0, sleep=0.05)
+    wait_until(lambda: messages(run_id), message="first lines")
+    result = app.test_cli_runner().invoke(
+        jobs, ["logs", run_id, "--follow", "--interval", "0.2"]
+    )
+    assert result.exit_code == 0, result.output
+    printed = [line for line in result.output.splitlines() if "follow: main" in line]
+    assert len(printed) == 40
+    assert result.output.rstrip().endswith("Run ended: SUCCESS")
