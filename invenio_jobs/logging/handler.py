@@ -18,10 +18,10 @@ own, so that logging does not slow the job and a rollback of the job's work
 does not drop its log. Logging never raises into the job.
 """
 
-import csv
 import io
 import json
 import logging
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -33,6 +33,13 @@ from flask import has_app_context
 
 from ..models import RunLog
 from ..runtime import side_connection
+
+_COPY_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""}
+)
+"""What COPY's text format needs escaped in a value (NUL cannot be stored)."""
+
+_NEEDS_ESCAPE = re.compile("[\\\\\t\n\r\x00]")
 
 _capture: ContextVar["RunLogBuffer | None"] = ContextVar(
     "invenio_jobs_log_capture", default=None
@@ -68,6 +75,10 @@ class RunLogBuffer:
         self._copy = engine.dialect.name == "postgresql" and (
             engine.dialect.driver == "psycopg2"
         )
+        self._copy_run_id = str(run_id)
+        self._copy_contexts = {}
+        self._copy_second = (None, "")
+        self._copy_heads = {}
         self._wake = threading.Condition(self._lock)
         self._closed = False
         self._writer = None
@@ -98,19 +109,14 @@ class RunLogBuffer:
 
     def add(self, record: logging.LogRecord, message: str):
         """Queue one record; the writer thread (or a full batch) writes it."""
+        row = self._row(
+            record.created, record.levelname, record.name, message, record.threadName
+        )
         with self._lock:
             if self.stored + len(self._rows) >= self.limit:
                 self.dropped += 1
                 return
-            self._rows.append(
-                (
-                    record.created,
-                    record.levelname,
-                    record.name,
-                    message,
-                    record.threadName,
-                )
-            )
+            self._rows.append(row)
             pending = len(self._rows)
             if self._writer is not None:
                 if pending >= self.flush_records:
@@ -123,6 +129,36 @@ class RunLogBuffer:
                 )
         if due:
             self.flush()
+
+    def _row(self, created, level, name, message, thread):
+        """A pending line: COPY text made now, or the values for an INSERT.
+
+        Making the COPY line in the emitting thread costs it about a
+        microsecond, and leaves the writer thread nothing to do but wait for
+        the database, without holding the interpreter lock.
+        """
+        if not self._copy:
+            return (created, level, name, message, thread)
+        context = self._copy_contexts.get(thread)
+        if context is None:
+            value = self._context(thread)
+            context = json.dumps(value).translate(_COPY_ESCAPES) if value else "\\N"
+            self._copy_contexts[thread] = context
+        whole = int(created)
+        second, prefix = self._copy_second
+        if whole != second:
+            prefix = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole))
+            self._copy_second = (whole, prefix)
+        head = self._copy_heads.get((level, name))
+        if head is None:
+            head = f"{level[:10]}\t{name[:255].translate(_COPY_ESCAPES)}\t"
+            self._copy_heads[(level, name)] = head
+        if _NEEDS_ESCAPE.search(message):
+            message = message.translate(_COPY_ESCAPES)
+        return (
+            f"{self._copy_run_id}\t{prefix}.{int((created - whole) * 1e6):06d}+00\t"
+            f"{head}{message}\t{context}\n"
+        )
 
     @staticmethod
     def _context(thread_name):
@@ -145,41 +181,13 @@ class RunLogBuffer:
         ]
 
     def _copy_rows(self, conn, rows):
-        """Write a batch with COPY: CSV made by the csv module, one round trip."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        run_id = str(self.run_id)
-        contexts = {}
-        seconds = {}
-        for created, level, name, message, thread in rows:
-            context = contexts.get(thread)
-            if context is None:
-                value = self._context(thread)
-                context = contexts[thread] = json.dumps(value) if value else ""
-            whole = int(created)
-            prefix = seconds.get(whole)
-            if prefix is None:
-                prefix = seconds[whole] = time.strftime(
-                    "%Y-%m-%d %H:%M:%S", time.gmtime(whole)
-                )
-            micro = int((created - whole) * 1_000_000)
-            writer.writerow(
-                (
-                    run_id,
-                    f"{prefix}.{micro:06d}+00",
-                    level[:10],
-                    name[:255],
-                    message.replace("\x00", ""),
-                    context,
-                )
-            )
-        out.seek(0)
+        """Write a batch of COPY lines in one round trip."""
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.copy_expert(
                 "COPY jobs_run_log (run_id, timestamp, level, logger, message, "
-                "context) FROM STDIN WITH (FORMAT csv)",
-                out,
+                "context) FROM STDIN",
+                io.StringIO("".join(rows)),
             )
         finally:
             cursor.close()
@@ -202,7 +210,7 @@ class RunLogBuffer:
             rows, self._rows = self._rows, []
             if final and self.dropped:
                 rows.append(
-                    (
+                    self._row(
                         time.time(),
                         "WARNING",
                         "invenio_jobs",
@@ -233,6 +241,13 @@ class RunLogHandler(logging.Handler):
         super().__init__(level)
         self.setFormatter(logging.Formatter("%(message)s"))
 
+    def handle(self, record):
+        """Emit without the handler-wide lock: each run's buffer has its own."""
+        if record.levelno >= self.level and self.filter(record):
+            self.emit(record)
+            return True
+        return False
+
     def emit(self, record):
         """Attach the record to its run, if it has one."""
         try:
@@ -242,7 +257,11 @@ class RunLogHandler(logging.Handler):
                     if len(_active) != 1:
                         return
                     (buffer,) = _active.values()
-            buffer.add(record, self.format(record))
+            if record.exc_info or record.exc_text or record.stack_info:
+                message = self.format(record)
+            else:
+                message = record.getMessage()
+            buffer.add(record, message)
         except Exception:  # noqa: BLE001 -- logging never raises into the job
             pass
 

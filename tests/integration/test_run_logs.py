@@ -177,3 +177,27 @@ def test_cli_follows_a_running_log_to_its_end(app, start_worker):
     printed = [line for line in result.output.splitlines() if "follow: main" in line]
     assert len(printed) == 40
     assert result.output.rstrip().endswith("Run ended: SUCCESS")
+
+
+def test_any_text_survives_the_batch_writer(app):
+    """Tabs, newlines, backslashes, quotes and unicode are stored as logged."""
+    import logging
+
+    from invenio_jobs.logging import capture_run_logs
+
+    run_id = run_now(new_job())
+    texts = [
+        "tab\there",
+        "new\nline\r\nand back",
+        "back\\slash \\N \\t",
+        "quotes ' \" and , ; |",
+        "unicode: Zürich 東京 😀",
+        "",
+    ]
+    log = logging.getLogger("mock_module.weird")
+    with capture_run_logs(db.engine, uuid.UUID(run_id), app.config):
+        for text in texts:
+            log.warning("%s", text)
+        log.warning("nul\x00byte")
+    stored = [line.message for line in messages(run_id)]
+    assert stored == texts + ["nulbyte"]
