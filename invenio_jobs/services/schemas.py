@@ -31,6 +31,12 @@ from ..schedules import MISFIRE_POLICIES, validate_schedule
 MAX_PAGE_SIZE = 1000
 """Largest page a client may ask for."""
 
+MAX_PAGE = 1_000_000
+"""Highest page number: beyond it, offsets would overflow the database."""
+
+MAX_LOG_ID = 2**63 - 1
+"""Largest log line id (a big integer): larger cursors are refused, not sent."""
+
 
 def _queue_names():
     return list(current_app.config["JOBS_QUEUES"])
@@ -219,7 +225,7 @@ class SearchParamsSchema(Schema):
 
         unknown = "exclude"
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     size = fields.Integer(
         load_default=25, validate=validate.Range(min=1, max=MAX_PAGE_SIZE)
     )
@@ -287,7 +293,9 @@ class LogsSearchParamsSchema(Schema):
         unknown = "exclude"
 
     q = fields.String(required=True, validate=validate.Length(min=1))
-    search_after = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    search_after = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=MAX_LOG_ID)
+    )
     size = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PAGE_SIZE))
     level = fields.String(
         load_default=None, validate=validate.OneOf(LOG_LEVELS), allow_none=True
@@ -315,7 +323,9 @@ class LogsTailParamsSchema(Schema):
 
         unknown = "exclude"
 
-    after = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    after = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=MAX_LOG_ID)
+    )
     size = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PAGE_SIZE))
     level = fields.String(
         load_default=None, validate=validate.OneOf(LOG_LEVELS), allow_none=True

@@ -236,6 +236,7 @@ def test_search_filters_text_and_active_and_sorts(app, db, admin_client):
         ("size=abc", "size"),
         ("size=100000", "size"),
         ("page=0", "page"),
+        ("page=99999999999999999999", "page"),
         ("sort=colour", "sort"),
         ("active=maybe", "active"),
     ],

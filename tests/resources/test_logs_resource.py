@@ -84,6 +84,7 @@ def test_tail_with_cursor_level_and_text(app, db, admin_client, logged_run):
         ("q=not-a-run", "q"),
         ("q={run}&size=0", "size"),
         ("q={run}&search_after=x", "search_after"),
+        ("q={run}&search_after=99999999999999999999", "search_after"),
         ("q={run}&level=LOUD", "level"),
     ],
 )
