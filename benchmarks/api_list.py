@@ -25,20 +25,8 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from common import bench_database
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy_utils import create_database, database_exists, drop_database
-
-
-def bench_uri() -> tuple[str, str]:
-    """The benchmark's own database URI, and a label saying what it is."""
-    base = os.environ.get("SQLALCHEMY_DATABASE_URI")
-    if not base:
-        path = tempfile.mkstemp(prefix="bench_api", suffix=".db")[1]
-        return f"sqlite:///{path}", "sqlite (temporary file)"
-    url = make_url(base)
-    url = url.set(database=f"{url.database}_bench_api")
-    return url.render_as_string(hide_password=False), url.get_backend_name()
 
 
 def make_app(uri):
@@ -92,8 +80,6 @@ def seed(db, jobs: int, runs: int, chunk: int = 5000):
                 next_run_at=created + timedelta(days=400),
                 misfire_policy="coalesce",
                 allow_overlap=False,
-                overlap_skips=0,
-                max_retries=0,
                 notification_emails=[],
                 notification_statuses=[],
                 created=created,
@@ -116,11 +102,6 @@ def seed(db, jobs: int, runs: int, chunk: int = 5000):
                     started_at=when,
                     finished_at=when + timedelta(seconds=30),
                     inserted_entries=r,
-                    updated_entries=0,
-                    errored_entries=0,
-                    total_subtasks=0,
-                    completed_subtasks=0,
-                    errored_subtasks=0,
                     created=when,
                     updated=when,
                 )
@@ -199,11 +180,7 @@ def main(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the database")
     options = parser.parse_args(argv)
 
-    uri, backend = bench_uri()
-    if database_exists(uri):
-        drop_database(uri)
-    create_database(uri)
-    try:
+    with bench_database("api", keep=options.keep) as (uri, backend):
         app = make_app(uri)
         from invenio_accounts.testutils import login_user_via_session
         from invenio_db import db
@@ -224,9 +201,6 @@ def main(argv=None):
             lists = summarize(*measure(client, db.engine, list_urls, options.requests))
             runs = summarize(*measure(client, db.engine, runs_urls, options.requests))
             db.session.remove()
-    finally:
-        if not options.keep:
-            drop_database(uri)
 
     print(f"database: {backend}; python {sys.version.split()[0]}")
     print(

@@ -27,19 +27,7 @@ import tempfile
 import time
 import uuid
 
-from sqlalchemy.engine import make_url
-from sqlalchemy_utils import create_database, database_exists, drop_database
-
-
-def bench_uri() -> tuple[str, str]:
-    """The benchmark's own database URI, and what it is."""
-    base = os.environ.get("SQLALCHEMY_DATABASE_URI")
-    if not base:
-        path = tempfile.mkstemp(prefix="bench_logs", suffix=".db")[1]
-        return f"sqlite:///{path}", "sqlite (temporary file)"
-    url = make_url(base)
-    url = url.set(database=f"{url.database}_bench_logs")
-    return url.render_as_string(hide_password=False), url.get_backend_name()
+from common import bench_database
 
 
 def emit(logger, lines: int) -> float:
@@ -59,11 +47,7 @@ def main(argv=None):
     )
     options = parser.parse_args(argv)
 
-    uri, backend = bench_uri()
-    if database_exists(uri):
-        drop_database(uri)
-    create_database(uri)
-    try:
+    with bench_database("logs") as (uri, backend):
         from invenio_app.factory import create_api
         from invenio_db import db
 
@@ -119,8 +103,6 @@ def main(argv=None):
                 statistics.median(captures),
             )
             db.session.remove()
-    finally:
-        drop_database(uri)
 
     def lps(seconds):
         return options.lines / seconds

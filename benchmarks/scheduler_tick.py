@@ -28,23 +28,11 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from common import bench_database
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy_utils import create_database, database_exists, drop_database
 
 SIZES = (1_000, 10_000, 100_000)
 DUE = (0, 10, 1_000)
-
-
-def bench_uri() -> tuple[str, str]:
-    """The benchmark's own database URI, and a label saying what it is."""
-    base = os.environ.get("SQLALCHEMY_DATABASE_URI")
-    if not base:
-        path = tempfile.mkstemp(prefix="bench_tick", suffix=".db")[1]
-        return f"sqlite:///{path}", "sqlite (temporary file)"
-    url = make_url(base)
-    url = url.set(database=f"{url.database}_bench_tick")
-    return url.render_as_string(hide_password=False), url.get_backend_name()
 
 
 def make_app(uri, batch_size):
@@ -84,8 +72,6 @@ def seed(db, jobs: int, now: datetime, chunk: int = 5000) -> list:
                     next_run_at=anchor + timedelta(hours=1, minutes=5),
                     misfire_policy="coalesce",
                     allow_overlap=False,
-                    overlap_skips=0,
-                    max_retries=0,
                     notification_emails=[],
                     notification_statuses=[],
                     created=anchor,
@@ -103,12 +89,6 @@ def seed(db, jobs: int, now: datetime, chunk: int = 5000) -> list:
                     trigger="scheduled",
                     attempt=1,
                     scheduled_at=anchor,
-                    inserted_entries=0,
-                    updated_entries=0,
-                    errored_entries=0,
-                    total_subtasks=0,
-                    completed_subtasks=0,
-                    errored_subtasks=0,
                     created=anchor,
                     updated=anchor,
                 )
@@ -226,12 +206,8 @@ def main(argv=None):
     else:
         plan = [(size, [d for d in DUE if d <= size]) for size in SIZES]
 
-    uri, backend = bench_uri()
-    if database_exists(uri):
-        drop_database(uri)
-    create_database(uri)
     results = []
-    try:
+    with bench_database("tick", keep=options.keep) as (uri, backend):
         app = make_app(uri, options.batch_size)
         from invenio_db import db
 
@@ -251,9 +227,6 @@ def main(argv=None):
                     server = conn.exec_driver_sql("SHOW server_version").scalar()
             for jobs, dues in plan:
                 results.extend(bench_size(app, db, jobs, dues, options.repeat))
-    finally:
-        if not options.keep:
-            drop_database(uri)
 
     print(f"database: {backend} {server}; python {sys.version.split()[0]}")
     print(

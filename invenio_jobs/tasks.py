@@ -259,15 +259,6 @@ def _spawn_subtask(context, task, args, kwargs, title):
         queue=parent.queue,
         task_id=str(uuid.uuid4()),
         trigger="subtask",
-        attempt=1,
-        inserted_entries=0,
-        updated_entries=0,
-        errored_entries=0,
-        total_subtasks=0,
-        completed_subtasks=0,
-        errored_subtasks=0,
-        created=_now(),
-        updated=_now(),
     )
     with side_connection(commit=True) as conn:
         conn.execute(sa.insert(Run), [child])

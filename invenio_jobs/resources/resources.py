@@ -36,13 +36,17 @@ def _search_params():
     return {k: v for k, v in resource_requestctx.args.items() if v is not None}
 
 
-class JobsResource(Resource):
-    """``/api/jobs``: list, create, read, update, delete jobs."""
+class ServiceResource(Resource):
+    """A resource bound to the service that does its work."""
 
     def __init__(self, config, service):
         """Bind the resource to its service."""
         super().__init__(config)
         self.service = service
+
+
+class JobsResource(ServiceResource):
+    """``/api/jobs``: list, create, read, update, delete jobs."""
 
     def create_url_rules(self):
         """The routes of jobs."""
@@ -104,13 +108,12 @@ class JobsResource(Resource):
         return {"next_runs": [t.isoformat() for t in times]}, 200
 
 
-class RunsResource(Resource):
+class RunsResource(ServiceResource):
     """``/api/jobs/<job_id>/runs``: run now, history, one run, stop, delete, log."""
 
     def __init__(self, config, service, logs_service):
         """Bind the resource to its services."""
-        super().__init__(config)
-        self.service = service
+        super().__init__(config, service)
         self.logs_service = logs_service
 
     def create_url_rules(self):
@@ -184,13 +187,8 @@ class RunsResource(Resource):
         return "", 204
 
 
-class TasksResource(Resource):
+class TasksResource(ServiceResource):
     """``/api/tasks``: the registered job types and their arguments."""
-
-    def __init__(self, config, service):
-        """Bind the resource to its service."""
-        super().__init__(config)
-        self.service = service
 
     def create_url_rules(self):
         """The routes of job types."""
@@ -225,13 +223,8 @@ class TasksResource(Resource):
         return data, 200
 
 
-class LogsResource(Resource):
+class LogsResource(ServiceResource):
     """``/api/logs/jobs?q=<run_id>``: a run's log, paged with ``search_after``."""
-
-    def __init__(self, config, service):
-        """Bind the resource to its service."""
-        super().__init__(config)
-        self.service = service
 
     def create_url_rules(self):
         """The route of run logs."""

@@ -1,0 +1,41 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""What the benchmarks share: a database of their own, made and dropped."""
+
+import os
+import tempfile
+from contextlib import contextmanager
+
+from sqlalchemy.engine import make_url
+from sqlalchemy_utils import create_database, database_exists, drop_database
+
+
+@contextmanager
+def bench_database(name: str, keep: bool = False):
+    """Yield (uri, label) of a fresh database for benchmark ``name``.
+
+    Next to the database of ``SQLALCHEMY_DATABASE_URI`` (its name with
+    ``_bench_<name>`` appended), so that a benchmark never touches real
+    data; a temporary SQLite file when the variable is not set. Dropped at
+    the end unless ``keep``.
+    """
+    base = os.environ.get("SQLALCHEMY_DATABASE_URI")
+    if base:
+        url = make_url(base)
+        url = url.set(database=f"{url.database}_bench_{name}")
+        uri, label = url.render_as_string(hide_password=False), url.get_backend_name()
+    else:
+        path = tempfile.mkstemp(prefix=f"bench_{name}", suffix=".db")[1]
+        uri, label = f"sqlite:///{path}", "sqlite (temporary file)"
+    if database_exists(uri):
+        drop_database(uri)
+    create_database(uri)
+    try:
+        yield uri, label
+    finally:
+        if not keep:
+            drop_database(uri)
