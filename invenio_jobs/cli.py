@@ -347,22 +347,22 @@ def list_jobs(query, active, size, as_json):
             hit["schedule_description"] = schedule_words(hit)
         return echo_json({"hits": hits, "total": result.total})
     table = Table(title=f"Jobs ({result.total})", caption="Times in UTC")
-    table.add_column("Title", style="bold")
-    table.add_column("ID", no_wrap=True, style="dim")
+    table.add_column("Title", style="bold", min_width=12)
     table.add_column("Active")
-    table.add_column("Type")
-    table.add_column("Schedule")
-    table.add_column("Last run")
-    table.add_column("Next run")
+    table.add_column("Type", overflow="fold")
+    table.add_column("Schedule", min_width=12)
+    table.add_column("Last run", min_width=10)
+    table.add_column("Next run", min_width=10)
+    table.add_column("ID", overflow="fold", style="dim", min_width=8)
     for job in hits:
         table.add_row(
             job["title"],
-            str(job["id"]),
             Text("yes", style="green") if job["active"] else Text("no", style="dim"),
             job["task"],
             schedule_words(job),
             last_run_cell(job),
             show_time(job.get("next_run")),
+            str(job["id"]),
         )
     console().print(table)
 
@@ -370,7 +370,7 @@ def list_jobs(query, active, size, as_json):
 def runs_table(runs, title: str) -> Table:
     """A table of runs, newest first."""
     table = Table(title=title, caption="Times in UTC")
-    table.add_column("Run", no_wrap=True, style="dim")
+    table.add_column("Run", overflow="fold", style="dim", min_width=8)
     table.add_column("Status")
     table.add_column("Trigger")
     table.add_column("Started")
