@@ -93,10 +93,15 @@ class Child:
         self._reader.start()
 
     def _copy_output(self):
+        # Keep reading even when our own output is gone (a closed pipe): a
+        # child whose pipe fills up would block.
         prefix = f"[{self.name}] ".encode()
         for line in iter(self.popen.stdout.readline, b""):
-            sys.stdout.buffer.write(prefix + line)
-            sys.stdout.buffer.flush()
+            try:
+                sys.stdout.buffer.write(prefix + line)
+                sys.stdout.buffer.flush()
+            except (OSError, ValueError):
+                pass
 
     @property
     def running(self) -> bool:
@@ -135,6 +140,15 @@ def stop_all(children, grace: float = STOP_GRACE_SECONDS):
             child.signal(signal.SIGKILL)  # what its group may have left behind
     for child in children:
         child.wait(5)
+
+
+def port_is_open(host: str, port: int) -> bool:
+    """Whether the web server accepts connections yet."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def commands(folder: Path, host: str, port: int, queues: str) -> dict:
@@ -253,7 +267,11 @@ def main(argv=None) -> int:
     print(banner(url, password, summary, folder), flush=True)
 
     exit_code = 0
+    ready = False
     while not stopping.wait(0.5):
+        if not ready and port_is_open(options.host, options.port):
+            ready = True
+            print(f"demo: ready at {url} (Ctrl-C stops it)", flush=True)
         dead = [child for child in children if not child.running]
         if dead:
             names = ", ".join(f"{c.name} ({c.popen.returncode})" for c in dead)
