@@ -71,6 +71,7 @@ class RunLogBuffer:
         self.dropped = 0
         self._rows = []
         self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self._copy = engine.dialect.name == "postgresql" and (
             engine.dialect.driver == "psycopg2"
@@ -79,6 +80,7 @@ class RunLogBuffer:
         self._copy_contexts = {}
         self._copy_second = (None, "")
         self._copy_heads = {}
+        self._last_created = 0.0
         self._wake = threading.Condition(self._lock)
         self._closed = False
         self._writer = None
@@ -108,15 +110,24 @@ class RunLogBuffer:
         self.flush(final=True)
 
     def add(self, record: logging.LogRecord, message: str):
-        """Queue one record; the writer thread (or a full batch) writes it."""
-        row = self._row(
-            record.created, record.levelname, record.name, message, record.threadName
-        )
+        """Queue one record; the writer thread (or a full batch) writes it.
+
+        Lines are numbered in the order they arrive here; a record created a
+        few microseconds earlier by another thread of the job, but arriving
+        later, takes the time of the line before it, so that the log's order
+        by id and its order by time are the same.
+        """
         with self._lock:
             if self.stored + len(self._rows) >= self.limit:
                 self.dropped += 1
                 return
-            self._rows.append(row)
+            created = max(record.created, self._last_created)
+            self._last_created = created
+            self._rows.append(
+                self._row(
+                    created, record.levelname, record.name, message, record.threadName
+                )
+            )
             pending = len(self._rows)
             if self._writer is not None:
                 if pending >= self.flush_records:
@@ -205,32 +216,38 @@ class RunLogBuffer:
                 conn.execute(sa.insert(RunLog), self._dicts(rows))
 
     def flush(self, final: bool = False):
-        """Write what is pending; on failure keep it for the next try."""
-        with self._lock:
-            rows, self._rows = self._rows, []
-            if final and self.dropped:
-                rows.append(
-                    self._row(
-                        time.time(),
-                        "WARNING",
-                        "invenio_jobs",
-                        f"{self.dropped} more log lines were dropped: a run "
-                        f"keeps at most {self.limit} (JOBS_LOGS_MAX_PER_RUN).",
-                        "MainThread",
-                    )
-                )
-                self.dropped = 0
-            self._last_flush = time.monotonic()
-        if not rows:
-            return
-        try:
-            self._write(rows, commit=final)
-        except Exception:  # noqa: BLE001 -- retried at the next flush
+        """Write what is pending, in order; on failure keep it for the next try.
+
+        One flush at a time (the writer thread, or the job's thread when far
+        behind), so that batches reach the table in the order of their lines.
+        """
+        with self._flush_lock:
             with self._lock:
-                self._rows[:0] = rows
-            return
-        with self._lock:
-            self.stored += len(rows)
+                rows, self._rows = self._rows, []
+                if final and self.dropped:
+                    self._last_created = max(time.time(), self._last_created)
+                    rows.append(
+                        self._row(
+                            self._last_created,
+                            "WARNING",
+                            "invenio_jobs",
+                            f"{self.dropped} more log lines were dropped: a run "
+                            f"keeps at most {self.limit} (JOBS_LOGS_MAX_PER_RUN).",
+                            "MainThread",
+                        )
+                    )
+                    self.dropped = 0
+                self._last_flush = time.monotonic()
+            if not rows:
+                return
+            try:
+                self._write(rows, commit=final)
+            except Exception:  # noqa: BLE001 -- retried at the next flush
+                with self._lock:
+                    self._rows[:0] = rows
+                return
+            with self._lock:
+                self.stored += len(rows)
 
 
 class RunLogHandler(logging.Handler):
