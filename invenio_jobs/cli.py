@@ -370,7 +370,7 @@ def list_jobs(query, active, size, as_json):
 def runs_table(runs, title: str) -> Table:
     """A table of runs, newest first."""
     table = Table(title=title, caption="Times in UTC")
-    table.add_column("Run", overflow="fold", style="dim", min_width=8)
+    table.add_column("Run", overflow="fold", style="dim", min_width=36)
     table.add_column("Status")
     table.add_column("Trigger")
     table.add_column("Started")
