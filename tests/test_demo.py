@@ -154,10 +154,10 @@ def test_demo_serves_runs_schedules_and_stops_whole(demo):
         json={"title": "From the test", "task": "demo_update_affiliations"},
         timeout=10,
     )
-    assert created.status_code == 201, created.text
+    assert created.status_code == 201, created.text + demo.log
     job_id = created.json()["id"]
     started = http.post(f"{api}/jobs/{job_id}/runs", json={}, timeout=10)
-    assert started.status_code == 201, started.text
+    assert started.status_code == 201, started.text + demo.log
     run_url = f"{api}/jobs/{job_id}/runs/{started.json()['id']}"
 
     def finished_run():

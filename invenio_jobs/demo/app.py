@@ -75,7 +75,9 @@ def _sqlite_for_several_processes(dbapi_connection, connection_record):
     """WAL and a busy timeout: web, worker and beat share the SQLite file.
 
     WAL lets readers go on while one process writes; the busy timeout makes
-    a writer wait for the other one instead of failing at once.
+    a writer wait for the other one instead of failing at once. The driver's
+    own transaction handling is turned off so that ``_sqlite_begin`` can
+    start every transaction itself.
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
@@ -83,6 +85,20 @@ def _sqlite_for_several_processes(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    """Take the write lock when a transaction starts (``BEGIN IMMEDIATE``).
+
+    A transaction that first reads and then writes, while another process
+    committed in between, fails at once with "database is locked" (the busy
+    timeout does not apply to that case); taking the lock up front makes it
+    wait its turn instead.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def instance_path() -> Path:

@@ -24,6 +24,7 @@ from marshmallow import (
 )
 
 from ..errors import InvalidScheduleError
+from ..jobs import SYSTEM_ARGUMENTS
 from ..models import RunStatusEnum
 from ..proxies import current_jobs
 from ..schedules import MISFIRE_POLICIES, validate_schedule
@@ -77,7 +78,10 @@ def load_task_arguments(job_type, args: dict | None) -> dict:
     """
     schema = job_type.arguments_schema()
     loaded = schema.load(args or {})
-    return schema.dump(loaded)
+    dumped = schema.dump(loaded)
+    for name in SYSTEM_ARGUMENTS:  # markers of the form, not arguments
+        dumped.pop(name, None)
+    return dumped
 
 
 def _task_errors(exc: ValidationError, key: str) -> ValidationError:
