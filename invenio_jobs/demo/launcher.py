@@ -20,6 +20,8 @@ everything stops, with the child's output on the screen.
 """
 
 import argparse
+import ctypes
+import ctypes.util
 import os
 import secrets
 import signal
@@ -75,6 +77,26 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _stop_with_parent():
+    """In the child, before exec: ask Linux for SIGTERM when the launcher dies.
+
+    Ctrl-C and SIGTERM stop the children through the launcher; this covers
+    the launcher being killed outright (SIGKILL), which it cannot catch.
+    Elsewhere than Linux it does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except OSError:
+        pass
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux prctl option: the signal a process gets when its parent dies."""
+
+
 class Child:
     """A child process whose output is printed with its name in front."""
 
@@ -88,6 +110,7 @@ class Child:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             process_group=0,
+            preexec_fn=_stop_with_parent,
         )
         self._reader = threading.Thread(target=self._copy_output, daemon=True)
         self._reader.start()
