@@ -15,11 +15,24 @@
 # Unit tests run on SQLite; the tests marked "postgresql" use PostgreSQL.
 #
 # Usage: ./run-tests.sh [pytest arguments...]
+#
+# PYTHON names the interpreter to test with; by default .venv's, made and
+# filled with the package and its test extras when the interpreter at hand
+# does not have them.
 
 set -euo pipefail
 
 cd "$(dirname "$0")"
-PYTHON="${PYTHON:-python}"
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
+fi
+if ! "$PYTHON" -c "import invenio_jobs, pytest_invenio, black, psycopg2" 2>/dev/null; then
+    echo "run-tests.sh: installing the package and its test extras into .venv"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+    .venv/bin/python -m pip install --quiet -e ".[tests,postgresql]"
+    PYTHON="$PWD/.venv/bin/python"
+fi
 WORKDIR="$(mktemp -d -t invenio-jobs-tests.XXXXXX)"
 chmod 755 "$WORKDIR"
 PG_DATA=""
@@ -46,7 +59,10 @@ free_port() {
 
 as_pg() {
     if [ "$(id -u)" = "0" ]; then
-        runuser -u postgres -- "$@"
+        # runuser lives in sbin, which a minimal PATH may lack.
+        local runuser
+        runuser="$(command -v runuser || ls /usr/sbin/runuser /sbin/runuser 2>/dev/null | head -n 1)"
+        "$runuser" -u postgres -- "$@"
     else
         "$@"
     fi
