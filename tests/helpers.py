@@ -6,8 +6,11 @@
 
 """Small helpers shared by the tests."""
 
+import contextlib
 import uuid
 from datetime import datetime, timezone
+
+from sqlalchemy import event
 
 from invenio_jobs.models import Job, Run, RunStatusEnum
 
@@ -35,3 +38,18 @@ def make_run(session, job, **kwargs):
 def utc(*args):
     """An aware UTC datetime."""
     return datetime(*args, tzinfo=timezone.utc)
+
+
+@contextlib.contextmanager
+def count_queries(engine):
+    """Collect the SQL statements sent to the database inside the block."""
+    statements = []
+
+    def before_cursor_execute(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)

@@ -11,7 +11,6 @@ so the tables are emptied after each test. Sending to the broker is replaced
 by a recorder, except where sending itself is tested.
 """
 
-import contextlib
 import logging
 import time
 import uuid
@@ -20,9 +19,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from celery import current_app as current_celery_app
-from helpers import utc
+from helpers import count_queries, utc
 from invenio_access.permissions import system_identity
-from sqlalchemy import event
 
 from invenio_jobs.models import Job, Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service
@@ -142,21 +140,6 @@ def job(database, job_id):
     """The job as stored now."""
     database.session.expire_all()
     return database.session.get(Job, job_id)
-
-
-@contextlib.contextmanager
-def count_queries(engine):
-    """The SQL statements sent inside the block."""
-    statements = []
-
-    def before_cursor_execute(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 def test_due_job_gets_one_queued_run_at_its_fire_time(database, scheduler, sent):

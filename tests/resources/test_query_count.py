@@ -6,29 +6,13 @@
 
 """The jobs list costs a constant number of SQL queries, whatever the page."""
 
-import contextlib
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event
+from helpers import count_queries
 
 from invenio_jobs.models import Job, Run, RunStatusEnum
-
-
-@contextlib.contextmanager
-def count_queries(engine):
-    """Count the statements sent to the database inside the block."""
-    statements = []
-
-    def before_cursor_execute(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 @pytest.fixture()
