@@ -237,3 +237,21 @@ def transition_run(run_id, from_statuses, to_status, **values) -> bool:
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(statement).rowcount == 1
+
+
+def delete_runs(run_ids):
+    """Delete runs with their subtasks and log lines; the caller commits.
+
+    Done explicitly rather than left to ON DELETE CASCADE, which SQLite only
+    applies when asked to. ``run_ids`` is a list or a SELECT of run ids.
+    """
+    children = sa.select(Run.id).where(Run.parent_run_id.in_(run_ids))
+    db.session.execute(
+        sa.delete(RunLog).where(
+            sa.or_(RunLog.run_id.in_(run_ids), RunLog.run_id.in_(children))
+        )
+    )
+    for condition in (Run.parent_run_id.in_(run_ids), Run.id.in_(run_ids)):
+        db.session.execute(
+            sa.delete(Run).where(condition).execution_options(synchronize_session=False)
+        )

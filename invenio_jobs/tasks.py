@@ -32,7 +32,7 @@ from invenio_db import db
 
 from .errors import TaskExecutionPartialError
 from .logging import capture_run_logs
-from .models import Job, Run, RunLog, RunStatusEnum, transition_run
+from .models import Job, Run, RunLog, RunStatusEnum, delete_runs, transition_run
 from .proxies import current_jobs
 from .runtime import RunCancelled, RunContext, RunTimedOut, side_connection
 
@@ -500,26 +500,6 @@ def send_run_notification(run_id):
     current_app.extensions["mail"].send(message)
 
 
-def _delete_runs(run_ids):
-    """Delete runs with their subtasks and log lines (explicitly: SQLite too)."""
-    children = sa.select(Run.id).where(Run.parent_run_id.in_(run_ids))
-    db.session.execute(
-        sa.delete(RunLog).where(
-            sa.or_(RunLog.run_id.in_(run_ids), RunLog.run_id.in_(children))
-        )
-    )
-    db.session.execute(
-        sa.delete(Run)
-        .where(Run.parent_run_id.in_(run_ids))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        sa.delete(Run)
-        .where(Run.id.in_(run_ids))
-        .execution_options(synchronize_session=False)
-    )
-
-
 @shared_task(ignore_result=True, name="invenio_jobs.tasks.prune_runs")
 def prune_runs(batch_size=5000):
     """Delete old log lines, and the finished runs beyond each job's retention.
@@ -579,7 +559,7 @@ def prune_runs(batch_size=5000):
         ).all()
         if not ids:
             break
-        _delete_runs(ids)
+        delete_runs(ids)
         db.session.commit()
         pruned["runs"] += len(ids)
     if any(pruned.values()):

@@ -18,7 +18,7 @@ from invenio_db.uow import ModelCommitOp, Operation, unit_of_work
 from invenio_records_resources.services.base import LinksTemplate, Service
 from marshmallow import ValidationError
 
-from ..models import Job, Run, RunLog, RunStatusEnum, transition_run
+from ..models import Job, Run, RunLog, RunStatusEnum, delete_runs, transition_run
 from ..proxies import current_jobs
 from ..schedules import fire_times, next_fire_after
 from ..tasks import Dispatch, notify_run_end, send_runs
@@ -289,13 +289,7 @@ class JobsService(DumpSchemasMixin, Service):
                 Run.task_id.is_not(None),
             )
         ).all()
-        run_ids = sa.select(Run.id).where(Run.job_id == job.id)
-        db.session.execute(sa.delete(RunLog).where(RunLog.run_id.in_(run_ids)))
-        db.session.execute(
-            sa.delete(Run)
-            .where(Run.job_id == job.id)
-            .execution_options(synchronize_session=False)
-        )
+        delete_runs(sa.select(Run.id).where(Run.job_id == job.id))
         db.session.delete(job)
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))
@@ -476,15 +470,15 @@ class RunsService(DumpSchemasMixin, Service):
 
     @unit_of_work()
     def delete(self, identity, job_id, run_id, uow=None):
-        """Delete a finished run and its log."""
+        """Delete a finished run with its log and its subtasks."""
         self.require_permission(identity, "delete")
         run = self.get_run(job_id, run_id)
         if not run.status.is_finished:
             raise RunStateError(
                 f"The run is {run.status.name}; stop it before deleting it."
             )
-        db.session.execute(sa.delete(RunLog).where(RunLog.run_id == run.id))
-        db.session.delete(run)
+        delete_runs([run.id])
+        db.session.expunge(run)
         return True
 
 

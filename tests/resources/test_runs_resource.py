@@ -161,6 +161,56 @@ def test_delete_only_finished_runs(app, db, admin_client):
     assert admin_client.get(f"{base}/{finished}").status_code == 404
 
 
+def test_deleting_runs_and_jobs_removes_subtasks_and_logs(app, db, admin_client):
+    """A deleted run takes its subtasks and log with it; a deleted job, all runs."""
+    from datetime import datetime, timezone
+
+    from invenio_jobs.models import RunLog
+
+    job = create(admin_client)
+    parent = _queued_run(db, job["id"], RunStatusEnum.SUCCESS)
+    child = Run(
+        id=uuid.uuid4(),
+        job_id=uuid.UUID(job["id"]),
+        parent_run_id=uuid.UUID(parent),
+        queue="celery",
+        status=RunStatusEnum.SUCCESS,
+    )
+    db.session.add(child)
+    db.session.flush()
+    for run_id in (uuid.UUID(parent), child.id):
+        db.session.add(
+            RunLog(
+                run_id=run_id,
+                timestamp=datetime.now(timezone.utc),
+                level="INFO",
+                message="a line",
+            )
+        )
+    db.session.commit()
+    child_id = child.id
+    res = admin_client.delete(f"/jobs/{job['id']}/runs/{parent}")
+    assert res.status_code == 204
+    db.session.expire_all()
+    assert db.session.query(Run).filter(Run.id == child_id).count() == 0
+    assert db.session.query(RunLog).count() == 0
+
+    other = _queued_run(db, job["id"], RunStatusEnum.FAILED)
+    db.session.add(
+        RunLog(
+            run_id=uuid.UUID(other),
+            timestamp=datetime.now(timezone.utc),
+            level="INFO",
+            message="another line",
+        )
+    )
+    db.session.commit()
+    assert admin_client.delete(f"/jobs/{job['id']}").status_code == 204
+    db.session.expire_all()
+    assert db.session.query(Run).filter(Run.job_id == uuid.UUID(job["id"])).count() == 0
+    assert db.session.query(RunLog).count() == 0
+
+
 def test_unknown_runs_and_jobs_are_404(app, db, admin_client):
     """Unknown, malformed, or another job's run ids: 404."""
     job = create(admin_client)
