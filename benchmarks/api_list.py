@@ -17,32 +17,14 @@ counts the SQL statements each request sends.
 """
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from common import bench_database
+from common import bench_app, bench_database
 from sqlalchemy import event
-
-
-def make_app(uri):
-    """The API app on the benchmark database."""
-    from invenio_app.factory import create_api
-
-    os.environ.setdefault("INVENIO_INSTANCE_PATH", tempfile.mkdtemp())
-    return create_api(
-        SQLALCHEMY_DATABASE_URI=uri,
-        SECRET_KEY="bench",
-        SECURITY_PASSWORD_SALT="bench",
-        TESTING=True,
-        CELERY_TASK_ALWAYS_EAGER=True,
-        APP_DEFAULT_SECURE_HEADERS={"force_https": False},
-        RATELIMIT_ENABLED=False,
-    )
 
 
 def seed(db, jobs: int, runs: int, chunk: int = 5000):
@@ -181,7 +163,11 @@ def main(argv=None):
     options = parser.parse_args(argv)
 
     with bench_database("api", keep=options.keep) as (uri, backend):
-        app = make_app(uri)
+        app = bench_app(
+            uri,
+            APP_DEFAULT_SECURE_HEADERS={"force_https": False},
+            RATELIMIT_ENABLED=False,
+        )
         from invenio_accounts.testutils import login_user_via_session
         from invenio_db import db
 

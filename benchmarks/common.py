@@ -14,6 +14,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy_utils import create_database, database_exists, drop_database
 
 
+def bench_app(uri: str, **config):
+    """The API app of the package on the benchmark database."""
+    from invenio_app.factory import create_api
+
+    os.environ.setdefault("INVENIO_INSTANCE_PATH", tempfile.mkdtemp())
+    return create_api(
+        SQLALCHEMY_DATABASE_URI=uri,
+        SECRET_KEY="bench",
+        SECURITY_PASSWORD_SALT="bench",
+        TESTING=True,
+        CELERY_TASK_ALWAYS_EAGER=True,
+        **config,
+    )
+
+
 @contextmanager
 def bench_database(name: str, keep: bool = False):
     """Yield (uri, label) of a fresh database for benchmark ``name``.

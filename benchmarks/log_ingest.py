@@ -27,7 +27,7 @@ import tempfile
 import time
 import uuid
 
-from common import bench_database
+from common import bench_app, bench_database
 
 
 def emit(logger, lines: int) -> float:
@@ -48,14 +48,12 @@ def main(argv=None):
     options = parser.parse_args(argv)
 
     with bench_database("logs") as (uri, backend):
-        from invenio_app.factory import create_api
         from invenio_db import db
 
         from invenio_jobs.logging import capture_run_logs
         from invenio_jobs.models import Job, Run, RunLog
 
-        os.environ.setdefault("INVENIO_INSTANCE_PATH", tempfile.mkdtemp())
-        app = create_api(SQLALCHEMY_DATABASE_URI=uri, SECRET_KEY="bench")
+        app = bench_app(uri)
         root = logging.getLogger()
         for handler in list(root.handlers):
             root.removeHandler(handler)

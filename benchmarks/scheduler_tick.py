@@ -19,35 +19,18 @@ counter, so that the figures are the scheduler's own.
 """
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from common import bench_database
+from common import bench_app, bench_database
 from sqlalchemy import event
 
 SIZES = (1_000, 10_000, 100_000)
 DUE = (0, 10, 1_000)
-
-
-def make_app(uri, batch_size):
-    """The API app on the benchmark database."""
-    from invenio_app.factory import create_api
-
-    os.environ.setdefault("INVENIO_INSTANCE_PATH", tempfile.mkdtemp())
-    return create_api(
-        SQLALCHEMY_DATABASE_URI=uri,
-        SECRET_KEY="bench",
-        SECURITY_PASSWORD_SALT="bench",
-        TESTING=True,
-        CELERY_TASK_ALWAYS_EAGER=True,
-        JOBS_SCHEDULER_BATCH_SIZE=batch_size,
-    )
 
 
 def seed(db, jobs: int, now: datetime, chunk: int = 5000) -> list:
@@ -208,7 +191,7 @@ def main(argv=None):
 
     results = []
     with bench_database("tick", keep=options.keep) as (uri, backend):
-        app = make_app(uri, options.batch_size)
+        app = bench_app(uri, JOBS_SCHEDULER_BATCH_SIZE=options.batch_size)
         from invenio_db import db
 
         from invenio_jobs.services import scheduler as scheduler_module
