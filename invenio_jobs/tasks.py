@@ -29,6 +29,7 @@ from celery import shared_task
 from celery.utils.log import get_task_logger
 from flask import current_app
 from invenio_db import db
+from sqlalchemy.orm import joinedload
 
 from .errors import TaskExecutionPartialError
 from .logging import capture_run_logs
@@ -444,6 +445,7 @@ def reap_runs():
     resend_before = now - timedelta(seconds=config["JOBS_REDISPATCH_AFTER_SECONDS"])
     lost = db.session.scalars(
         sa.select(Run)
+        .options(joinedload(Run.job))  # the job gives each run's time limit
         .where(
             Run.status == RunStatusEnum.QUEUED,
             sa.func.coalesce(Run.dispatched_at, Run.created) < resend_before,
