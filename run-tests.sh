@@ -123,6 +123,22 @@ STYLE_PATHS=(invenio_jobs tests $(ls -d benchmarks 2>/dev/null))
 "$PYTHON" -m isort --check-only --quiet "${STYLE_PATHS[@]}"
 "$PYTHON" -m pydocstyle "${STYLE_PATHS[@]}"
 
+# The admin UI's JavaScript and CSS, built once into .ui-assets (npm install
+# and webpack, a few minutes) and then only when a bundle's source changed.
+# JOBS_SKIP_ASSETS=1 skips the step; the browser tests then use what is there.
+export JOBS_UI_ASSETS="${JOBS_UI_ASSETS:-$PWD/.ui-assets}"
+if [ -z "${JOBS_SKIP_ASSETS:-}" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "run-tests.sh: npm not found (install nodejs and npm, or set JOBS_SKIP_ASSETS=1)" >&2
+        exit 1
+    fi
+    echo "run-tests.sh: admin UI assets"
+    if ! "$PYTHON" -m invenio_jobs.demo.assets "$JOBS_UI_ASSETS" 2> "$WORKDIR/assets.err"; then
+        cat "$WORKDIR/assets.err" >&2
+        exit 1
+    fi
+fi
+
 [ -n "${SQLALCHEMY_DATABASE_URI:-}" ] || start_postgresql
 [ -n "${BROKER_URL:-}" ] || start_redis
 

@@ -114,3 +114,6 @@ JOBS_TASKS_PERMISSION_POLICY = "invenio_jobs.services.permissions:TasksPermissio
 
 JOBS_ADMINISTRATION_HTML = "/administration/jobs/{id}"
 """Where a job's page lives in the admin UI; the ``self_admin_html`` link."""
+
+JOBS_ADMINISTRATION_REFRESH = 2
+"""Seconds between two refreshes of running runs on the admin pages."""

@@ -4,7 +4,13 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""Blueprint factories, registered through ``invenio_base.api_blueprints``."""
+"""Blueprint factories: the REST API (``invenio_base.api_blueprints``) and the UI.
+
+The UI blueprint has no routes of its own (the pages are administration
+views); it makes the package's templates visible to the UI app.
+"""
+
+from flask import Blueprint
 
 
 def create_jobs_bp(app):
@@ -25,3 +31,8 @@ def create_tasks_bp(app):
 def create_logs_bp(app):
     """The ``/api/logs/jobs`` blueprint."""
     return app.extensions["invenio-jobs"].logs_resource.as_blueprint()
+
+
+def create_ui_bp(app):
+    """The templates of the admin pages."""
+    return Blueprint("invenio_jobs", __name__, template_folder="templates")

@@ -101,6 +101,24 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_SESSIONS = None
+
+
+def shared_session_store(app):
+    """One in-memory session store for the UI and the API app of this process.
+
+    Without a Redis URL, invenio-accounts gives each app a store of its own,
+    so the API would not know the session of a user logged in on the UI,
+    and the admin pages' API calls would be refused.
+    """
+    global _SESSIONS
+    if _SESSIONS is None:
+        from simplekv.memory import DictStore
+
+        _SESSIONS = DictStore()
+    return _SESSIONS
+
+
 def instance_path() -> Path:
     """The instance folder: ``INVENIO_INSTANCE_PATH``, as invenio_app reads it."""
     return Path(os.environ.get("INVENIO_INSTANCE_PATH") or DEFAULT_INSTANCE).resolve()
@@ -113,6 +131,32 @@ def broker_url() -> str:
         or os.environ.get("INVENIO_BROKER_URL")
         or "filesystem://"
     )
+
+
+def secure_headers() -> dict:
+    """Talisman's settings for plain HTTP on loopback.
+
+    The content security policy lets the built scripts and styles of the
+    site run, and the theme's fonts and images load from ``data:`` URLs.
+    """
+    return {
+        "force_https": False,
+        "force_https_permanent": False,
+        "force_file_save": False,
+        "frame_options": "sameorigin",
+        "frame_options_allow_from": None,
+        "strict_transport_security": False,
+        "content_security_policy": {
+            "default-src": ["'self'", "'unsafe-inline'"],
+            "font-src": ["'self'", "data:"],
+            "img-src": ["'self'", "data:"],
+            "object-src": ["'none'"],
+        },
+        "content_security_policy_report_uri": None,
+        "content_security_policy_report_only": False,
+        "session_cookie_secure": False,
+        "session_cookie_http_only": True,
+    }
 
 
 def demo_config() -> dict:
@@ -130,33 +174,24 @@ def demo_config() -> dict:
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
         "CACHE_TYPE": "SimpleCache",
         "ACCOUNTS_SESSION_REDIS_URL": None,
+        "ACCOUNTS_SESSION_STORE_FACTORY": "invenio_jobs.demo.app:shared_session_store",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": False,
         "MAIL_SUPPRESS_SEND": True,
         "MAIL_DEFAULT_SENDER": "jobs@demo.org",
         "SESSION_COOKIE_SECURE": False,
-        "APP_DEFAULT_SECURE_HEADERS": {
-            "force_https": False,
-            "force_https_permanent": False,
-            "force_file_save": False,
-            "frame_options": "sameorigin",
-            "frame_options_allow_from": None,
-            "strict_transport_security": False,
-            "content_security_policy": {
-                "default-src": ["'self'", "'unsafe-inline'"],
-                "object-src": ["'none'"],
-            },
-            "content_security_policy_report_uri": None,
-            "content_security_policy_report_only": False,
-            "session_cookie_secure": False,
-            "session_cookie_http_only": True,
-        },
+        "APP_DEFAULT_SECURE_HEADERS": secure_headers(),
         "SECURITY_CONFIRMABLE": False,
+        "REST_CSRF_ENABLED": True,
+        "CSRF_FORCE_SECURE_REFERER": False,
         "ACCOUNTS_LOCAL_LOGIN_ENABLED": True,
         "JOBS_RUNS_RETENTION": 50,
         "JOBS_SCHEDULER_MAX_INTERVAL": 2,
         "JOBS_SCHEDULER_TIMEZONE": "UTC",
         "JOBS_HEARTBEAT_SECONDS": 5,
+        "APP_THEME": ["semantic-ui"],
+        "THEME_SITENAME": "invenio-jobs demo",
+        "WEBPACKEXT_PROJECT": "invenio_jobs.demo.webpack:project",
     }
     if broker.startswith("filesystem"):
         messages = folder / "broker"
@@ -173,9 +208,22 @@ def demo_config() -> dict:
     return config
 
 
+def use_built_assets():
+    """Serve the admin UI's assets from the shared build folder (``.ui-assets``).
+
+    ``INVENIO_STATIC_FOLDER`` is read by invenio_app's factory, not from the
+    settings, so it goes through the environment; variables already set win.
+    """
+    from .assets import assets_env, assets_folder
+
+    for name, value in assets_env(assets_folder()).items():
+        os.environ.setdefault(name, value)
+
+
 def create_demo_app(**kwargs):
     """The combined UI and API app of the demo (API under ``/api``)."""
     install_job_types()
+    use_built_assets()
     from invenio_app.factory import create_app
 
     return create_app(**{**demo_config(), **kwargs})
@@ -184,6 +232,7 @@ def create_demo_app(**kwargs):
 def create_demo_ui(**kwargs):
     """The UI app of the demo, as workers and beat use it."""
     install_job_types()
+    use_built_assets()
     from invenio_app.factory import create_ui
 
     return create_ui(**{**demo_config(), **kwargs})

@@ -90,6 +90,7 @@ class RunsResourceConfig(JSONResourceConfig):
         "item": "/<run_id>",
         "stop": "/<run_id>/actions/stop",
         "logs": "/<run_id>/logs",
+        "logs_text": "/<run_id>/logs.txt",
     }
     request_view_args = {
         "job_id": ma.fields.String(),

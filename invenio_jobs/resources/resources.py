@@ -10,7 +10,7 @@ Query strings are taken as text here and validated by the services, so that
 the API, the CLI and the admin UI share one set of rules and messages.
 """
 
-from flask import g
+from flask import Response, g, stream_with_context
 from flask_resources import (
     Resource,
     from_conf,
@@ -104,8 +104,12 @@ class JobsResource(ServiceResource):
     def preview_schedule(self):
         """The next fire times of a schedule, to check it before saving."""
         data = resource_requestctx.data or {}
-        times = self.service.preview_schedule(g.identity, data.get("schedule"))
-        return {"next_runs": [t.isoformat() for t in times]}, 200
+        schedule = data.get("schedule")
+        times = self.service.preview_schedule(g.identity, schedule)
+        return {
+            "next_runs": [t.isoformat() for t in times],
+            "description": self.service.describe_schedule(schedule),
+        }, 200
 
 
 class RunsResource(ServiceResource):
@@ -126,6 +130,7 @@ class RunsResource(ServiceResource):
             route("DELETE", routes["item"], self.delete),
             route("POST", routes["stop"], self.stop),
             route("GET", routes["logs"], self.logs),
+            route("GET", routes["logs_text"], self.logs_text),
         ]
 
     @request_view_args
@@ -178,6 +183,21 @@ class RunsResource(ServiceResource):
             g.identity, args["job_id"], args["run_id"], params=_search_params()
         )
         return data, 200
+
+    @request_view_args
+    def logs_text(self):
+        """The whole log as a text file, streamed in batches."""
+        args = resource_requestctx.view_args
+        run, lines = self.logs_service.text_lines(
+            g.identity, args["job_id"], args["run_id"]
+        )
+        return Response(
+            stream_with_context(lines),
+            mimetype="text/plain",
+            headers={
+                "Content-Disposition": f'attachment; filename="run-{run.id}.log"',
+            },
+        )
 
     @request_view_args
     def delete(self):

@@ -27,7 +27,7 @@ from ..errors import InvalidScheduleError
 from ..jobs import SYSTEM_ARGUMENTS
 from ..models import RunStatusEnum
 from ..proxies import current_jobs
-from ..schedules import MISFIRE_POLICIES, validate_schedule
+from ..schedules import MISFIRE_POLICIES, describe, validate_schedule
 
 MAX_PAGE_SIZE = 1000
 """Largest page a client may ask for."""
@@ -123,8 +123,14 @@ class JobSchema(Schema):
     )
 
     next_run = fields.DateTime(attribute="next_run_at", dump_only=True)
+    schedule_description = fields.Method("_describe_schedule", dump_only=True)
     created = fields.DateTime(dump_only=True)
     updated = fields.DateTime(dump_only=True)
+
+    @staticmethod
+    def _describe_schedule(job):
+        """The schedule in words, as lists show it ("every 4 hours")."""
+        return describe(job.schedule, current_app.config["JOBS_SCHEDULER_TIMEZONE"])
 
     @validates_schema
     def _validate_task_and_arguments(self, data, partial=None, **kwargs):

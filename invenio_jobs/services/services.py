@@ -20,7 +20,7 @@ from marshmallow import ValidationError
 
 from ..models import Job, Run, RunLog, RunStatusEnum, delete_runs, transition_run
 from ..proxies import current_jobs
-from ..schedules import fire_times, next_fire_after
+from ..schedules import describe, fire_times, next_fire_after
 from ..tasks import Dispatch, notify_run_end, send_runs
 from .arguments import describe_schema
 from .errors import (
@@ -294,6 +294,13 @@ class JobsService(DumpSchemasMixin, Service):
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))
         return True
+
+    def describe_schedule(self, schedule) -> str:
+        """A schedule in words; call after ``preview_schedule`` validated it."""
+        values = self.schema(partial=True).load({"schedule": schedule})
+        return describe(
+            values.get("schedule"), current_app.config["JOBS_SCHEDULER_TIMEZONE"]
+        )
 
     def preview_schedule(self, identity, schedule, count=5, anchor=None):
         """The next fire times of a schedule being edited, without saving it."""
@@ -619,6 +626,29 @@ class LogsService(Service):
                 "next"
             ] = f"{api}/logs/jobs?{query}&search_after={hits[-1]['id']}"
         return result
+
+    def text_lines(self, identity, job_id, run_id, batch=5000):
+        """The whole log as lines of text, read in batches: for a download.
+
+        The permission and the run are checked at once; the lines come as
+        the returned iterator is consumed.
+        """
+        self.require_permission(identity, "read")
+        run = current_jobs.runs_service.get_run(job_id, run_id)
+
+        def lines():
+            after = None
+            while True:
+                _, page = self._lines(run.id, after, batch, "", "")
+                rows = db.session.scalars(page).all()
+                for line in rows:
+                    stamp = line.timestamp.isoformat()
+                    yield f"{stamp} {line.level:<8} {line.logger}: {line.message}\n"
+                if len(rows) < batch:
+                    return
+                after = rows[-1].id
+
+        return run, lines()
 
     def tail(self, identity, job_id, run_id, params=None) -> dict:
         """The lines after a cursor, the cursor to ask with next, and the status."""

@@ -1,0 +1,50 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""What every jobs page gives its React app: where the API and the pages are.
+
+Each page renders one element with ``data-*`` attributes and loads its own
+webpack entry. The pages call the REST API from the browser, with the
+session of the logged-in administrator, so the permissions are the API's.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, url_for
+from invenio_i18n import lazy_gettext as _
+
+CATEGORY = _("System")
+
+
+def api_prefix() -> str:
+    """The path of the REST API on this site (``/api``), for same-origin calls."""
+    return urlsplit(current_app.config["SITE_API_URL"]).path.rstrip("/") or "/api"
+
+
+def page_context() -> dict:
+    """Links shared by all pages; ``{id}`` and ``{run_id}`` are filled in JS."""
+    jobs_page = url_for("administration.jobs")
+    return {
+        "api": api_prefix(),
+        "pages": {
+            "list": jobs_page,
+            "create": url_for("administration.jobs_create"),
+            "job": jobs_page + "/{id}",
+            "edit": jobs_page + "/{id}/edit",
+            "run": jobs_page + "/{id}/runs/{run_id}",
+        },
+        "queues": [
+            {
+                "name": name,
+                "title": str(queue.get("title") or name),
+                "description": str(queue.get("description") or ""),
+            }
+            for name, queue in current_app.config["JOBS_QUEUES"].items()
+        ],
+        "default_queue": current_app.config["JOBS_DEFAULT_QUEUE"],
+        "default_timezone": current_app.config["JOBS_SCHEDULER_TIMEZONE"],
+        "refresh_ms": int(current_app.config["JOBS_ADMINISTRATION_REFRESH"] * 1000),
+    }

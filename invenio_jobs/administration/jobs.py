@@ -1,0 +1,100 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""The jobs pages: the list, create, edit and the job's own page.
+
+They are invenio-administration views, so that the menu, the layout and the
+``administration-access`` permission are the administration's own. The
+content of each page is a React app of this package: the generic search and
+form components render flat fields of a search index, while a job has a
+schedule editor, a form generated from its job type's arguments and a live
+run history.
+"""
+
+from invenio_administration.views.base import (
+    AdminResourceCreateView,
+    AdminResourceDetailView,
+    AdminResourceEditView,
+    AdminResourceListView,
+)
+from invenio_i18n import lazy_gettext as _
+
+from ..services.schemas import JobSchema
+from .base import CATEGORY, page_context
+
+
+class JobsViewMixin:
+    """Settings common to the jobs pages."""
+
+    extension_name = "invenio-jobs"
+    resource_config = "jobs_resource"
+    pid_path = "id"
+    resource_name = "title"
+
+    @classmethod
+    def get_service_schema(cls):
+        """The job schema (the service keeps the class, not a wrapper)."""
+        return JobSchema()
+
+    def render_page(self, **kwargs):
+        """Render the page's template with the links its React app needs."""
+        return self.render(title=self.title, jobs_ui=page_context(), **kwargs)
+
+
+class JobsListView(JobsViewMixin, AdminResourceListView):
+    """``/administration/jobs``: every job, its schedule, last and next run."""
+
+    name = "jobs"
+    url = "/jobs"
+    category = CATEGORY
+    menu_label = _("Jobs")
+    title = _("Jobs")
+    icon = "settings"
+    order = 1
+    template = "invenio_jobs/system/jobs/list.html"
+
+    def get(self):
+        """The list page."""
+        return self.render_page()
+
+
+class JobsCreateView(JobsViewMixin, AdminResourceCreateView):
+    """``/administration/jobs/new``: a new job."""
+
+    name = "jobs_create"
+    url = "/jobs/new"
+    title = _("New job")
+    template = "invenio_jobs/system/jobs/form.html"
+
+    def get(self):
+        """The empty form."""
+        return self.render_page(job_id=None)
+
+
+class JobsEditView(JobsViewMixin, AdminResourceEditView):
+    """``/administration/jobs/<id>/edit``: change a job."""
+
+    name = "jobs_edit"
+    url = "/jobs/<pid_value>/edit"
+    title = _("Edit job")
+    template = "invenio_jobs/system/jobs/form.html"
+
+    def get(self, pid_value=None):
+        """The form, filled in by the app from the API."""
+        return self.render_page(job_id=pid_value)
+
+
+class JobsDetailsView(JobsViewMixin, AdminResourceDetailView):
+    """``/administration/jobs/<id>``: a job's settings and run history."""
+
+    name = "jobs_details"
+    url = "/jobs/<pid_value>"
+    title = _("Job")
+    template = "invenio_jobs/system/jobs/details.html"
+
+    def get(self, pid_value=None):
+        """The job page."""
+        return self.render_page(job_id=pid_value)

@@ -1,0 +1,180 @@
+/*
+ * This file is part of invenio-jobs.
+ * Copyright (C) 2026 The invenio-jobs authors.
+ *
+ * invenio-jobs is free software; you can redistribute it and/or modify it
+ * under the terms of the MIT License; see LICENSE file for more details.
+ */
+
+
+// A run's log: levels coloured, filtered by level and text, and followed
+// live through the tail API (each line once, in order) until the run ends.
+
+import React, { useEffect, useRef, useState } from "react";
+import PropTypes from "prop-types";
+import { Button, Checkbox, Dropdown, Form, Input, Message, Segment } from "semantic-ui-react";
+import { DateTime } from "luxon";
+import { i18next } from "../../i18next";
+import { describeError } from "../api";
+
+const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+const MAX_SHOWN = 20000;
+
+const levelOptions = () => [
+  { key: "all", value: "all", text: i18next.t("All levels") },
+  ...LEVELS.map((level) => ({ key: level, value: level, text: i18next.t("{{level}} and above", { level }) })),
+];
+
+function LogLine({ line }) {
+  const time = DateTime.fromISO(line.timestamp);
+  return (
+    <div className={`jobs-log-line level-${line.level.toLowerCase()}`} data-id={line.id}>
+      <span className="jobs-log-time" title={line.timestamp}>
+        {time.isValid ? time.toFormat("HH:mm:ss.SSS") : line.timestamp}
+      </span>
+      <span className="jobs-log-level">{line.level}</span>
+      <span className="jobs-log-message">{line.message}</span>
+    </div>
+  );
+}
+
+LogLine.propTypes = { line: PropTypes.object.isRequired };
+
+export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
+  const [lines, setLines] = useState([]);
+  const [level, setLevel] = useState("all");
+  const [typed, setTyped] = useState("");
+  const [text, setText] = useState("");
+  const [follow, setFollow] = useState(true);
+  const [finished, setFinished] = useState(false);
+  const [error, setError] = useState(null);
+  const box = useRef(null);
+
+  useEffect(() => {
+    let stopped = false;
+    let timer = null;
+    let after;
+    setLines([]);
+    setFinished(false);
+    const fetchMore = async () => {
+      if (stopped) return;
+      try {
+        const params = { size: 1000 };
+        if (level !== "all") params.level = level;
+        if (text) params.text = text;
+        if (after !== undefined && after !== null) params.after = after;
+        const page = await api.tailLog(jobId, runId, params);
+        if (stopped) return;
+        setError(null);
+        if (page.hits.length) {
+          setLines((current) => current.concat(page.hits).slice(-MAX_SHOWN));
+        }
+        after = page.next_after;
+        onStatus(page.run_status);
+        if (page.finished) {
+          setFinished(true);
+          return;
+        }
+        timer = setTimeout(fetchMore, page.hits.length === params.size ? 0 : refreshMs);
+      } catch (err) {
+        if (stopped) return;
+        setError(describeError(err).message);
+        timer = setTimeout(fetchMore, refreshMs * 2);
+      }
+    };
+    fetchMore();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, jobId, runId, level, text, refreshMs]);
+
+  useEffect(() => {
+    if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [lines, follow]);
+
+  return (
+    <div className="jobs-run-log">
+      <Form
+        onSubmit={(event) => {
+          event.preventDefault();
+          setText(typed);
+        }}
+      >
+        <Form.Group inline>
+          <Form.Field>
+            <Dropdown
+              selection
+              name="level"
+              id="log-level"
+              aria-label={i18next.t("Level")}
+              value={level}
+              options={levelOptions()}
+              onChange={(e, { value }) => setLevel(value)}
+            />
+          </Form.Field>
+          <Form.Field>
+            <Input
+              name="text"
+              icon="search"
+              iconPosition="left"
+              aria-label={i18next.t("Search the log")}
+              placeholder={i18next.t("Search the log")}
+              value={typed}
+              onChange={(e, { value }) => setTyped(value)}
+              action={{ type: "submit", content: i18next.t("Search") }}
+            />
+          </Form.Field>
+          <Form.Field>
+            <Checkbox
+              toggle
+              name="follow"
+              label={i18next.t("Follow new lines")}
+              checked={follow}
+              onChange={(e, { checked }) => setFollow(checked)}
+            />
+          </Form.Field>
+          <Form.Field>
+            <Button
+              as="a"
+              basic
+              size="small"
+              icon="download"
+              labelPosition="left"
+              href={api.logTextUrl(jobId, runId)}
+              className="jobs-log-download"
+              content={i18next.t("Download")}
+            />
+          </Form.Field>
+        </Form.Group>
+      </Form>
+      {error && <Message negative size="small" content={error} />}
+      <Segment inverted className="jobs-log-box" aria-live="polite">
+        <div ref={box} className="jobs-log-lines">
+          {lines.map((line) => (
+            <LogLine key={line.id} line={line} />
+          ))}
+          {!lines.length && (
+            <div className="jobs-log-empty">
+              {finished ? i18next.t("No log lines.") : i18next.t("Waiting for log lines...")}
+            </div>
+          )}
+        </div>
+      </Segment>
+      <div className="jobs-muted jobs-log-state">
+        {finished
+          ? i18next.t("{{count}} lines; the run has ended.", { count: lines.length })
+          : i18next.t("{{count}} lines; following the run.", { count: lines.length })}
+      </div>
+    </div>
+  );
+}
+
+RunLog.propTypes = {
+  api: PropTypes.object.isRequired,
+  jobId: PropTypes.string.isRequired,
+  runId: PropTypes.string.isRequired,
+  refreshMs: PropTypes.number.isRequired,
+  onStatus: PropTypes.func.isRequired,
+};

@@ -1,0 +1,170 @@
+/*
+ * This file is part of invenio-jobs.
+ * Copyright (C) 2026 The invenio-jobs authors.
+ *
+ * invenio-jobs is free software; you can redistribute it and/or modify it
+ * under the terms of the MIT License; see LICENSE file for more details.
+ */
+
+
+// Small pieces every page shows: statuses, times, durations, progress.
+
+import React from "react";
+import PropTypes from "prop-types";
+import { DateTime, Duration } from "luxon";
+import { Label, Progress } from "semantic-ui-react";
+import { i18next } from "../../i18next";
+
+export const ACTIVE_STATUSES = ["QUEUED", "RUNNING", "CANCELLING"];
+
+export const STATUS = {
+  QUEUED: { color: "grey", icon: "clock outline", text: () => i18next.t("Queued") },
+  RUNNING: { color: "blue", icon: "spinner", text: () => i18next.t("Running") },
+  SUCCESS: { color: "green", icon: "check", text: () => i18next.t("Success") },
+  FAILED: { color: "red", icon: "times", text: () => i18next.t("Failed") },
+  WARNING: { color: "orange", icon: "warning sign", text: () => i18next.t("Warning") },
+  PARTIAL_SUCCESS: {
+    color: "orange",
+    icon: "adjust",
+    text: () => i18next.t("Partial success"),
+  },
+  CANCELLING: { color: "yellow", icon: "stop", text: () => i18next.t("Cancelling") },
+  CANCELLED: { color: "brown", icon: "ban", text: () => i18next.t("Cancelled") },
+};
+
+export const isActive = (run) => !!run && ACTIVE_STATUSES.includes(run.status);
+
+export function StatusLabel({ status, size }) {
+  const known = STATUS[status] || { color: "grey", icon: "question", text: () => status };
+  return (
+    <Label
+      color={known.color}
+      size={size}
+      className="jobs-status"
+      data-status={status}
+      icon={known.icon}
+      content={known.text()}
+    />
+  );
+}
+
+StatusLabel.propTypes = { status: PropTypes.string.isRequired, size: PropTypes.string };
+StatusLabel.defaultProps = { size: "small" };
+
+const parse = (iso) => (iso ? DateTime.fromISO(iso, { setZone: false }) : null);
+
+// The local time of the browser, or of the zone given (a cron's zone).
+export function exactTime(iso, zone) {
+  let time = parse(iso);
+  if (!time || !time.isValid) return "";
+  if (zone) {
+    const zoned = time.setZone(zone);
+    if (zoned.isValid) {
+      return `${zoned.toLocaleString(DateTime.DATETIME_MED_WITH_SECONDS)} ${zone}`;
+    }
+  }
+  return time.toLocaleString(DateTime.DATETIME_MED_WITH_SECONDS);
+}
+
+export function relativeTime(iso) {
+  const time = parse(iso);
+  return time && time.isValid ? time.toRelative({ locale: i18next.language }) : "";
+}
+
+// "3 minutes ago", with the exact local time on hover.
+export function Time({ value, placeholder }) {
+  if (!value) return <span className="jobs-time">{placeholder}</span>;
+  return (
+    <time className="jobs-time" dateTime={value} title={exactTime(value)}>
+      {relativeTime(value)}
+    </time>
+  );
+}
+
+Time.propTypes = { value: PropTypes.string, placeholder: PropTypes.node };
+Time.defaultProps = { value: null, placeholder: "-" };
+
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined) return "-";
+  if (seconds < 1) return i18next.t("{{count}} ms", { count: Math.round(seconds * 1000) });
+  if (seconds < 60) return i18next.t("{{count}} s", { count: Math.round(seconds) });
+  const duration = Duration.fromMillis(Math.round(seconds) * 1000).shiftTo(
+    "days",
+    "hours",
+    "minutes",
+    "seconds"
+  );
+  const parts = [];
+  if (duration.days) parts.push(i18next.t("{{count}} d", { count: duration.days }));
+  if (duration.hours) parts.push(i18next.t("{{count}} h", { count: duration.hours }));
+  if (duration.minutes) parts.push(i18next.t("{{count}} min", { count: duration.minutes }));
+  if (duration.seconds && !duration.days)
+    parts.push(i18next.t("{{count}} s", { count: duration.seconds }));
+  return parts.join(" ");
+}
+
+// Seconds a run took, or has taken so far while it runs.
+export function runSeconds(run) {
+  if (run.duration !== null && run.duration !== undefined) return run.duration;
+  if (!run.started_at) return null;
+  const end = run.finished_at ? parse(run.finished_at) : DateTime.utc();
+  return Math.max(0, end.diff(parse(run.started_at), "seconds").seconds);
+}
+
+export function startedBy(run) {
+  if (!run.started_by) return i18next.t("System");
+  return run.started_by.username || run.started_by.email || `#${run.started_by.id}`;
+}
+
+export function firstLine(text) {
+  return text ? String(text).split("\n")[0] : "";
+}
+
+// Entries done of the total, and subtasks ended of all of them.
+export function RunProgress({ run }) {
+  const done =
+    (run.inserted_entries || 0) + (run.updated_entries || 0) + (run.errored_entries || 0);
+  const parts = [];
+  if (run.total_entries) {
+    parts.push(
+      <Progress
+        key="entries"
+        size="small"
+        value={Math.min(done, run.total_entries)}
+        total={run.total_entries}
+        progress="ratio"
+        color={run.errored_entries ? "orange" : "blue"}
+        active={isActive(run)}
+        className="jobs-progress"
+        label={i18next.t("entries")}
+      />
+    );
+  } else if (done) {
+    parts.push(
+      <span key="entries">{i18next.t("{{count}} entries done", { count: done })}</span>
+    );
+  }
+  if (run.total_subtasks) {
+    parts.push(
+      <Progress
+        key="subtasks"
+        size="small"
+        value={run.completed_subtasks + run.errored_subtasks}
+        total={run.total_subtasks}
+        progress="ratio"
+        color={run.errored_subtasks ? "orange" : "teal"}
+        label={i18next.t("subtasks")}
+      />
+    );
+  }
+  return parts.length ? <div className="jobs-run-progress">{parts}</div> : null;
+}
+
+RunProgress.propTypes = { run: PropTypes.object.isRequired };
+
+export function fillPath(template, values) {
+  return Object.entries(values).reduce(
+    (path, [key, value]) => path.replace(`{${key}}`, encodeURIComponent(value)),
+    template
+  );
+}
