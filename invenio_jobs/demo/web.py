@@ -7,8 +7,8 @@
 """The demo's web server: the combined app on Werkzeug's threaded server.
 
 Good for a demo on one machine; an instance serves the same app with uWSGI
-or Gunicorn. The demo builds no JavaScript or CSS, so pages of the theme
-cannot render; its home page is plain HTML that says what works.
+or Gunicorn. The home page is plain HTML that points to the admin UI, the
+REST API and the CLI.
 """
 
 import argparse
@@ -26,12 +26,12 @@ HOME = """<!doctype html>
 <ul>
 <li>REST API: <a href="/api/jobs">/api/jobs</a>, <a href="/api/tasks">/api/tasks</a>
 (log in first: <code>POST /api/login</code> with <code>email</code> and
-<code>password</code> as a form).</li>
+<code>password</code> as a form; writes then send the <code>csrftoken</code>
+cookie's value in an <code>X-CSRFToken</code> header).</li>
 <li>CLI: <code>./run-demo.sh invenio jobs list</code>,
 <code>./run-demo.sh invenio jobs run "Update affiliations" --wait</code>.</li>
-<li>Admin UI: its JavaScript bundle is not built in this demo
-(<code>invenio webpack buildall</code> builds it), so the
-<code>/administration</code> pages do not render yet.</li>
+<li>Admin UI: <a href="/administration/jobs">/administration/jobs</a>
+(<a href="/login/">log in</a> as the administrator the launcher printed).</li>
 </ul>
 </body></html>
 """

@@ -22,8 +22,8 @@ from invenio_access.permissions import system_identity
 from invenio_app.factory import create_app as create_combined_app
 from invenio_db import db
 
-from invenio_jobs.demo.app import secure_headers
 from invenio_jobs.demo.assets import assets_folder
+from invenio_jobs.demo.settings import secure_headers
 from invenio_jobs.models import Job, Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service
 
@@ -61,13 +61,14 @@ def app_config(app_config, ui_assets):
         WEBPACKEXT_PROJECT="invenio_jobs.demo.webpack:project",
         WEBPACKEXT_PROJECT_BUILDDIR=str(ui_assets / "assets"),
         APP_DEFAULT_SECURE_HEADERS=secure_headers(),
-        ACCOUNTS_SESSION_STORE_FACTORY="invenio_jobs.demo.app:shared_session_store",
+        ACCOUNTS_SESSION_STORE_FACTORY="invenio_jobs.demo.settings:shared_session_store",
         ACCOUNTS_LOCAL_LOGIN_ENABLED=True,
         SECURITY_CONFIRMABLE=False,
         SESSION_COOKIE_SECURE=False,
         REST_CSRF_ENABLED=True,
         CSRF_FORCE_SECURE_REFERER=False,
         JOBS_ADMINISTRATION_REFRESH=0.5,
+        I18N_LANGUAGES=[("de", "Deutsch")],
         JOBS_SCHEDULER_TIMEZONE="UTC",
     )
     return app_config
@@ -325,6 +326,20 @@ def test_search_filter_and_activate(admin):
     )
     admin.click(f".jobs-row[data-job-id='{sleeper['id']}'] .jobs-toggle")
     admin.wait(lambda: db_job(sleeper["id"]).active, "activated")
+
+
+def test_pages_speak_the_language_of_the_page(admin):
+    """With German chosen (``?ln=de``), the pages' own words are German."""
+    job = make_job(title="Nightly")
+    admin.open("/administration/jobs?ln=de")
+    admin.wait(lambda: admin.text(".jobs-create") == "Job erstellen", "German list")
+    headers = [h.text for h in admin.find_all(".jobs-table th")]
+    assert "Nächster Lauf" in headers and "Zeitplan" in headers
+    assert admin.driver.find_element("tag name", "html").get_attribute("lang") == "de"
+    admin.open(f"/administration/jobs/{job['id']}?ln=de")
+    admin.wait(lambda: "Jetzt starten" in admin.text(".jobs-page-actions"), "German")
+    assert "Dieser Job ist noch nicht gelaufen." in admin.text(".jobs-no-runs")
+    admin.screenshot("job-page-german")
 
 
 def test_pages_are_refused_to_non_administrators(chromium, client, users):

@@ -6,12 +6,13 @@
  * under the terms of the MIT License; see LICENSE file for more details.
  */
 
-
-// Translations of the jobs pages, by language. English is the source text.
+// Translations of the jobs pages, by language. The keys are the English
+// text; en.json only holds English plural forms.
 
 import de from "./messages/de.json";
+import en from "./messages/en.json";
 
 export const translations = {
-  en: { translation: {} },
+  en: { translation: en },
   de: { translation: de },
 };

@@ -30,6 +30,7 @@ import {
   RunProgress,
   StatusLabel,
   Time,
+  cronZone,
   exactTime,
   fillPath,
   firstLine,
@@ -61,51 +62,63 @@ Setting.defaultProps = { children: null };
 function JobSettings({ job, taskTitle, config }) {
   const queueName = job.default_queue || config.default_queue;
   const queue = config.queues.find((q) => q.name === queueName);
+  const notifications =
+    job.notification_emails && job.notification_emails.length
+      ? `${job.notification_emails.join(", ")} (${
+          job.notification_statuses.length
+            ? job.notification_statuses.join(", ")
+            : i18next.t("any status")
+        })`
+      : i18next.t("None");
   return (
-    <Table definition compact className="jobs-settings">
-      <Table.Body>
-        {job.description && <Setting label={i18next.t("Description")}>{job.description}</Setting>}
-        <Setting label={i18next.t("Job type")}>
-          {taskTitle} <code className="jobs-muted">{job.task}</code>
-        </Setting>
-        <Setting label={i18next.t("Queue")}>{queue ? queue.title : queueName}</Setting>
-        <Setting label={i18next.t("Schedule")}>
-          {job.schedule ? job.schedule_description : i18next.t("Manual only")}
-        </Setting>
-        <Setting label={i18next.t("Next run")}>
-          {job.active && job.next_run ? (
-            <>
-              <Time value={job.next_run} /> ({exactTime(job.next_run)})
-            </>
-          ) : (
-            "-"
-          )}
-        </Setting>
-        <Setting label={i18next.t("Arguments")}>
-          <pre className="jobs-code">{JSON.stringify(job.run_args || {}, null, 2)}</pre>
-        </Setting>
-        <Setting label={i18next.t("Missed runs")}>{job.misfire_policy}</Setting>
-        <Setting label={i18next.t("Overlapping runs")}>
-          {job.allow_overlap ? i18next.t("Allowed") : i18next.t("Not allowed")}
-        </Setting>
-        <Setting label={i18next.t("Timeout")}>
-          {job.timeout ? formatDuration(job.timeout) : i18next.t("No limit")}
-        </Setting>
-        <Setting label={i18next.t("Retries")}>{String(job.max_retries)}</Setting>
-        <Setting label={i18next.t("Notifications")}>
-          {job.notification_emails && job.notification_emails.length
-            ? `${job.notification_emails.join(", ")} (${
-                job.notification_statuses.length
-                  ? job.notification_statuses.join(", ")
-                  : i18next.t("any status")
-              })`
-            : i18next.t("None")}
-        </Setting>
-        <Setting label={i18next.t("Created")}>
-          <Time value={job.created} /> · {i18next.t("updated")} <Time value={job.updated} />
-        </Setting>
-      </Table.Body>
-    </Table>
+    <Grid stackable columns={2} className="jobs-settings">
+      <Grid.Column>
+        <Table definition compact>
+          <Table.Body>
+            {job.description && (
+              <Setting label={i18next.t("Description")}>{job.description}</Setting>
+            )}
+            <Setting label={i18next.t("Job type")}>
+              {taskTitle} <code className="jobs-muted">{job.task}</code>
+            </Setting>
+            <Setting label={i18next.t("Schedule")}>
+              {job.schedule ? job.schedule_description : i18next.t("Manual only")}
+            </Setting>
+            <Setting label={i18next.t("Next run")}>
+              {job.active && job.next_run ? (
+                <>
+                  <Time value={job.next_run} /> ({exactTime(job.next_run, cronZone(job))})
+                </>
+              ) : (
+                "-"
+              )}
+            </Setting>
+            <Setting label={i18next.t("Queue")}>{queue ? queue.title : queueName}</Setting>
+            <Setting label={i18next.t("Created")}>
+              <Time value={job.created} /> · {i18next.t("updated")} <Time value={job.updated} />
+            </Setting>
+          </Table.Body>
+        </Table>
+      </Grid.Column>
+      <Grid.Column>
+        <Table definition compact>
+          <Table.Body>
+            <Setting label={i18next.t("Arguments")}>
+              <pre className="jobs-code">{JSON.stringify(job.run_args || {}, null, 2)}</pre>
+            </Setting>
+            <Setting label={i18next.t("Missed runs")}>{job.misfire_policy}</Setting>
+            <Setting label={i18next.t("Overlapping runs")}>
+              {job.allow_overlap ? i18next.t("Allowed") : i18next.t("Not allowed")}
+            </Setting>
+            <Setting label={i18next.t("Timeout")}>
+              {job.timeout ? formatDuration(job.timeout) : i18next.t("No limit")}
+            </Setting>
+            <Setting label={i18next.t("Retries")}>{String(job.max_retries)}</Setting>
+            <Setting label={i18next.t("Notifications")}>{notifications}</Setting>
+          </Table.Body>
+        </Table>
+      </Grid.Column>
+    </Grid>
   );
 }
 
@@ -228,8 +241,8 @@ function JobPage({ config, api, jobId }) {
       <div className="jobs-breadcrumb">
         <a href={config.pages.list}>{i18next.t("Jobs")}</a> /
       </div>
-      <Grid columns={2} verticalAlign="middle">
-        <Grid.Column width={10}>
+      <Grid columns={2} verticalAlign="middle" stackable>
+        <Grid.Column width={7}>
           <Header as="h1" className="jobs-job-title">
             {job.title}{" "}
             {job.active ? (
@@ -239,7 +252,7 @@ function JobPage({ config, api, jobId }) {
             )}
           </Header>
         </Grid.Column>
-        <Grid.Column width={6} textAlign="right">
+        <Grid.Column width={9} textAlign="right" className="jobs-page-actions">
           <RunNowButton
             job={job}
             api={api}
@@ -275,7 +288,9 @@ function JobPage({ config, api, jobId }) {
       {error && <Message negative content={error} onDismiss={() => setError(null)} />}
       <JobSettings job={job} taskTitle={taskTitle || job.task} config={config} />
 
-      <Header as="h2">{i18next.t("Runs")}</Header>
+      <Header as="h2" className="jobs-runs-header">
+        {i18next.t("Runs")}
+      </Header>
       {runs && runs.hits.hits.length === 0 && (
         <Message info className="jobs-no-runs" content={i18next.t("This job has not run yet.")} />
       )}

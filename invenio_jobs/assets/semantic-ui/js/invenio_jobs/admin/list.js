@@ -29,6 +29,7 @@ import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/
 import {
   StatusLabel,
   Time,
+  cronZone,
   exactTime,
   fillPath,
   formatDuration,
@@ -79,7 +80,7 @@ function NextRun({ job }) {
   return (
     <div className="jobs-next-run">
       <Time value={job.next_run} />
-      <div className="jobs-muted">{exactTime(job.next_run)}</div>
+      <div className="jobs-muted">{exactTime(job.next_run, cronZone(job))}</div>
     </div>
   );
 }

@@ -53,6 +53,11 @@ StatusLabel.defaultProps = { size: "small" };
 
 const parse = (iso) => (iso ? DateTime.fromISO(iso, { setZone: false }) : null);
 
+// The time zone of a job's cron schedule, to show its times in; else null.
+export function cronZone(job) {
+  return job.schedule && job.schedule.type === "crontab" ? job.schedule.timezone || null : null;
+}
+
 // The local time of the browser, or of the zone given (a cron's zone).
 export function exactTime(iso, zone) {
   let time = parse(iso);
