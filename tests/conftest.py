@@ -15,10 +15,25 @@ the PostgreSQL tests instead of skipping them.
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from invenio_app.factory import create_api
+
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the browser tests saved their screenshots, if they ran."""
+    from integration.browser import SCREENSHOTS
+
+    shots = list(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.exists() else []
+    taken = [shot for shot in shots if shot.stat().st_mtime >= _STARTED]
+    if taken:
+        terminalreporter.write_line(
+            f"admin UI screenshots ({len(taken)} pages): {SCREENSHOTS}"
+        )
 
 
 def pytest_configure(config):

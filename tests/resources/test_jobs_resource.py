@@ -50,6 +50,7 @@ def test_create_returns_the_job_with_next_run_and_links(app, db, admin_client):
     assert job["active"] is True
     assert job["schedule"]["hour"] == "2"
     assert job["schedule"]["timezone"] == "Europe/Zurich"
+    assert job["schedule_description"] == "every day at 02:30 Europe/Zurich"
     assert job["run_args"]["message"] == "hello"
     assert job["run_args"]["count"] == 1
     assert job["next_run"].endswith("+00:00")
@@ -256,6 +257,7 @@ def test_schedule_preview_lists_next_fire_times(app, db, admin_client):
     times = res.json["next_runs"]
     assert len(times) == 5
     assert times == sorted(times)
+    assert res.json["description"] == "every 6 hours at minute 0 (UTC)"
     res = admin_client.post(
         "/jobs/schedule-preview", json={"schedule": {"type": "crontab", "hour": "25"}}
     )

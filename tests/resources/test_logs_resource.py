@@ -120,3 +120,27 @@ def test_logs_are_refused_to_non_administrators(
         assert someone.get(f"/jobs/{job_id}/runs/{run_id}/logs").status_code == 403
     with app.test_client() as anonymous:
         assert anonymous.get(f"/logs/jobs?q={run_id}").status_code in (401, 403)
+
+
+def test_whole_log_downloads_as_text(app, db, admin_client, logged_run, users):
+    """``logs.txt``: every line, oldest first, as an attachment; same rules."""
+    from invenio_accounts.testutils import login_user_via_session
+
+    job_id, run_id = logged_run
+    res = admin_client.get(f"/jobs/{job_id}/runs/{run_id}/logs.txt")
+    assert res.status_code == 200
+    assert res.mimetype == "text/plain"
+    assert res.headers["Content-Disposition"] == (
+        f'attachment; filename="run-{run_id}.log"'
+    )
+    lines = res.get_data(as_text=True).splitlines()
+    hits = admin_client.get(f"/logs/jobs?q={run_id}").json["hits"]["hits"]
+    assert len(lines) == len(hits)
+    assert lines[0].endswith("INFO     mock_module.chatty: api: main 0")
+    assert lines[0].startswith(hits[0]["timestamp"])
+    assert any("error <b>markup</b>" in line for line in lines)
+    unknown = f"/jobs/{job_id}/runs/{uuid.uuid4()}/logs.txt"
+    assert admin_client.get(unknown).status_code == 404
+    with app.test_client() as someone:
+        login_user_via_session(someone, email=users["user"].email)
+        assert someone.get(f"/jobs/{job_id}/runs/{run_id}/logs.txt").status_code == 403
