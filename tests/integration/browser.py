@@ -176,10 +176,18 @@ class Browser:
             time.sleep(interval)
 
     def screenshot(self, name):
-        """Save the window as ``<SCREENSHOTS>/<name>.png``."""
+        """Save the whole page as ``<SCREENSHOTS>/<name>.png``."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.driver.save_screenshot(str(path))
+        size = self.driver.get_window_size()
+        height = self.driver.execute_script(
+            "return document.documentElement.scrollHeight"
+        )
+        self.driver.set_window_size(size["width"], min(max(height, 600) + 140, 4000))
+        try:
+            self.driver.save_screenshot(str(path))
+        finally:
+            self.driver.set_window_size(size["width"], size["height"])
         return path
 
     def errors(self):

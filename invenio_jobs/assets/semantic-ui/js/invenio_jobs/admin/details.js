@@ -142,7 +142,7 @@ function RunRow({ run, config, api, onChanged, onError }) {
         {run.trigger && run.trigger !== "manual" && (
           <Label size="mini" basic className="jobs-trigger" content={run.trigger} />
         )}
-        <RunProgress run={run} />
+        {isActive(run) && <RunProgress run={run} />}
       </Table.Cell>
       <Table.Cell>{startedBy(run)}</Table.Cell>
       <Table.Cell>
