@@ -137,8 +137,12 @@ def row_status(browser, run_id):
 
 def test_create_run_and_follow_a_job(admin, start_worker):
     """Create a job with a cron schedule and arguments, run it, follow it."""
-    admin.open("/administration/jobs")
+    admin.open("/administration")
+    menu = admin.find("#admin-side-menu")
+    assert "System" in menu.text
+    menu.find_element("link text", "Jobs").click()
     admin.find(".jobs-empty")
+    assert admin.driver.current_url.endswith("/administration/jobs")
     admin.click(".jobs-create")
 
     admin.type("#job-title", "Nightly chatter")

@@ -49,6 +49,9 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
   const [finished, setFinished] = useState(false);
   const [error, setError] = useState(null);
   const box = useRef(null);
+  // The tail's loop outlives renders; it reports through the latest callback.
+  const reportStatus = useRef(onStatus);
+  reportStatus.current = onStatus;
 
   useEffect(() => {
     let stopped = false;
@@ -70,7 +73,7 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
           setLines((current) => current.concat(page.hits).slice(-MAX_SHOWN));
         }
         after = page.next_after;
-        onStatus(page.run_status);
+        reportStatus.current(page.run_status);
         if (page.finished) {
           setFinished(true);
           return;
