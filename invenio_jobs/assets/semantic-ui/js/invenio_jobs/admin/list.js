@@ -39,6 +39,7 @@ import { mountPage } from "./components/mount";
 import { usePolling } from "./components/usePolling";
 
 const PAGE_SIZE = 20;
+const DEFAULT_QUERY = { q: "", active: "all", sort: "title", page: 1 };
 
 const sortOptions = () => [
   { key: "title", value: "title", text: i18next.t("Title (A-Z)") },
@@ -179,8 +180,12 @@ function JobsList({ config, api }) {
 
   useEffect(() => {
     load();
+    // The address keeps the search, to share or reload; defaults stay out.
     const url = new URL(window.location.href);
-    Object.entries(query).forEach(([key, value]) => url.searchParams.set(key, value));
+    Object.entries(query).forEach(([key, value]) => {
+      if (value === DEFAULT_QUERY[key]) url.searchParams.delete(key);
+      else url.searchParams.set(key, value);
+    });
     window.history.replaceState(null, "", url.toString());
   }, [load, query]);
 
