@@ -344,6 +344,10 @@ def test_pages_speak_the_language_of_the_page(admin):
     admin.wait(lambda: "Jetzt starten" in admin.text(".jobs-page-actions"), "German")
     assert "Dieser Job ist noch nicht gelaufen." in admin.text(".jobs-no-runs")
     admin.screenshot("job-page-german")
+    # The server's words too (the page title comes from the Python catalog).
+    admin.open(f"/administration/jobs/{job['id']}/edit?ln=de")
+    assert admin.driver.title.startswith("Job bearbeiten")
+    assert admin.text(".jobs-form-page h1") == "Job bearbeiten"
 
 
 def test_pages_are_refused_to_non_administrators(chromium, client, users):
