@@ -39,9 +39,15 @@ class JobsViewMixin:
         """The job schema (the service keeps the class, not a wrapper)."""
         return JobSchema()
 
+    template = "invenio_jobs/system/jobs/page.html"
+    entry = None
+    """The webpack entry of the page's React app."""
+
     def render_page(self, **kwargs):
-        """Render the page's template with the links its React app needs."""
-        return self.render(title=self.title, jobs_ui=page_context(), **kwargs)
+        """Render the page with its entry and the links its React app needs."""
+        return self.render(
+            title=self.title, entry=self.entry, jobs_ui=page_context(), **kwargs
+        )
 
 
 class JobsListView(JobsViewMixin, AdminResourceListView):
@@ -54,7 +60,7 @@ class JobsListView(JobsViewMixin, AdminResourceListView):
     title = _("Jobs")
     icon = "settings"
     order = 1
-    template = "invenio_jobs/system/jobs/list.html"
+    entry = "invenio-jobs-list"
 
     def get(self):
         """The list page."""
@@ -67,7 +73,7 @@ class JobsCreateView(JobsViewMixin, AdminResourceCreateView):
     name = "jobs_create"
     url = "/jobs/new"
     title = _("New job")
-    template = "invenio_jobs/system/jobs/form.html"
+    entry = "invenio-jobs-form"
 
     def get(self):
         """The empty form."""
@@ -80,7 +86,7 @@ class JobsEditView(JobsViewMixin, AdminResourceEditView):
     name = "jobs_edit"
     url = "/jobs/<pid_value>/edit"
     title = _("Edit job")
-    template = "invenio_jobs/system/jobs/form.html"
+    entry = "invenio-jobs-form"
 
     def get(self, pid_value=None):
         """The form, filled in by the app from the API."""
@@ -93,7 +99,7 @@ class JobsDetailsView(JobsViewMixin, AdminResourceDetailView):
     name = "jobs_details"
     url = "/jobs/<pid_value>"
     title = _("Job")
-    template = "invenio_jobs/system/jobs/details.html"
+    entry = "invenio-jobs-details"
 
     def get(self, pid_value=None):
         """The job page."""

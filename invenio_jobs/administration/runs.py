@@ -22,7 +22,7 @@ class RunDetailsView(AdminResourceDetailView):
     url = "/jobs/<pid_value>/runs/<run_id>"
     title = _("Run")
     pid_path = "id"
-    template = "invenio_jobs/system/jobs/run.html"
+    template = "invenio_jobs/system/jobs/page.html"
 
     @classmethod
     def get_service_schema(cls):
@@ -32,5 +32,9 @@ class RunDetailsView(AdminResourceDetailView):
     def get(self, pid_value=None, run_id=None):
         """The run page."""
         return self.render(
-            title=self.title, jobs_ui=page_context(), job_id=pid_value, run_id=run_id
+            title=self.title,
+            entry="invenio-jobs-run",
+            jobs_ui=page_context(),
+            job_id=pid_value,
+            run_id=run_id,
         )

@@ -28,6 +28,7 @@ import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
 import {
   RunProgress,
+  SettingRow,
   StatusLabel,
   Time,
   cronZone,
@@ -45,19 +46,6 @@ import { usePolling } from "./components/usePolling";
 
 const PAGE_SIZE = 20;
 
-function Setting({ label, children }) {
-  return (
-    <Table.Row>
-      <Table.Cell width={4}>
-        <strong>{label}</strong>
-      </Table.Cell>
-      <Table.Cell>{children}</Table.Cell>
-    </Table.Row>
-  );
-}
-
-Setting.propTypes = { label: PropTypes.string.isRequired, children: PropTypes.node };
-Setting.defaultProps = { children: null };
 
 function JobSettings({ job, taskTitle, config }) {
   const queueName = job.default_queue || config.default_queue;
@@ -76,15 +64,15 @@ function JobSettings({ job, taskTitle, config }) {
         <Table definition compact>
           <Table.Body>
             {job.description && (
-              <Setting label={i18next.t("Description")}>{job.description}</Setting>
+              <SettingRow label={i18next.t("Description")}>{job.description}</SettingRow>
             )}
-            <Setting label={i18next.t("Job type")}>
+            <SettingRow label={i18next.t("Job type")}>
               {taskTitle} <code className="jobs-muted">{job.task}</code>
-            </Setting>
-            <Setting label={i18next.t("Schedule")}>
+            </SettingRow>
+            <SettingRow label={i18next.t("Schedule")}>
               {job.schedule ? job.schedule_description : i18next.t("Manual only")}
-            </Setting>
-            <Setting label={i18next.t("Next run")}>
+            </SettingRow>
+            <SettingRow label={i18next.t("Next run")}>
               {job.active && job.next_run ? (
                 <>
                   <Time value={job.next_run} /> ({exactTime(job.next_run, cronZone(job))})
@@ -92,29 +80,29 @@ function JobSettings({ job, taskTitle, config }) {
               ) : (
                 "-"
               )}
-            </Setting>
-            <Setting label={i18next.t("Queue")}>{queue ? queue.title : queueName}</Setting>
-            <Setting label={i18next.t("Created")}>
+            </SettingRow>
+            <SettingRow label={i18next.t("Queue")}>{queue ? queue.title : queueName}</SettingRow>
+            <SettingRow label={i18next.t("Created")}>
               <Time value={job.created} /> · {i18next.t("updated")} <Time value={job.updated} />
-            </Setting>
+            </SettingRow>
           </Table.Body>
         </Table>
       </Grid.Column>
       <Grid.Column>
         <Table definition compact>
           <Table.Body>
-            <Setting label={i18next.t("Arguments")}>
+            <SettingRow label={i18next.t("Arguments")}>
               <pre className="jobs-code">{JSON.stringify(job.run_args || {}, null, 2)}</pre>
-            </Setting>
-            <Setting label={i18next.t("Missed runs")}>{job.misfire_policy}</Setting>
-            <Setting label={i18next.t("Overlapping runs")}>
+            </SettingRow>
+            <SettingRow label={i18next.t("Missed runs")}>{job.misfire_policy}</SettingRow>
+            <SettingRow label={i18next.t("Overlapping runs")}>
               {job.allow_overlap ? i18next.t("Allowed") : i18next.t("Not allowed")}
-            </Setting>
-            <Setting label={i18next.t("Timeout")}>
+            </SettingRow>
+            <SettingRow label={i18next.t("Timeout")}>
               {job.timeout ? formatDuration(job.timeout) : i18next.t("No limit")}
-            </Setting>
-            <Setting label={i18next.t("Retries")}>{String(job.max_retries)}</Setting>
-            <Setting label={i18next.t("Notifications")}>{notifications}</Setting>
+            </SettingRow>
+            <SettingRow label={i18next.t("Retries")}>{String(job.max_retries)}</SettingRow>
+            <SettingRow label={i18next.t("Notifications")}>{notifications}</SettingRow>
           </Table.Body>
         </Table>
       </Grid.Column>

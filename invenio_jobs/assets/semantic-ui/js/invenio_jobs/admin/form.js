@@ -15,7 +15,7 @@ import { Button, Form, Header, Loader, Message, Segment } from "semantic-ui-reac
 import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { ArgumentsForm, argumentDefaults } from "./components/ArgumentsForm";
-import { fillPath } from "./components/format";
+import { fillPath, queueOptions } from "./components/format";
 import { mountPage } from "./components/mount";
 import { ScheduleEditor, scheduleToState, stateToSchedule } from "./components/ScheduleEditor";
 
@@ -199,12 +199,7 @@ function JobForm({ config, api, jobId }) {
               label={i18next.t("Queue")}
               value={job.default_queue}
               error={errorOf("default_queue")}
-              options={config.queues.map((q) => ({
-                key: q.name,
-                value: q.name,
-                text: q.title,
-                description: q.description,
-              }))}
+              options={queueOptions(config)}
               onChange={(e, { value }) => set({ default_queue: value })}
             />
           </Form.Group>

@@ -17,6 +17,7 @@ import { i18next } from "../i18next";
 import { describeError } from "./api";
 import {
   RunProgress,
+  SettingRow,
   StatusLabel,
   Time,
   exactTime,
@@ -31,19 +32,6 @@ import { RunLog } from "./components/RunLog";
 import { StopButton } from "./components/StopButton";
 import { usePolling } from "./components/usePolling";
 
-function Row({ label, children }) {
-  return (
-    <Table.Row>
-      <Table.Cell width={4}>
-        <strong>{label}</strong>
-      </Table.Cell>
-      <Table.Cell>{children}</Table.Cell>
-    </Table.Row>
-  );
-}
-
-Row.propTypes = { label: PropTypes.string.isRequired, children: PropTypes.node };
-Row.defaultProps = { children: null };
 
 const WhenCell = ({ value }) =>
   value ? (
@@ -131,30 +119,30 @@ function RunPage({ config, api, jobId, runId }) {
         <Grid.Column width={9}>
           <Table definition compact className="jobs-run-details">
             <Table.Body>
-              <Row label={i18next.t("Status")}>
+              <SettingRow label={i18next.t("Status")}>
                 <StatusLabel status={run.status} />
-              </Row>
-              <Row label={i18next.t("Started by")}>
+              </SettingRow>
+              <SettingRow label={i18next.t("Started by")}>
                 {startedBy(run)}
                 {run.trigger ? ` (${run.trigger})` : ""}
-              </Row>
-              <Row label={i18next.t("Queued")}>
+              </SettingRow>
+              <SettingRow label={i18next.t("Queued")}>
                 <WhenCell value={run.created} />
-              </Row>
+              </SettingRow>
               {run.scheduled_at && (
-                <Row label={i18next.t("Scheduled for")}>
+                <SettingRow label={i18next.t("Scheduled for")}>
                   <WhenCell value={run.scheduled_at} />
-                </Row>
+                </SettingRow>
               )}
-              <Row label={i18next.t("Started")}>
+              <SettingRow label={i18next.t("Started")}>
                 <WhenCell value={run.started_at} />
-              </Row>
-              <Row label={i18next.t("Finished")}>
+              </SettingRow>
+              <SettingRow label={i18next.t("Finished")}>
                 <WhenCell value={run.finished_at} />
-              </Row>
-              <Row label={i18next.t("Duration")}>{formatDuration(runSeconds(run))}</Row>
-              <Row label={i18next.t("Queue")}>{run.queue}</Row>
-              {run.attempt > 1 && <Row label={i18next.t("Attempt")}>{String(run.attempt)}</Row>}
+              </SettingRow>
+              <SettingRow label={i18next.t("Duration")}>{formatDuration(runSeconds(run))}</SettingRow>
+              <SettingRow label={i18next.t("Queue")}>{run.queue}</SettingRow>
+              {run.attempt > 1 && <SettingRow label={i18next.t("Attempt")}>{String(run.attempt)}</SettingRow>}
             </Table.Body>
           </Table>
         </Grid.Column>

@@ -15,6 +15,7 @@ import { Button, Form, Message, Modal } from "semantic-ui-react";
 import { i18next } from "../../i18next";
 import { describeError } from "../api";
 import { ArgumentsForm, argumentDefaults } from "./ArgumentsForm";
+import { queueOptions } from "./format";
 
 export function DeleteJobButton({ job, api, onDeleted, ...buttonProps }) {
   const [open, setOpen] = useState(false);
@@ -179,12 +180,7 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
               label={i18next.t("Queue")}
               name="queue"
               value={queue}
-              options={config.queues.map((q) => ({
-                key: q.name,
-                value: q.name,
-                text: q.title,
-                description: q.description,
-              }))}
+              options={queueOptions(config)}
               onChange={(e, { value }) => setQueue(value)}
             />
             {description && (

@@ -12,7 +12,7 @@
 import React from "react";
 import PropTypes from "prop-types";
 import { DateTime, Duration } from "luxon";
-import { Label, Progress } from "semantic-ui-react";
+import { Label, Progress, Table } from "semantic-ui-react";
 import { i18next } from "../../i18next";
 
 export const ACTIVE_STATUSES = ["QUEUED", "RUNNING", "CANCELLING"];
@@ -173,3 +173,28 @@ export function fillPath(template, values) {
     template
   );
 }
+
+// The queues of JOBS_QUEUES as dropdown options.
+export function queueOptions(config) {
+  return config.queues.map((queue) => ({
+    key: queue.name,
+    value: queue.name,
+    text: queue.title,
+    description: queue.description,
+  }));
+}
+
+// One row of a two-column table of settings: the name, then the value.
+export function SettingRow({ label, children }) {
+  return (
+    <Table.Row>
+      <Table.Cell width={4}>
+        <strong>{label}</strong>
+      </Table.Cell>
+      <Table.Cell>{children}</Table.Cell>
+    </Table.Row>
+  );
+}
+
+SettingRow.propTypes = { label: PropTypes.string.isRequired, children: PropTypes.node };
+SettingRow.defaultProps = { children: null };
