@@ -527,28 +527,24 @@ def prune_runs(batch_size=5000):
         db.session.commit()
         pruned["logs"] += len(ids)
 
-    finished = list(RunStatusEnum.finished())
-    newest_first = (Run.created.desc(), Run.id.desc())
-    ranked = (
-        sa.select(
-            Run.id,
-            sa.func.row_number()
-            .over(partition_by=Run.job_id, order_by=newest_first)
-            .label("rank"),
+    def newest_first(status_filter):
+        """Top-level runs matching ``status_filter``, ranked per job, newest 1."""
+        return (
+            sa.select(
+                Run.id,
+                sa.func.row_number()
+                .over(
+                    partition_by=Run.job_id,
+                    order_by=(Run.created.desc(), Run.id.desc()),
+                )
+                .label("rank"),
+            )
+            .where(Run.parent_run_id.is_(None), status_filter)
+            .subquery()
         )
-        .where(Run.parent_run_id.is_(None), Run.status.in_(finished))
-        .subquery()
-    )
-    successes = (
-        sa.select(
-            Run.id,
-            sa.func.row_number()
-            .over(partition_by=Run.job_id, order_by=newest_first)
-            .label("rank"),
-        )
-        .where(Run.parent_run_id.is_(None), Run.status == RunStatusEnum.SUCCESS)
-        .subquery()
-    )
+
+    ranked = newest_first(Run.status.in_(list(RunStatusEnum.finished())))
+    successes = newest_first(Run.status == RunStatusEnum.SUCCESS)
     last_successes = sa.select(successes.c.id).where(successes.c.rank == 1)
     while True:
         ids = db.session.scalars(

@@ -294,23 +294,28 @@ def levels_from(level: str | None) -> list[str] | None:
     return list(LOG_LEVELS[LOG_LEVELS.index(level) :])
 
 
-class LogsSearchParamsSchema(Schema):
-    """Query string of ``/api/logs/jobs``: the run, a cursor, a page size."""
+class LogFilterSchema(Schema):
+    """What both log readers take: a page size, a least level, a text."""
 
     class Meta:
         """Ignore unknown parameters."""
 
         unknown = "exclude"
 
-    q = fields.String(required=True, validate=validate.Length(min=1))
-    search_after = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=MAX_LOG_ID)
-    )
     size = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PAGE_SIZE))
     level = fields.String(
         load_default=None, validate=validate.OneOf(LOG_LEVELS), allow_none=True
     )
     text = fields.String(load_default="")
+
+
+class LogsSearchParamsSchema(LogFilterSchema):
+    """Query string of ``/api/logs/jobs``: the run, a cursor, a page size."""
+
+    q = fields.String(required=True, validate=validate.Length(min=1))
+    search_after = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=MAX_LOG_ID)
+    )
 
     @post_load
     def _run_id(self, data, **kwargs):
@@ -325,19 +330,9 @@ class LogsSearchParamsSchema(Schema):
         return data
 
 
-class LogsTailParamsSchema(Schema):
+class LogsTailParamsSchema(LogFilterSchema):
     """Query string of a run's log tail: lines after a cursor."""
-
-    class Meta:
-        """Ignore unknown parameters."""
-
-        unknown = "exclude"
 
     after = fields.Integer(
         load_default=None, validate=validate.Range(min=0, max=MAX_LOG_ID)
     )
-    size = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PAGE_SIZE))
-    level = fields.String(
-        load_default=None, validate=validate.OneOf(LOG_LEVELS), allow_none=True
-    )
-    text = fields.String(load_default="")
