@@ -104,11 +104,12 @@ class JobsResource(ServiceResource):
     def preview_schedule(self):
         """The next fire times of a schedule, to check it before saving."""
         data = resource_requestctx.data or {}
-        schedule = data.get("schedule")
-        times = self.service.preview_schedule(g.identity, schedule)
+        times, description = self.service.explain_schedule(
+            g.identity, data.get("schedule")
+        )
         return {
             "next_runs": [t.isoformat() for t in times],
-            "description": self.service.describe_schedule(schedule),
+            "description": description,
         }, 200
 
 

@@ -295,26 +295,23 @@ class JobsService(DumpSchemasMixin, Service):
             uow.register(RevokeTaskOp(task_id))
         return True
 
-    def describe_schedule(self, schedule) -> str:
-        """A schedule in words; call after ``preview_schedule`` validated it."""
-        values = self.schema(partial=True).load({"schedule": schedule})
-        return describe(
-            values.get("schedule"), current_app.config["JOBS_SCHEDULER_TIMEZONE"]
-        )
-
     def preview_schedule(self, identity, schedule, count=5, anchor=None):
         """The next fire times of a schedule being edited, without saving it."""
+        times, _ = self.explain_schedule(identity, schedule, count, anchor)
+        return times
+
+    def explain_schedule(self, identity, schedule, count=5, anchor=None):
+        """The next fire times and the schedule in words, validated once."""
         self.require_permission(identity, "search")
         values = self.schema(partial=True).load({"schedule": schedule})
-        if values.get("schedule") is None:
-            return []
-        return fire_times(
-            values["schedule"],
-            utcnow(),
-            count=count,
-            anchor=anchor,
-            default_timezone=current_app.config["JOBS_SCHEDULER_TIMEZONE"],
+        normalised = values.get("schedule")
+        timezone = current_app.config["JOBS_SCHEDULER_TIMEZONE"]
+        if normalised is None:
+            return [], describe(None, timezone)
+        times = fire_times(
+            normalised, utcnow(), count=count, anchor=anchor, default_timezone=timezone
         )
+        return times, describe(normalised, timezone)
 
 
 class RunsService(DumpSchemasMixin, Service):
@@ -639,7 +636,7 @@ class LogsService(Service):
         def lines():
             after = None
             while True:
-                _, page = self._lines(run.id, after, batch, "", "")
+                _, page = self._lines(run.id, after, batch, None, "")
                 rows = db.session.scalars(page).all()
                 for line in rows:
                     stamp = line.timestamp.isoformat()
