@@ -70,21 +70,26 @@ def is_built(folder: Path, expected: str) -> bool:
     return manifest.exists() and stamp.exists() and stamp.read_text() == expected
 
 
-def project_fingerprint(folder: Path) -> str:
-    """The fingerprint of the demo's project, read in an app of the demo."""
+def project_fingerprint(folder: Path, app=None) -> str:
+    """The fingerprint of the demo's project, read in ``app`` or a new demo app."""
     from flask_webpackext.proxies import current_webpack
 
-    from .app import create_demo_ui
+    if app is None:
+        from .app import create_demo_ui
 
-    os.environ.update(assets_env(folder))
-    app = create_demo_ui()
+        os.environ.update(assets_env(folder))
+        app = create_demo_ui()
     with app.app_context():
         return fingerprint(current_webpack.project)
 
 
-def build(folder: Path, force: bool = False) -> bool:
-    """Build into ``folder`` unless it is up to date; True if it built."""
-    expected = project_fingerprint(folder)
+def build(folder: Path, force: bool = False, app=None) -> bool:
+    """Build into ``folder`` unless it is up to date; True if it built.
+
+    ``app``, a demo app the caller already has, saves making one to read
+    the project's inputs.
+    """
+    expected = project_fingerprint(folder, app)
     if not force and is_built(folder, expected):
         return False
     env = {**os.environ, **assets_env(folder)}

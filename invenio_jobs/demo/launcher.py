@@ -65,7 +65,7 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def prepare_assets(skip: bool) -> str:
+def prepare_assets(skip: bool, app) -> str:
     """Build the admin UI's assets when needed; what the banner says of it."""
     from .assets import assets_folder, build
 
@@ -80,7 +80,7 @@ def prepare_assets(skip: bool) -> str:
         )
         return "not built (no npm); the REST API and the CLI work"
     try:
-        build(folder)
+        build(folder, app=app)
     except subprocess.CalledProcessError:
         print(f"demo: the admin UI did not build; see {folder / 'build.log'}")
         return f"did not build (see {folder / 'build.log'})"
@@ -298,8 +298,8 @@ def main(argv=None) -> int:
     from .app import broker_url, create_demo_app
     from .bootstrap import prepare
 
-    ui = prepare_assets(options.no_assets)
     app = create_demo_app()
+    ui = prepare_assets(options.no_assets, app)
     summary = prepare(app, password, options.check_every)
     summary["broker"] = broker_url()
     queues = ",".join(app.config["JOBS_QUEUES"])
