@@ -23,6 +23,11 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
 """JSON column type: JSONB on PostgreSQL, JSON text elsewhere."""
 
 
+def utcnow() -> datetime:
+    """The current time, aware, in UTC: how every time of the job system is kept."""
+    return datetime.now(timezone.utc)
+
+
 class RunStatusEnum(enum.Enum):
     """The states a run goes through (see DESIGN.md, section 4)."""
 
@@ -193,7 +198,7 @@ class Run(db.Model, db.Timestamp):
         """How long the run took (or has taken so far); None before it starts."""
         if self.started_at is None:
             return None
-        end = self.finished_at or datetime.now(timezone.utc)
+        end = self.finished_at or utcnow()
         return end - self.started_at
 
     def __repr__(self) -> str:
@@ -233,7 +238,7 @@ def transition_run(run_id, from_statuses, to_status, **values) -> bool:
     statement = (
         sa.update(Run)
         .where(Run.id == run_id, Run.status.in_(list(from_statuses)))
-        .values(status=to_status, updated=datetime.now(timezone.utc), **values)
+        .values(status=to_status, updated=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(statement).rowcount == 1

@@ -69,7 +69,7 @@ def controlled_job(app, db, invoke):
 @pytest.fixture()
 def no_dispatch(monkeypatch):
     """Runs stay QUEUED: nothing is sent to a worker."""
-    monkeypatch.setattr("invenio_jobs.services.services.send_runs", lambda d: [])
+    monkeypatch.setattr("invenio_jobs.services.uow.send_runs", lambda d: [])
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,10 @@ from .config import (
     RunsServiceConfig,
     TasksServiceConfig,
 )
-from .services import JobsService, LogsService, RunsService, TasksService
+from .job_types import TasksService
+from .jobs import JobsService
+from .logs import LogsService
+from .runs import RunsService
 
 __all__ = (
     "JobsService",

@@ -1,0 +1,42 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""What the services share: id parsing, the calling user, text search, dumps."""
+
+import uuid
+from functools import cached_property
+
+
+def parse_uuid(value, not_found):
+    """A UUID from a path or a client; a malformed one is "not found"."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise not_found(value) from None
+
+
+def user_id_of(identity):
+    """The accounts user id of an identity; None for the system process."""
+    try:
+        return int(identity.id)
+    except (TypeError, ValueError):
+        return None
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class DumpSchemasMixin:
+    """One dump schema instance per service: building one per item is slow."""
+
+    @cached_property
+    def dump_schema(self):
+        """The schema instance that dumps this service's items."""
+        return self.config.schema()

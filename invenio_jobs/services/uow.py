@@ -1,0 +1,61 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Unit-of-work operations: what a service does once its change is committed."""
+
+from celery import current_app as current_celery_app
+from flask import current_app
+from invenio_db.uow import Operation
+from invenio_records_resources.services.uow import TaskRevokeOp
+
+from ..tasks import notify_run_end, send_runs
+
+
+class DispatchRunsOp(Operation):
+    """Send queued runs to the workers once they are committed."""
+
+    def __init__(self, dispatches):
+        """Keep what to send."""
+        self.dispatches = list(dispatches)
+
+    def on_post_commit(self, uow):
+        """Send; a run that cannot be sent now is sent again by the reaper."""
+        send_runs(self.dispatches)
+
+
+class NotifyRunEndOp(Operation):
+    """Notify the job's subscribers of a run's end, once it is committed."""
+
+    def __init__(self, run_id):
+        """Keep the run id."""
+        self.run_id = run_id
+
+    def on_post_commit(self, uow):
+        """Send the notification if the job asks for one."""
+        notify_run_end(self.run_id)
+
+
+class RevokeTaskOp(TaskRevokeOp):
+    """Revoke a run's Celery task once the change is committed.
+
+    invenio-records-resources' operation always terminates and lets a broker
+    error fail the request; a stopped run's status already says everything,
+    so here terminating is a choice and a broker that is down is only logged.
+    """
+
+    def __init__(self, task_id: str, terminate: bool = False):
+        """Keep the task id; ``terminate`` kills a task already running."""
+        super().__init__(task_id)
+        self.terminate = terminate
+
+    def on_post_commit(self, uow):
+        """Broadcast the revoke; a broker that is down must not fail the request."""
+        try:
+            current_celery_app.control.revoke(self.task_id, terminate=self.terminate)
+        except Exception:  # noqa: BLE001 -- the run's status already says it all
+            current_app.logger.warning(
+                "Could not revoke Celery task %s", self.task_id, exc_info=True
+            )
