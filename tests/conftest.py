@@ -176,3 +176,20 @@ def invoke(app):
         return runner.invoke(jobs, [str(a) for a in args], input=input)
 
     return _invoke
+
+
+@pytest.fixture()
+def schedule_parses():
+    """Count the parses of schedules inside a test, with what each parsed.
+
+    ``compile_schedule`` is the one function that parses a schedule; it is
+    wrapped, so that it keeps working, and its calls are recorded.
+    """
+    from unittest import mock
+
+    from invenio_jobs.schedules import validation
+
+    with mock.patch.object(
+        validation, "compile_schedule", wraps=validation.compile_schedule
+    ) as spy:
+        yield spy

@@ -491,3 +491,19 @@ def test_beat_tick_runs_static_entries_jobs_and_maintenance(
     ]
     assert len(runs_of(database, job_id)) == 1
     assert len(sent) == 1
+
+
+def test_tick_compiles_each_due_job_schedule_once(
+    database, scheduler, sent, schedule_parses
+):
+    """A tick parses the schedule of each due job once, and no other schedule."""
+    every_minute = {"type": "crontab", "minute": "*", "timezone": "Europe/Zurich"}
+    due = add_jobs(database, 3) + [add_job(database, schedule=every_minute)]
+    add_job(database, next_run_at=T0 + timedelta(minutes=5))  # not due
+
+    tick = scheduler.tick_jobs(now=T0 + timedelta(minutes=1, seconds=1))
+
+    assert len(tick.dispatches) == len(due)
+    assert schedule_parses.call_count == len(due)
+    schedules = [call.args[0] for call in schedule_parses.call_args_list]
+    assert schedules.count(MINUTE) == 3 and schedules.count(every_minute) == 1

@@ -17,10 +17,23 @@ from invenio_records_resources.services.base import LinksTemplate, Service
 
 from ..models import Job, Run, RunStatusEnum, delete_runs, utcnow
 from ..proxies import current_jobs
-from ..schedules import describe, fire_times, next_fire_after
+from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, like_pattern, parse_uuid
 from .errors import JobNotFoundError
 from .uow import RevokeTaskOp
+
+
+def _store_schedule(values: dict):
+    """Put the stored form of a loaded schedule in `values`; return it compiled.
+
+    The job schema loads a schedule compiled (or None); the job keeps its
+    normalised dict, and the caller its compiled form for the fire times.
+    None when `values` has no schedule.
+    """
+    schedule = values.get("schedule")
+    if schedule is not None:
+        values["schedule"] = schedule.data
+    return schedule
 
 
 def latest_runs(job_ids) -> dict:
@@ -76,12 +89,19 @@ class JobsService(DumpSchemasMixin, Service):
             raise JobNotFoundError(job_id)
         return job
 
-    def next_run_at(self, job: Job, now: datetime) -> datetime | None:
-        """When an active, scheduled job fires next; None otherwise."""
+    def next_run_at(
+        self, job: Job, now: datetime, schedule: CompiledSchedule | None = None
+    ) -> datetime | None:
+        """When an active, scheduled job fires next; None otherwise.
+
+        `schedule` is the job's schedule compiled already (as the job schema
+        loads it), so that it is not parsed again; without it, the stored
+        schedule is compiled here.
+        """
         if not job.active or not job.schedule:
             return None
         return next_fire_after(
-            job.schedule,
+            job.schedule if schedule is None else schedule,
             now,
             anchor=job.schedule_anchor,
             default_timezone=current_app.config["JOBS_SCHEDULER_TIMEZONE"],
@@ -157,10 +177,11 @@ class JobsService(DumpSchemasMixin, Service):
         """Create a job; its first fire time is computed in the same transaction."""
         self.require_permission(identity, "create")
         values = self.schema().load(data or {})
+        schedule = _store_schedule(values)
         now = utcnow()
         job = Job(id=uuid.uuid4(), **values)
         job.schedule_anchor = now if job.schedule else None
-        job.next_run_at = self.next_run_at(job, now)
+        job.next_run_at = self.next_run_at(job, now, schedule)
         uow.register(ModelCommitOp(job))
         return self._item(identity, job, None)
 
@@ -177,6 +198,7 @@ class JobsService(DumpSchemasMixin, Service):
             partial=True, context={"task": job.task, "run_args": job.run_args}
         )
         values = schema.load(data or {})
+        schedule = _store_schedule(values)
         now = utcnow()
         schedule_changed = "schedule" in values and values["schedule"] != job.schedule
         active_changed = "active" in values and values["active"] != job.active
@@ -185,7 +207,7 @@ class JobsService(DumpSchemasMixin, Service):
         if schedule_changed:
             job.schedule_anchor = now if job.schedule else None
         if schedule_changed or active_changed:
-            job.next_run_at = self.next_run_at(job, now)
+            job.next_run_at = self.next_run_at(job, now, schedule)
         uow.register(ModelCommitOp(job))
         return self._item(identity, job, latest_runs([job.id]).get(job.id))
 
@@ -213,14 +235,29 @@ class JobsService(DumpSchemasMixin, Service):
         return times
 
     def explain_schedule(self, identity, schedule, count=5, anchor=None):
-        """The next fire times and the schedule in words, validated once."""
+        """The next fire times and the schedule in words, validated once.
+
+        The job schema's field checks and compiles the schedule; the fire
+        times and the words both come from that compiled schedule.
+        """
         self.require_permission(identity, "search")
         values = self.schema(partial=True).load({"schedule": schedule})
-        normalised = values.get("schedule")
-        timezone = current_app.config["JOBS_SCHEDULER_TIMEZONE"]
-        if normalised is None:
-            return [], describe(None, timezone)
-        times = fire_times(
-            normalised, utcnow(), count=count, anchor=anchor, default_timezone=timezone
+        compiled = values.get("schedule")
+        if compiled is None:
+            return [], describe(None)
+        times = fire_times(compiled, utcnow(), count=count, anchor=anchor)
+        return times, describe(compiled)
+
+    def next_fire_times(self, identity, job_id, count=5):
+        """The next fire times of a job's saved schedule, from its anchor.
+
+        Empty for a job without a schedule. An inactive job gets the times its
+        schedule gives, though they do not fire while it stays inactive.
+        """
+        self.require_permission(identity, "read")
+        job = self.get_job(job_id)
+        if not job.schedule:
+            return []
+        return self.preview_schedule(
+            identity, job.schedule, count=count, anchor=job.schedule_anchor
         )
-        return times, describe(normalised, timezone)

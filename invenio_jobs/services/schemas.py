@@ -52,7 +52,11 @@ def validate_queue(value):
 
 
 class ScheduleField(fields.Field):
-    """A job's schedule: a crontab or an interval, checked by ``schedules``."""
+    """A job's schedule: a crontab or an interval, checked by ``schedules``.
+
+    It loads as the compiled schedule, so that the service that stores it
+    (its ``data``) and computes its fire times parses it only here.
+    """
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value is None:
@@ -129,7 +133,10 @@ class JobSchema(Schema):
 
     @staticmethod
     def _describe_schedule(job):
-        """The schedule in words, as lists show it ("every 4 hours")."""
+        """The schedule in words, as lists show it ("every 4 hours").
+
+        The stored schedule is compiled once here, for its words only.
+        """
         return describe(job.schedule, current_app.config["JOBS_SCHEDULER_TIMEZONE"])
 
     @validates_schema
