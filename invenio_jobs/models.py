@@ -29,7 +29,7 @@ def utcnow() -> datetime:
 
 
 class RunStatusEnum(enum.Enum):
-    """The states a run goes through (see DESIGN.md, section 4)."""
+    """The states a run goes through; the one-letter values are InvenioRDM's."""
 
     QUEUED = "Q"
     RUNNING = "R"
@@ -54,6 +54,36 @@ class RunStatusEnum(enum.Enum):
     def is_finished(self) -> bool:
         """Whether a run in this status has ended."""
         return self not in self.active()
+
+
+class RunTrigger(enum.StrEnum):
+    """How a run came to be."""
+
+    MANUAL = "manual"
+    """Started by someone: the admin UI, the API, the command line."""
+    SCHEDULED = "scheduled"
+    """Its job's schedule fired on time."""
+    COALESCE = "coalesce"
+    """Fire times were missed; one run stands for all of them."""
+    CATCH_UP = "catch_up"
+    """Fire times were missed; this is one of the runs that catch up."""
+    SUBTASK = "subtask"
+    """Sent by another run of the job (``current_run.spawn_subtask``)."""
+
+
+class RunTriggerType(sa.types.TypeDecorator):
+    """Stores a :class:`RunTrigger` as its word; reads it back as the member."""
+
+    impl = sa.String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """The word of a trigger (a plain word is checked, too)."""
+        return None if value is None else RunTrigger(value).value
+
+    def process_result_value(self, value, dialect):
+        """The trigger of a stored word."""
+        return None if value is None else RunTrigger(value)
 
 
 RunStatus = sa.Enum(
@@ -165,8 +195,7 @@ class Run(db.Model, db.Timestamp):
     )
     # The fire time that created the run; NULL for manual runs.
     scheduled_at = sa.Column(db.UTCDateTime, nullable=True)
-    # How the run came to be: manual, scheduled, coalesce, catch_up, retry.
-    trigger = sa.Column(sa.String(16), nullable=False, default="manual")
+    trigger = sa.Column(RunTriggerType(), nullable=False, default=RunTrigger.MANUAL)
     attempt = sa.Column(sa.Integer, nullable=False, default=1)
     worker = sa.Column(sa.String(255), nullable=True)
 
@@ -225,23 +254,6 @@ class RunLog(db.Model):
     logger = sa.Column(sa.String(255), nullable=True)
     message = sa.Column(sa.Text, nullable=False)
     context = sa.Column(JSON, nullable=True)
-
-
-def transition_run(run_id, from_statuses, to_status, **values) -> bool:
-    """Move a run to ``to_status`` only if it is in one of ``from_statuses``.
-
-    One conditional UPDATE, so that two processes (a worker claiming the run
-    and an administrator stopping it, or two workers given the same message)
-    can never both move the same run. Returns whether this call moved it; the
-    caller commits.
-    """
-    statement = (
-        sa.update(Run)
-        .where(Run.id == run_id, Run.status.in_(list(from_statuses)))
-        .values(status=to_status, updated=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    return db.session.execute(statement).rowcount == 1
 
 
 def delete_runs(run_ids):

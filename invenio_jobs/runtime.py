@@ -18,14 +18,12 @@ never committed behind its back.
 
 import threading
 import time
-from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from invenio_db import db
 
-from .models import Run, RunStatusEnum
+from .lifecycle import side_connection
+from .models import Run, RunStatusEnum, utcnow
 
 _current: ContextVar["RunContext | None"] = ContextVar("invenio_jobs_run", default=None)
 
@@ -40,30 +38,6 @@ class RunCancelled(Exception):
 
 class RunTimedOut(Exception):
     """Raised into a job's task when its run went over the job's timeout."""
-
-
-def _now():
-    return datetime.now(timezone.utc)
-
-
-@contextmanager
-def side_connection(commit: bool = False):
-    """A connection whose writes do not wait for the caller's transaction.
-
-    On PostgreSQL it is a connection of its own, committed at the end of the
-    block: a job that rolls back its work keeps its progress and log, and
-    its transaction is never committed behind its back. SQLite has a single
-    writer, so there the session's own connection is used (a second one
-    would wait for the job's transaction); ``commit`` then commits the
-    session, for writes that other processes must see at once.
-    """
-    if db.engine.dialect.name == "sqlite":
-        yield db.session.connection()
-        if commit:
-            db.session.commit()
-        return
-    with db.engine.begin() as conn:
-        yield conn
 
 
 class RunContext:
@@ -142,7 +116,7 @@ class RunContext:
                     status = conn.execute(
                         sa.update(Run)
                         .where(Run.id == self.id)
-                        .values(heartbeat_at=_now())
+                        .values(heartbeat_at=utcnow())
                         .returning(Run.status)
                     ).scalar_one_or_none()
             except Exception:  # noqa: BLE001 -- a missed beat is retried

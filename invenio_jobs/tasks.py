@@ -19,8 +19,7 @@ queued runs whose message never reached a worker are sent again.
 import socket
 import traceback
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import sqlalchemy as sa
 from billiard.exceptions import SoftTimeLimitExceeded
@@ -31,48 +30,20 @@ from flask import current_app
 from invenio_db import db
 from sqlalchemy.orm import joinedload
 
+from . import lifecycle
 from .errors import TaskExecutionPartialError
+from .lifecycle import ENDING, Dispatch, side_connection
 from .logging import capture_run_logs
-from .models import Job, Run, RunLog, RunStatusEnum, delete_runs, transition_run
+from .models import Job, Run, RunLog, RunStatusEnum, delete_runs, utcnow
 from .proxies import current_jobs
-from .runtime import RunCancelled, RunContext, RunTimedOut, side_connection
+from .runtime import RunCancelled, RunContext, RunTimedOut
 
 logger = get_task_logger(__name__)
 
-ENDING = (RunStatusEnum.RUNNING, RunStatusEnum.CANCELLING)
 REAP_BATCH = 500
 
 
-def _now():
-    return datetime.now(timezone.utc)
-
-
 # -- sending runs to workers ---------------------------------------------------
-@dataclass(frozen=True)
-class Dispatch:
-    """What it takes to send one queued run to a worker."""
-
-    run_id: uuid.UUID
-    queue: str
-    task_id: str
-    identity_id: object = None
-    countdown: float = 0
-    timeout: int | None = None
-
-    @classmethod
-    def of(cls, run: Run, job: Job | None = None, identity_id=None, countdown=0):
-        """The dispatch of a run (the job gives the time limit)."""
-        job = job or run.job
-        return cls(
-            run_id=run.id,
-            queue=run.queue,
-            task_id=run.task_id,
-            identity_id=identity_id,
-            countdown=countdown,
-            timeout=job.timeout if job is not None else None,
-        )
-
-
 def send_runs(dispatches) -> list:
     """Send ``execute_run`` for committed queued runs; return the ids sent.
 
@@ -104,7 +75,7 @@ def send_runs(dispatches) -> list:
             )
             continue
         sent.append((item.run_id, item.countdown))
-    now = _now()
+    now = utcnow()
     by_delay = {}
     for run_id, countdown in sent:
         by_delay.setdefault(countdown or 0, []).append(run_id)
@@ -121,47 +92,22 @@ def send_runs(dispatches) -> list:
 
 
 # -- running a run -------------------------------------------------------------
-def last_success_start(job_id, exclude_run_id=None):
-    """When the job's last successful run started (UTC), or None."""
-    statement = (
-        sa.select(Run.started_at)
-        .where(
-            Run.job_id == job_id,
-            Run.status == RunStatusEnum.SUCCESS,
-            Run.parent_run_id.is_(None),
-        )
-        .order_by(Run.started_at.desc().nulls_last())
-        .limit(1)
-    )
-    if exclude_run_id is not None:
-        statement = statement.where(Run.id != exclude_run_id)
-    return db.session.scalar(statement)
-
-
-def build_arguments(job: Job, run: Run) -> dict:
-    """The task's keyword arguments: the run's arguments through the job type."""
-    job_type = current_jobs.registry.get(job.task)
-    loaded = job_type.arguments_schema().load(run.args or {})
-    since = loaded.pop("since", None)
-    if since is None:
-        since = last_success_start(job.id, exclude_run_id=run.id)
-    return job_type.build_task_arguments(job_obj=job, since=since, **loaded)
-
-
 def _failure_message(exc: BaseException) -> str:
     text = "".join(traceback.format_exception(exc)).rstrip()
     return f"{type(exc).__name__}: {exc}\n\n{text}"
 
 
-def _finish(run_id, status, message=None, from_statuses=ENDING, **values) -> bool:
-    """End a run (conditionally), commit, and notify whom the job asks to."""
-    moved = transition_run(
-        run_id, from_statuses, status, finished_at=_now(), message=message, **values
-    )
+def _ended(moved: bool, run_id) -> bool:
+    """Commit a step that may have ended a run; notify whom the job asks to."""
     db.session.commit()
     if moved:
         notify_run_end(run_id)
     return moved
+
+
+def _finish(run_id, status, message=None, **values) -> bool:
+    """End a run that this worker holds, commit, notify."""
+    return _ended(lifecycle.finish(run_id, status, message, **values), run_id)
 
 
 def notify_run_end(run_id):
@@ -195,83 +141,48 @@ def _retry(run: Run, job: Job, exc: BaseException) -> bool:
     if run.attempt > (job.max_retries or 0):
         return False
     delay = _retry_delay(run.attempt)
-    attempt = run.attempt
-    moved = transition_run(
+    task_id = lifecycle.retry(
         run.id,
-        [RunStatusEnum.RUNNING],
-        RunStatusEnum.QUEUED,
-        attempt=attempt + 1,
-        task_id=str(uuid.uuid4()),
-        dispatched_at=_now() + timedelta(seconds=delay),
+        due=utcnow() + timedelta(seconds=delay),
         message=(
-            f"Attempt {attempt} failed ({type(exc).__name__}: {exc}); "
+            f"Attempt {run.attempt} failed ({type(exc).__name__}: {exc}); "
             f"retrying in {delay:g} s."
         ),
     )
     db.session.commit()
+    if task_id is not None:
+        send_runs(
+            [Dispatch(run.id, run.queue, task_id, countdown=delay, timeout=job.timeout)]
+        )
+    return task_id is not None
+
+
+def _finish_parent(parent_id) -> bool:
+    """End a parent run if its task and all its subtasks have ended; notify."""
+    with side_connection(commit=True) as conn:
+        moved = lifecycle.finish_parent(parent_id, conn)
     if moved:
-        db.session.refresh(run)
-        send_runs([Dispatch.of(run, job, countdown=delay)])
+        notify_run_end(parent_id)
     return moved
 
 
-def _finish_parent(parent_id):
-    """End a parent run once its task and all its subtasks have ended.
-
-    Called by the parent when its task returns and by each subtask when it
-    ends; the conditional UPDATE lets exactly one of them end the parent.
-    """
-    c = Run.__table__.c
+def _end_subtask(run: Run, succeeded: bool):
+    """Count an ended subtask on its parent, which may end with it."""
     with side_connection(commit=True) as conn:
-        moved = conn.execute(
-            sa.update(Run.__table__)
-            .where(
-                c.id == parent_id,
-                c.status.in_([s.value for s in ENDING]),
-                c.task_finished_at.is_not(None),
-                c.completed_subtasks + c.errored_subtasks >= c.total_subtasks,
-            )
-            .values(
-                status=sa.case(
-                    (c.errored_subtasks == 0, RunStatusEnum.SUCCESS.value),
-                    (c.completed_subtasks == 0, RunStatusEnum.FAILED.value),
-                    else_=RunStatusEnum.PARTIAL_SUCCESS.value,
-                ),
-                finished_at=_now(),
-                updated=_now(),
-            )
-        ).rowcount
-    if moved:
-        notify_run_end(parent_id)
-    return bool(moved)
+        lifecycle.count_subtask(run.parent_run_id, succeeded, conn)
+    _finish_parent(run.parent_run_id)
 
 
 def _spawn_subtask(context, task, args, kwargs, title):
     """Insert a child run, count it on the parent, and send it."""
-    parent = db.session.get(Run, context.id)
-    child_id = uuid.uuid4()
-    child = dict(
-        id=child_id,
-        job_id=context.job_id,
-        parent_run_id=context.id,
-        status=RunStatusEnum.QUEUED,
-        title=title or task.name,
-        args={"task": task.name, "args": list(args), "kwargs": dict(kwargs)},
-        queue=parent.queue,
-        task_id=str(uuid.uuid4()),
-        trigger="subtask",
-    )
+    queue = db.session.scalar(sa.select(Run.queue).where(Run.id == context.id))
+    spec = {"task": task.name, "args": list(args), "kwargs": dict(kwargs)}
     with side_connection(commit=True) as conn:
-        conn.execute(sa.insert(Run), [child])
-        conn.execute(
-            sa.update(Run)
-            .where(Run.id == context.id)
-            .values(total_subtasks=Run.total_subtasks + 1)
+        child = lifecycle.add_subtask(
+            context.id, context.job_id, queue, title or task.name, spec, conn
         )
-    send_runs(
-        [Dispatch(child_id, parent.queue, child["task_id"], timeout=context.timeout)]
-    )
-    return child_id
+    send_runs([Dispatch.of(child, timeout=context.timeout)])
+    return child["id"]
 
 
 def _run_body(run: Run, job: Job):
@@ -282,19 +193,8 @@ def _run_body(run: Run, job: Job):
         return task(*spec.get("args", ()), **spec.get("kwargs", {}))
     if job.task not in current_jobs.registry:
         raise LookupError(f"Job type '{job.task}' is not registered.")
-    kwargs = build_arguments(job, run)
+    kwargs = lifecycle.task_arguments(job, run)
     return current_jobs.registry.get(job.task).task(**kwargs)
-
-
-def _count_on_parent(run: Run, succeeded: bool):
-    column = "completed_subtasks" if succeeded else "errored_subtasks"
-    with side_connection(commit=True) as conn:
-        conn.execute(
-            sa.update(Run)
-            .where(Run.id == run.parent_run_id)
-            .values({column: getattr(Run, column) + 1})
-        )
-    _finish_parent(run.parent_run_id)
 
 
 RETRIED = object()
@@ -339,15 +239,7 @@ def execute_run(self, run_id, identity_id=None):
     """Claim a queued run, run its task with its log captured, record the end."""
     config = current_app.config
     run_uuid = uuid.UUID(str(run_id))
-    now = _now()
-    claimed = transition_run(
-        run_uuid,
-        [RunStatusEnum.QUEUED],
-        RunStatusEnum.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        worker=socket.gethostname()[:255],
-    )
+    claimed = lifecycle.claim(run_uuid, worker=socket.gethostname()[:255])
     db.session.commit()
     if not claimed:
         logger.info("Run %s is not queued any more; nothing to do.", run_uuid)
@@ -376,7 +268,7 @@ def execute_run(self, run_id, identity_id=None):
     if outcome is None:  # the task returned
         db.session.refresh(run)
         if run.total_subtasks and run.parent_run_id is None:
-            transition_run(run.id, ENDING, run.status, task_finished_at=_now())
+            lifecycle.mark_task_finished(run.id)
             db.session.commit()
             _finish_parent(run.id)
             return
@@ -384,7 +276,7 @@ def execute_run(self, run_id, identity_id=None):
     status, message, values = outcome
     _finish(run_uuid, status, message, **values)
     if run.parent_run_id is not None:
-        _count_on_parent(run, succeeded=status is RunStatusEnum.SUCCESS)
+        _end_subtask(run, succeeded=status is RunStatusEnum.SUCCESS)
 
 
 # -- maintenance -------------------------------------------------------------------
@@ -396,7 +288,7 @@ def reap_runs():
     that several reapers at once (one per beat process) do no harm.
     """
     config = current_app.config
-    now = _now()
+    now = utcnow()
     reaped = {"lost": 0, "terminated": 0, "resent": 0}
 
     stale_before = now - timedelta(seconds=config["JOBS_STALE_AFTER_SECONDS"])
@@ -413,14 +305,10 @@ def reap_runs():
     for run_id in stale:
         run = db.session.get(Run, run_id)
         last = run.heartbeat_at or run.started_at
-        moved = _finish(
-            run_id,
-            RunStatusEnum.FAILED,
-            f"Worker lost: no heartbeat since {last.isoformat() if last else 'start'}.",
-        )
+        moved = _ended(lifecycle.mark_lost(run_id, last), run_id)
         reaped["lost"] += moved
         if moved and run.parent_run_id is not None:
-            _count_on_parent(run, succeeded=False)
+            _end_subtask(run, succeeded=False)
 
     grace_before = now - timedelta(seconds=config["JOBS_STOP_GRACE_SECONDS"])
     stubborn = db.session.execute(
@@ -435,11 +323,8 @@ def reap_runs():
                 current_celery_app.control.revoke(task_id, terminate=True)
             except Exception:  # noqa: BLE001 -- the status is what matters
                 logger.warning("Could not terminate task %s", task_id, exc_info=True)
-        reaped["terminated"] += _finish(
-            run_id,
-            RunStatusEnum.CANCELLED,
-            f"Terminated: did not stop within {config['JOBS_STOP_GRACE_SECONDS']} s.",
-            from_statuses=[RunStatusEnum.CANCELLING],
+        reaped["terminated"] += _ended(
+            lifecycle.terminate(run_id, config["JOBS_STOP_GRACE_SECONDS"]), run_id
         )
 
     resend_before = now - timedelta(seconds=config["JOBS_REDISPATCH_AFTER_SECONDS"])
@@ -453,7 +338,7 @@ def reap_runs():
         .order_by(Run.created)
         .limit(REAP_BATCH)
     ).all()
-    dispatches = [Dispatch.of(run) for run in lost]
+    dispatches = [Dispatch.of(run, timeout=run.job.timeout) for run in lost]
     db.session.commit()
     reaped["resent"] = len(send_runs(dispatches))
     for parent_id in db.session.scalars(
@@ -512,7 +397,7 @@ def prune_runs(batch_size=5000):
     run continues ``since``).
     """
     config = current_app.config
-    cutoff = _now() - timedelta(days=config["JOBS_LOGGING_RETENTION_DAYS"])
+    cutoff = utcnow() - timedelta(days=config["JOBS_LOGGING_RETENTION_DAYS"])
     pruned = {"logs": 0, "runs": 0}
     while True:
         ids = db.session.scalars(

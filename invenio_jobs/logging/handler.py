@@ -31,8 +31,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from flask import has_app_context
 
+from ..lifecycle import side_connection
 from ..models import RunLog
-from ..runtime import side_connection
 
 _COPY_ESCAPES = str.maketrans(
     {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""}

@@ -6,8 +6,6 @@
 
 """The runs service: start, read, stop, delete and list the runs of a job."""
 
-import uuid
-
 import sqlalchemy as sa
 from flask import current_app
 from invenio_db import db
@@ -15,9 +13,10 @@ from invenio_db.uow import ModelCommitOp, unit_of_work
 from invenio_records_resources.services.base import LinksTemplate, Service
 from marshmallow import ValidationError
 
-from ..models import Job, Run, RunStatusEnum, delete_runs, transition_run, utcnow
+from .. import lifecycle
+from ..lifecycle import Dispatch
+from ..models import Job, Run, RunStatusEnum, RunTrigger, delete_runs
 from ..proxies import current_jobs
-from ..tasks import Dispatch
 from .base import DumpSchemasMixin, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStateError
 from .schemas import load_task_arguments
@@ -104,23 +103,20 @@ class RunsService(DumpSchemasMixin, Service):
             or current_app.config["JOBS_DEFAULT_QUEUE"]
         )
         run = Run(
-            id=uuid.uuid4(),
-            job_id=job.id,
-            status=RunStatusEnum.QUEUED,
-            title=values["title"] or job.title,
-            args=args,
-            queue=queue,
-            task_id=str(uuid.uuid4()),
-            started_by_id=user_id_of(identity),
-            trigger="manual",
+            **lifecycle.queued_run(
+                job.id,
+                values["title"] or job.title,
+                args,
+                queue,
+                RunTrigger.MANUAL,
+                started_by_id=user_id_of(identity),
+            )
         )
         db.session.add(run)
         uow.register(ModelCommitOp(run))
-        uow.register(
-            DispatchRunsOp(
-                [Dispatch.of(run, job, identity_id=getattr(identity, "id", None))]
-            )
-        )
+        identity_id = getattr(identity, "id", None)
+        dispatch = Dispatch.of(run, timeout=job.timeout, identity_id=identity_id)
+        uow.register(DispatchRunsOp([dispatch]))
         return self.item(identity, run)
 
     @unit_of_work()
@@ -162,22 +158,10 @@ class RunsService(DumpSchemasMixin, Service):
     @staticmethod
     def _request_stop(run_id, uow):
         """Cancel a queued run, or ask a running one to stop; conditional both."""
-        now = utcnow()
         task_id = db.session.scalar(sa.select(Run.task_id).where(Run.id == run_id))
-        if transition_run(
-            run_id,
-            [RunStatusEnum.QUEUED],
-            RunStatusEnum.CANCELLED,
-            finished_at=now,
-            message="Stopped before it started.",
-        ):
+        if lifecycle.cancel(run_id, "Stopped before it started."):
             uow.register(NotifyRunEndOp(run_id))
-        elif not transition_run(
-            run_id,
-            [RunStatusEnum.RUNNING],
-            RunStatusEnum.CANCELLING,
-            stop_requested_at=now,
-        ):
+        elif not lifecycle.request_stop(run_id):
             return
         if task_id:
             uow.register(RevokeTaskOp(task_id))
@@ -194,3 +178,19 @@ class RunsService(DumpSchemasMixin, Service):
         delete_runs([run.id])
         db.session.expunge(run)
         return True
+
+    def read_by_id(self, identity, run_id):
+        """One run by its id alone, whatever its job: a run id is unique.
+
+        For clients that name a run without its job, as the CLI does.
+        """
+        self.require_permission(identity, "read")
+        run = db.session.get(Run, parse_uuid(run_id, RunNotFoundError))
+        if run is None:
+            raise RunNotFoundError(run_id)
+        return self.item(identity, run)
+
+    @staticmethod
+    def has_ended(run: dict) -> bool:
+        """Whether a run, as this service dumps it, is in a finished status."""
+        return RunStatusEnum[run["status"]].is_finished

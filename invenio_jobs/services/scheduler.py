@@ -13,8 +13,13 @@ Run it as the one beat scheduler of an instance::
 Schedules live in the database and are read at every tick; nothing is kept in
 memory, so a job created or edited in the admin UI is picked up within
 ``JOBS_SCHEDULER_MAX_INTERVAL`` seconds, and several beat processes may run at
-once (see DESIGN.md, section 5). The static ``beat_schedule`` of the Celery
-configuration keeps working: the base class runs it.
+once: each claims due jobs with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and
+the unique ``(job_id, scheduled_at)`` of runs keeps a fire time from being
+queued twice. The static ``beat_schedule`` of the Celery configuration keeps
+working: the base class runs it.
+
+Each due job's schedule is compiled once per tick, by ``plan_fires``, which
+also gives its next fire time.
 
 A tick with nothing due is one SQL statement; a tick with due jobs is a fixed
 number of statements (claim, active runs, insert runs, advance jobs),
@@ -22,10 +27,9 @@ whatever the number of jobs.
 """
 
 import time
-import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from celery.beat import Scheduler
@@ -34,22 +38,15 @@ from flask import current_app, has_app_context
 from invenio_db import db
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..models import Job, Run, RunStatusEnum
+from ..lifecycle import Dispatch, queued_run
+from ..models import Job, Run, RunStatusEnum, RunTrigger, utcnow
 from ..schedules import plan_fires
-from ..tasks import Dispatch, prune_runs, reap_runs, send_runs
+from ..tasks import prune_runs, reap_runs, send_runs
 
 logger = get_logger(__name__)
 
-ON_TIME = "scheduled"
-"""Trigger of a run created for a fire time that was not missed."""
-
-LATE_TRIGGERS = ("coalesce", "catch_up")
+LATE_TRIGGERS = {t: t for t in (RunTrigger.COALESCE, RunTrigger.CATCH_UP)}
 """Misfire policies whose runs record the policy as their trigger."""
-
-
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -317,7 +314,7 @@ class RunScheduler(Scheduler):
                             fire.isoformat(),
                         )
                 elif plan.fires:
-                    trigger = plan.policy if plan.policy in LATE_TRIGGERS else ON_TIME
+                    trigger = LATE_TRIGGERS.get(plan.policy, RunTrigger.SCHEDULED)
                     if plan.missed:
                         logger.info(
                             "Job %s (%s): %d fire times missed; policy %s "
@@ -329,14 +326,17 @@ class RunScheduler(Scheduler):
                             len(plan.fires),
                         )
                     for fire in plan.fires:
-                        run = self._run_row(job, fire, trigger, now, default_queue)
-                        new_runs.append(run)
-                        dispatches[run["id"]] = Dispatch(
-                            run_id=run["id"],
-                            queue=run["queue"],
-                            task_id=run["task_id"],
-                            timeout=job.timeout,
+                        run = queued_run(
+                            job.id,
+                            job.title,
+                            job.run_args or {},
+                            job.default_queue or default_queue,
+                            trigger,
+                            scheduled_at=fire,
+                            now=now,
                         )
+                        new_runs.append(run)
+                        dispatches[run["id"]] = Dispatch.of(run, timeout=job.timeout)
             skipped += skips
             advances.append((job.id, next_run_at, skips))
 
@@ -419,23 +419,3 @@ class RunScheduler(Scheduler):
                 job.title,
             )
             return None
-
-    @staticmethod
-    def _run_row(job, fire, trigger, now, default_queue) -> dict:
-        """The values of the queued run of one fire time."""
-        return {
-            "id": uuid.uuid4(),
-            "job_id": job.id,
-            "parent_run_id": None,
-            "status": RunStatusEnum.QUEUED,
-            "title": job.title,
-            "args": job.run_args or {},
-            "queue": job.default_queue or default_queue,
-            "task_id": str(uuid.uuid4()),
-            "started_by_id": None,
-            "scheduled_at": fire,
-            "trigger": trigger,
-            "attempt": 1,
-            "created": now,
-            "updated": now,
-        }

@@ -1,0 +1,348 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""A run's life cycle: every change of a run's status happens here.
+
+A run is born QUEUED (:func:`queued_run`), a worker claims it (RUNNING) and
+it ends SUCCESS, FAILED, PARTIAL_SUCCESS, WARNING or CANCELLED::
+
+    QUEUED -> RUNNING -> SUCCESS | FAILED | PARTIAL_SUCCESS | WARNING
+    QUEUED -> CANCELLED               stopped before a worker took it
+    RUNNING -> CANCELLING -> CANCELLED, or whatever the task still reached
+    RUNNING -> QUEUED                 a retry after a retryable failure
+    RUNNING | CANCELLING -> FAILED    worker lost, timed out
+
+:data:`TRANSITIONS` holds these arrows as data. Each named step below is one
+conditional UPDATE (``... WHERE id = :id AND status IN (...)``), so that two
+processes (a worker claiming a run and an administrator stopping it, two
+workers given the same message, two subtasks ending a parent) can never both
+move the same run; each returns whether it moved the run. Steps neither
+commit nor send anything: the caller commits and decides what follows (a
+notification, a dispatch to the workers).
+"""
+
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from invenio_db import db
+
+from .models import Job, Run, RunStatusEnum, RunTrigger, utcnow
+from .proxies import current_jobs
+
+Status = RunStatusEnum
+
+ENDED = frozenset(Status.finished())
+"""Statuses of a run that has ended: no arrow leaves them."""
+
+ENDING = (Status.RUNNING, Status.CANCELLING)
+"""Statuses of a run whose task a worker holds."""
+
+TRANSITIONS: dict[RunStatusEnum, frozenset[RunStatusEnum]] = {
+    Status.QUEUED: frozenset({Status.RUNNING, Status.CANCELLED}),
+    Status.RUNNING: frozenset({Status.QUEUED, Status.CANCELLING, *ENDED}),
+    Status.CANCELLING: ENDED,
+    **{status: frozenset() for status in ENDED},
+}
+"""For each status, the statuses a run may move to from it."""
+
+
+def sources_of(to_status: RunStatusEnum) -> frozenset[RunStatusEnum]:
+    """The statuses from which a run may move to ``to_status``."""
+    return frozenset(s for s, targets in TRANSITIONS.items() if to_status in targets)
+
+
+def transition(run_id, to_status, from_statuses=None, connection=None, **values):
+    """Move a run to ``to_status`` if it is in one of ``from_statuses``.
+
+    ``from_statuses`` defaults to every status with an arrow to
+    ``to_status``; asking for an arrow that :data:`TRANSITIONS` lacks is a
+    programming error. ``connection`` defaults to the session (the caller
+    commits). Returns whether this call moved the run.
+    """
+    allowed = sources_of(to_status)
+    sources = allowed if from_statuses is None else frozenset(from_statuses)
+    if not sources <= allowed:
+        wrong = ", ".join(sorted(s.name for s in sources - allowed))
+        raise ValueError(f"A run cannot move from {wrong} to {to_status.name}.")
+    statement = (
+        sa.update(Run)
+        .where(Run.id == run_id, Run.status.in_(sorted(sources, key=_letter)))
+        .values(status=to_status, updated=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    return (connection or db.session).execute(statement).rowcount == 1
+
+
+def _letter(status: RunStatusEnum) -> str:
+    return status.value
+
+
+@contextmanager
+def side_connection(commit: bool = False):
+    """A connection whose writes do not wait for the caller's transaction.
+
+    On PostgreSQL it is a connection of its own, committed at the end of the
+    block: a job that rolls back its work keeps its progress and log, and
+    its transaction is never committed behind its back. SQLite has a single
+    writer, so there the session's own connection is used (a second one
+    would wait for the job's transaction); ``commit`` then commits the
+    session, for writes that other processes must see at once.
+    """
+    if db.engine.dialect.name == "sqlite":
+        yield db.session.connection()
+        if commit:
+            db.session.commit()
+        return
+    with db.engine.begin() as conn:
+        yield conn
+
+
+# -- being born ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Dispatch:
+    """What it takes to send one queued run to a worker."""
+
+    run_id: uuid.UUID
+    queue: str
+    task_id: str
+    identity_id: object = None
+    countdown: float = 0
+    timeout: int | None = None
+
+    @classmethod
+    def of(cls, run, timeout=None, identity_id=None, countdown=0):
+        """The dispatch of a run, given as a model or as :func:`queued_run` values.
+
+        ``timeout`` is the job's, which becomes the task's time limit.
+        """
+        get = run.get if isinstance(run, dict) else run.__getattribute__
+        return cls(
+            run_id=get("id"),
+            queue=get("queue"),
+            task_id=get("task_id"),
+            identity_id=identity_id,
+            countdown=countdown,
+            timeout=timeout,
+        )
+
+
+def queued_run(
+    job_id,
+    title: str,
+    args: dict,
+    queue: str,
+    trigger: "RunTrigger" = RunTrigger.MANUAL,
+    started_by_id: int | None = None,
+    scheduled_at: datetime | None = None,
+    parent_run_id=None,
+    now: datetime | None = None,
+) -> dict:
+    """The values of a new QUEUED run: the one way a run is born.
+
+    They suit both ``Run(**values)`` and a bulk INSERT of many runs.
+    """
+    now = now or utcnow()
+    return {
+        "id": uuid.uuid4(),
+        "job_id": job_id,
+        "parent_run_id": parent_run_id,
+        "status": Status.QUEUED,
+        "title": title,
+        "args": args,
+        "queue": queue,
+        "task_id": str(uuid.uuid4()),
+        "started_by_id": started_by_id,
+        "scheduled_at": scheduled_at,
+        "trigger": trigger,
+        "attempt": 1,
+        "created": now,
+        "updated": now,
+    }
+
+
+# -- living ----------------------------------------------------------------------
+def claim(run_id, worker: str) -> bool:
+    """A worker takes a queued run: QUEUED -> RUNNING, heart beating from now."""
+    now = utcnow()
+    return transition(
+        run_id,
+        Status.RUNNING,
+        [Status.QUEUED],
+        started_at=now,
+        heartbeat_at=now,
+        worker=worker,
+    )
+
+
+def cancel(run_id, message: str) -> bool:
+    """Stop a run no worker has taken yet: QUEUED -> CANCELLED."""
+    return transition(
+        run_id, Status.CANCELLED, [Status.QUEUED], finished_at=utcnow(), message=message
+    )
+
+
+def request_stop(run_id) -> bool:
+    """Ask a running run to stop at its next check: RUNNING -> CANCELLING."""
+    return transition(
+        run_id, Status.CANCELLING, [Status.RUNNING], stop_requested_at=utcnow()
+    )
+
+
+def retry(run_id, due: datetime, message: str) -> str | None:
+    """Queue a failed attempt again: RUNNING -> QUEUED with a new task id.
+
+    ``due`` is when the next attempt may start. Returns the new Celery task
+    id, or None when the run was not RUNNING any more.
+    """
+    task_id = str(uuid.uuid4())
+    moved = transition(
+        run_id,
+        Status.QUEUED,
+        [Status.RUNNING],
+        attempt=Run.attempt + 1,
+        task_id=task_id,
+        dispatched_at=due,
+        message=message,
+    )
+    return task_id if moved else None
+
+
+def mark_task_finished(run_id) -> bool:
+    """Record that a parent's own task returned; it ends with its subtasks.
+
+    Not a change of status: the run stays RUNNING (or CANCELLING) until
+    :func:`finish_parent` sees its last subtask end.
+    """
+    statement = (
+        sa.update(Run)
+        .where(Run.id == run_id, Run.status.in_(ENDING))
+        .values(task_finished_at=utcnow(), updated=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(statement).rowcount == 1
+
+
+# -- ending ----------------------------------------------------------------------
+def finish(run_id, status, message=None, from_statuses=ENDING, **values) -> bool:
+    """End a run that a worker holds with ``status`` (and its counters)."""
+    return transition(
+        run_id, status, from_statuses, finished_at=utcnow(), message=message, **values
+    )
+
+
+def mark_lost(run_id, last_heartbeat: datetime | None) -> bool:
+    """Fail a run whose worker stopped beating: RUNNING | CANCELLING -> FAILED."""
+    since = last_heartbeat.isoformat() if last_heartbeat else "start"
+    return finish(run_id, Status.FAILED, f"Worker lost: no heartbeat since {since}.")
+
+
+def terminate(run_id, grace_seconds) -> bool:
+    """End a run that ignored a stop for too long: CANCELLING -> CANCELLED."""
+    return finish(
+        run_id,
+        Status.CANCELLED,
+        f"Terminated: did not stop within {grace_seconds} s.",
+        from_statuses=[Status.CANCELLING],
+    )
+
+
+# -- subtasks --------------------------------------------------------------------
+def count_subtask(parent_id, succeeded: bool, connection) -> None:
+    """Count one ended subtask on its parent, atomically."""
+    column = Run.completed_subtasks if succeeded else Run.errored_subtasks
+    connection.execute(
+        sa.update(Run).where(Run.id == parent_id).values({column.key: column + 1})
+    )
+
+
+def finish_parent(parent_id, connection) -> bool:
+    """End a parent once its own task and all its subtasks have ended.
+
+    SUCCESS when every subtask succeeded, FAILED when none did,
+    PARTIAL_SUCCESS otherwise. Called by the parent when its task returns
+    and by each subtask as it ends; the condition lets exactly one of them
+    end the parent.
+    """
+    c = Run.__table__.c
+    now = utcnow()
+    # The table's columns, not the model's: the CASE yields status letters.
+    statement = (
+        sa.update(Run.__table__)
+        .where(
+            c.id == parent_id,
+            c.status.in_([s.value for s in sources_of(Status.PARTIAL_SUCCESS)]),
+            c.task_finished_at.is_not(None),
+            c.completed_subtasks + c.errored_subtasks >= c.total_subtasks,
+        )
+        .values(
+            status=sa.case(
+                (c.errored_subtasks == 0, Status.SUCCESS.value),
+                (c.completed_subtasks == 0, Status.FAILED.value),
+                else_=Status.PARTIAL_SUCCESS.value,
+            ),
+            finished_at=now,
+            updated=now,
+        )
+    )
+    return connection.execute(statement).rowcount == 1
+
+
+def add_subtask(parent_id, job_id, queue, title, spec: dict, connection) -> dict:
+    """Insert a QUEUED child run of a parent and count it there.
+
+    ``spec`` is the Celery task the child runs (name, args, kwargs). Returns
+    the child's values, for its dispatch.
+    """
+    child = queued_run(
+        job_id,
+        title,
+        spec,
+        queue,
+        RunTrigger.SUBTASK,
+        parent_run_id=parent_id,
+    )
+    connection.execute(sa.insert(Run), [child])
+    connection.execute(
+        sa.update(Run)
+        .where(Run.id == parent_id)
+        .values(total_subtasks=Run.total_subtasks + 1)
+    )
+    return child
+
+
+# -- what a run's task receives ---------------------------------------------------
+def last_success_start(job_id, exclude_run_id=None):
+    """When the job's last successful run started (UTC), or None."""
+    statement = (
+        sa.select(Run.started_at)
+        .where(
+            Run.job_id == job_id,
+            Run.status == Status.SUCCESS,
+            Run.parent_run_id.is_(None),
+        )
+        .order_by(Run.started_at.desc().nulls_last())
+        .limit(1)
+    )
+    if exclude_run_id is not None:
+        statement = statement.where(Run.id != exclude_run_id)
+    return db.session.scalar(statement)
+
+
+def task_arguments(job: Job, run: Run) -> dict:
+    """The task's keyword arguments: the run's arguments through the job type.
+
+    ``since`` defaults to the start of the job's last successful run, so
+    that a job continues where it last succeeded.
+    """
+    job_type = current_jobs.registry.get(job.task)
+    loaded = job_type.arguments_schema().load(run.args or {})
+    since = loaded.pop("since", None)
+    if since is None:
+        since = last_success_start(job.id, exclude_run_id=run.id)
+    return job_type.build_task_arguments(job_obj=job, since=since, **loaded)

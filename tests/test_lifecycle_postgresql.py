@@ -1,0 +1,12 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""A run's state machine, walked arrow by arrow, on PostgreSQL."""
+
+import pytest
+from test_lifecycle import *  # noqa: F401,F403 -- the same tests
+
+pytestmark = pytest.mark.postgresql
