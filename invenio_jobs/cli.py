@@ -39,16 +39,15 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import InvalidScheduleError
-from .models import Run, RunStatusEnum
 from .proxies import (
     current_jobs_logs_service,
     current_jobs_service,
     current_runs_service,
     current_tasks_service,
 )
-from .schedules import describe, parse_cron_expression, parse_every
-from .services.errors import JobsServiceError
-from .services.schemas import LOG_LEVELS
+from .schedules import parse_cron_expression, parse_every
+from .services.errors import JobsServiceError, RunNotFoundError
+from .services.schemas import LOG_LEVELS, MAX_PAGE_SIZE
 
 LEVEL_STYLES = {
     "DEBUG": "dim",
@@ -69,8 +68,11 @@ STATUS_STYLES = {
     "CANCELLED": "dim",
 }
 
-PAGE_SIZE = 1000
-"""Largest page the services give; listings read this many at most."""
+PAGE_SIZE = MAX_PAGE_SIZE
+"""Largest page the services give: what listings and log reads ask for at most."""
+
+MAX_FIRE_TIMES = 100
+"""Most fire times ``next`` and ``cron`` show."""
 
 
 class BadInput(click.ClickException):
@@ -107,6 +109,15 @@ def schedule_error(error: InvalidScheduleError) -> str:
     return f"schedule.{error.field}: {error.message}"
 
 
+def error_line(error) -> str:
+    """What a service refused, in one line."""
+    if isinstance(error, ValidationError):
+        return "; ".join(flatten_errors(error.normalized_messages()))
+    if isinstance(error, InvalidScheduleError):
+        return schedule_error(error)
+    return str(error.description)
+
+
 def service_errors(func):
     """Turn what the services refuse into one line and exit code 2."""
 
@@ -114,17 +125,16 @@ def service_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except ValidationError as error:
+        except (ValidationError, InvalidScheduleError, JobsServiceError) as error:
             db.session.rollback()
-            fail("; ".join(flatten_errors(error.normalized_messages())))
-        except InvalidScheduleError as error:
-            db.session.rollback()
-            fail(schedule_error(error))
-        except JobsServiceError as error:
-            db.session.rollback()
-            fail(str(error.description))
+            fail(error_line(error))
 
     return wrapper
+
+
+def new_transaction():
+    """End the session's transaction: the next read sees what others committed."""
+    db.session.remove()
 
 
 def console() -> Console:
@@ -141,6 +151,24 @@ def json_option(func):
     """``--json``: print the data as JSON instead of a table."""
     return click.option(
         "--json", "as_json", is_flag=True, help="Print JSON, for scripts."
+    )(func)
+
+
+def size_option(default: int):
+    """``--size``: how many items a listing shows, up to a page."""
+    return click.option(
+        "--size", default=default, show_default=True, type=click.IntRange(1, PAGE_SIZE)
+    )
+
+
+def count_option(func):
+    """``-n``: how many fire times to show."""
+    return click.option(
+        "-n",
+        "count",
+        default=5,
+        show_default=True,
+        type=click.IntRange(1, MAX_FIRE_TIMES),
     )(func)
 
 
@@ -233,15 +261,12 @@ def find_job(ref: str) -> dict:
     return matches[0]
 
 
-def find_run(run_id: str) -> Run:
+def find_run(run_id: str) -> dict:
     """The run with this id, or a one-line error."""
     try:
-        run = db.session.get(Run, uuid.UUID(run_id))
-    except ValueError:
-        run = None
-    if run is None:
+        return current_runs_service.read_by_id(system_identity, run_id).to_dict()
+    except RunNotFoundError:
         fail(f"No run with id '{run_id}'.")
-    return run
 
 
 def build_schedule(cron, tz, every, current=None):
@@ -271,6 +296,18 @@ def jobs():
     """Manage jobs and runs, and read their logs."""
 
 
+def command(name: str):
+    """A ``jobs`` command: in the app context, what the services refuse in one line.
+
+    Put it above the command's options, as ``click.command``.
+    """
+
+    def decorator(func):
+        return jobs.command(name)(with_appcontext(service_errors(func)))
+
+    return decorator
+
+
 # -- job types -------------------------------------------------------------------
 def describe_argument(field: dict) -> str:
     """One argument of a job type: name, type, required or default."""
@@ -284,10 +321,8 @@ def describe_argument(field: dict) -> str:
     return text
 
 
-@jobs.command("types")
+@command("types")
 @json_option
-@with_appcontext
-@service_errors
 def types(as_json):
     """List the registered job types and the arguments each one takes."""
     result = current_tasks_service.search(system_identity, {"size": PAGE_SIZE})
@@ -312,11 +347,6 @@ def types(as_json):
 
 
 # -- jobs ------------------------------------------------------------------------
-def schedule_words(job: dict) -> str:
-    """A job's schedule in words."""
-    return describe(job.get("schedule"), default_timezone())
-
-
 def last_run_cell(job: dict) -> Text:
     """Status and start of a job's last run."""
     run = job.get("last_run")
@@ -326,15 +356,11 @@ def last_run_cell(job: dict) -> Text:
     return Text.assemble(status_text(run["status"]), " ", (show_time(when), "dim"))
 
 
-@jobs.command("list")
+@command("list")
 @click.option("--query", "-q", default="", help="Text in the title or description.")
 @click.option("--active/--inactive", "active", default=None, help="Only these jobs.")
-@click.option(
-    "--size", default=100, show_default=True, type=click.IntRange(1, PAGE_SIZE)
-)
+@size_option(default=100)
 @json_option
-@with_appcontext
-@service_errors
 def list_jobs(query, active, size, as_json):
     """List jobs: active, type, schedule, last run and next run (times in UTC)."""
     params = {"q": query, "size": size}
@@ -343,8 +369,6 @@ def list_jobs(query, active, size, as_json):
     result = current_jobs_service.search(system_identity, params)
     hits = list(result.hits)
     if as_json:
-        for hit in hits:
-            hit["schedule_description"] = schedule_words(hit)
         return echo_json({"hits": hits, "total": result.total})
     table = Table(title=f"Jobs ({result.total})", caption="Times in UTC")
     table.add_column("Title", style="bold", min_width=12)
@@ -359,7 +383,7 @@ def list_jobs(query, active, size, as_json):
             job["title"],
             Text("yes", style="green") if job["active"] else Text("no", style="dim"),
             job["task"],
-            schedule_words(job),
+            job["schedule_description"],
             last_run_cell(job),
             show_time(job.get("next_run")),
             str(job["id"]),
@@ -395,12 +419,10 @@ def runs_table(runs, title: str) -> Table:
     return table
 
 
-@jobs.command("show")
+@command("show")
 @click.argument("job_ref", metavar="JOB")
 @click.option("--runs", "runs_count", default=5, show_default=True)
 @json_option
-@with_appcontext
-@service_errors
 def show(job_ref, runs_count, as_json):
     """Show a job (by id or unique title) and its last runs."""
     job = find_job(job_ref)
@@ -410,7 +432,6 @@ def show(job_ref, runs_count, as_json):
         ).hits
     )[:runs_count]
     if as_json:
-        job["schedule_description"] = schedule_words(job)
         return echo_json({"job": job, "runs": runs})
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -421,7 +442,7 @@ def show(job_ref, runs_count, as_json):
         ("Description", job.get("description") or "-"),
         ("Type", job["task"]),
         ("Active", "yes" if job["active"] else "no"),
-        ("Schedule", schedule_words(job)),
+        ("Schedule", job["schedule_description"]),
         ("Next run", show_time(job.get("next_run")) + " UTC"),
         ("Queue", job.get("default_queue") or current_app.config["JOBS_DEFAULT_QUEUE"]),
         ("Arguments", json.dumps(job.get("run_args") or {}, default=str)),
@@ -470,12 +491,14 @@ def print_job_saved(job: dict, verb: str, as_json: bool):
     """Say what was saved: the job, its schedule and its next run."""
     if as_json:
         return echo_json(job)
-    click.echo(f"{verb} job {job['id']} ({job['title']}): {schedule_words(job)}")
+    click.echo(
+        f"{verb} job {job['id']} ({job['title']}): {job['schedule_description']}"
+    )
     if job.get("next_run"):
         click.echo(f"Next run: {show_time(job['next_run'])} UTC")
 
 
-@jobs.command("create")
+@command("create")
 @click.option("--type", "-t", "type_", required=True, help="Job type (see types).")
 @click.option("--title", required=True)
 @click.option("--description")
@@ -484,8 +507,6 @@ def print_job_saved(job: dict, verb: str, as_json: bool):
 @click.option("--queue", help="Celery queue of its runs.")
 @click.option("--inactive", is_flag=True, help="Create it inactive.")
 @json_option
-@with_appcontext
-@service_errors
 def create(type_, title, description, cron, tz, every, args, queue, inactive, as_json):
     """Create a job; arguments are checked by the job type's schema."""
     schedule = build_schedule(cron, tz, every)
@@ -502,7 +523,7 @@ def create(type_, title, description, cron, tz, every, args, queue, inactive, as
     print_job_saved(job, "Created", as_json)
 
 
-@jobs.command("update")
+@command("update")
 @click.argument("job_ref", metavar="JOB")
 @click.option("--type", "-t", "type_", help="Job type (its arguments start over).")
 @click.option("--title")
@@ -513,8 +534,6 @@ def create(type_, title, description, cron, tz, every, args, queue, inactive, as
 @click.option("--queue", help="Celery queue of its runs.")
 @click.option("--active/--inactive", "active", default=None)
 @json_option
-@with_appcontext
-@service_errors
 def update(
     job_ref,
     type_,
@@ -561,29 +580,23 @@ def set_active(job_ref: str, active: bool):
         click.echo(f"Next run: {show_time(job['next_run'])} UTC")
 
 
-@jobs.command("activate")
+@command("activate")
 @click.argument("job_ref", metavar="JOB")
-@with_appcontext
-@service_errors
 def activate(job_ref):
     """Activate a job: its schedule fires again."""
     set_active(job_ref, True)
 
 
-@jobs.command("deactivate")
+@command("deactivate")
 @click.argument("job_ref", metavar="JOB")
-@with_appcontext
-@service_errors
 def deactivate(job_ref):
     """Deactivate a job: its schedule stops firing; it can still be run by hand."""
     set_active(job_ref, False)
 
 
-@jobs.command("delete")
+@command("delete")
 @click.argument("job_ref", metavar="JOB")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
-@with_appcontext
-@service_errors
 def delete(job_ref, yes):
     """Delete a job with its runs and their logs."""
     job = find_job(job_ref)
@@ -599,7 +612,7 @@ def delete(job_ref, yes):
 # -- runs ------------------------------------------------------------------------
 def read_run(job_id, run_id) -> dict:
     """The run as stored now (another process may be moving it)."""
-    db.session.remove()
+    new_transaction()
     return current_runs_service.read(system_identity, job_id, run_id).to_dict()
 
 
@@ -625,14 +638,14 @@ def wait_for(job_id, run_id, timeout, interval) -> dict | None:
                 total=run["total_entries"] or None,
                 completed=done,
             )
-            if run["status"] in {s.name for s in RunStatusEnum.finished()}:
+            if current_runs_service.has_ended(run):
                 return run
             if deadline is not None and time.monotonic() >= deadline:
                 return None
             time.sleep(interval)
 
 
-@jobs.command("run")
+@command("run")
 @click.argument("job_ref", metavar="JOB")
 @click.option("--arg", "-a", "args", multiple=True, help="Argument: key=value.")
 @click.option("--queue", help="Celery queue of this run.")
@@ -642,8 +655,6 @@ def wait_for(job_id, run_id, timeout, interval) -> dict | None:
 @click.option(
     "--interval", default=0.5, show_default=True, help="Seconds between polls."
 )
-@with_appcontext
-@service_errors
 def run_now(job_ref, args, queue, title, wait, timeout, interval):
     """Run a job now and print the run id.
 
@@ -666,32 +677,28 @@ def run_now(job_ref, args, queue, title, wait, timeout, interval):
     out.print(Text.assemble("Run ended: ", status_text(run["status"])))
     if run.get("message"):
         out.print(Text(run["message"].rstrip()))
-    if run["status"] != RunStatusEnum.SUCCESS.name:
+    if run["status"] != "SUCCESS":
         raise SystemExit(1)
 
 
-@jobs.command("stop")
+@command("stop")
 @click.argument("run_id", metavar="RUN")
-@with_appcontext
-@service_errors
 def stop(run_id):
     """Stop a run: a queued one at once, a running one at its next check."""
     run = find_run(run_id)
-    result = current_runs_service.stop(system_identity, run.job_id, run.id).to_dict()
+    result = current_runs_service.stop(
+        system_identity, run["job_id"], run["id"]
+    ).to_dict()
     click.echo(f"Run {result['id']} is {result['status']}.")
 
 
-@jobs.command("runs")
+@command("runs")
 @click.argument("job_ref", metavar="JOB")
 @click.option(
     "--status", "-s", multiple=True, help="Only these statuses (FAILED or F)."
 )
-@click.option(
-    "--size", default=20, show_default=True, type=click.IntRange(1, PAGE_SIZE)
-)
+@size_option(default=20)
 @json_option
-@with_appcontext
-@service_errors
 def runs(job_ref, status, size, as_json):
     """List the runs of a job, newest first."""
     job = find_job(job_ref)
@@ -708,7 +715,9 @@ def runs(job_ref, status, size, as_json):
 
 
 # -- schedules -------------------------------------------------------------------
-def print_fire_times(schedule: dict, fires, as_json: bool, note: str = ""):
+def print_fire_times(
+    schedule: dict, description: str, fires, as_json: bool, note: str = ""
+):
     """Fire times in the schedule's own time zone and in UTC."""
     zone = schedule.get("timezone") or default_timezone()
     local = [fire.astimezone(ZoneInfo(zone)) for fire in fires]
@@ -716,7 +725,7 @@ def print_fire_times(schedule: dict, fires, as_json: bool, note: str = ""):
         return echo_json(
             {
                 "schedule": schedule,
-                "description": describe(schedule, default_timezone()),
+                "description": description,
                 "timezone": zone,
                 "next_runs": [
                     {"local": lo.isoformat(), "utc": fire.isoformat()}
@@ -724,7 +733,7 @@ def print_fire_times(schedule: dict, fires, as_json: bool, note: str = ""):
                 ],
             }
         )
-    table = Table(title=describe(schedule, default_timezone()), caption=note or None)
+    table = Table(title=description, caption=note or None)
     table.add_column("#", justify="right", style="dim")
     table.add_column(f"Local ({zone})")
     table.add_column("UTC")
@@ -737,12 +746,10 @@ def print_fire_times(schedule: dict, fires, as_json: bool, note: str = ""):
     console().print(table)
 
 
-@jobs.command("next")
+@command("next")
 @click.argument("job_ref", metavar="JOB")
-@click.option("-n", "count", default=5, show_default=True, type=click.IntRange(1, 100))
+@count_option
 @json_option
-@with_appcontext
-@service_errors
 def next_runs(job_ref, count, as_json):
     """The next fire times of a job's schedule."""
     job = find_job(job_ref)
@@ -751,28 +758,23 @@ def next_runs(job_ref, count, as_json):
             return echo_json({"schedule": None, "next_runs": []})
         click.echo(f"Job {job['id']} ({job['title']}) is not scheduled.")
         return
-    model = current_jobs_service.get_job(job["id"])
-    fires = current_jobs_service.preview_schedule(
-        system_identity, job["schedule"], count=count, anchor=model.schedule_anchor
-    )
+    fires = current_jobs_service.next_fire_times(system_identity, job["id"], count)
     note = "" if job["active"] else "The job is inactive: these times will not fire."
-    print_fire_times(job["schedule"], fires, as_json, note)
+    print_fire_times(job["schedule"], job["schedule_description"], fires, as_json, note)
 
 
-@jobs.command("cron")
+@command("cron")
 @click.argument("expression")
 @click.option("--timezone", "tz", help="Time zone (IANA name).")
-@click.option("-n", "count", default=5, show_default=True, type=click.IntRange(1, 100))
+@count_option
 @json_option
-@with_appcontext
-@service_errors
 def cron(expression, tz, count, as_json):
     """The next fire times of a cron expression, to check it before saving it."""
     schedule = build_schedule(expression, tz, None)
-    fires = current_jobs_service.preview_schedule(
+    fires, description = current_jobs_service.explain_schedule(
         system_identity, schedule, count=count
     )
-    print_fire_times(schedule, fires, as_json)
+    print_fire_times(schedule, description, fires, as_json)
 
 
 # -- logs --------------------------------------------------------------------------
@@ -790,7 +792,7 @@ def log_line(hit: dict) -> Text:
     )
 
 
-@jobs.command("logs")
+@command("logs")
 @click.argument("run_id")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
 @click.option(
@@ -801,13 +803,12 @@ def log_line(hit: dict) -> Text:
 @click.option(
     "--interval", default=1.0, show_default=True, help="Seconds between polls."
 )
-@with_appcontext
 def logs(run_id, follow, level, interval):
     """Print the log of a run, following it like ``tail -f`` with --follow."""
     run = find_run(run_id)
-    job_id, run_id = str(run.job_id), str(run.id)
+    job_id, run_id = run["job_id"], run["id"]
     console = Console(highlight=False, soft_wrap=True)
-    params = {"size": 1000, "level": level.upper() if level else None}
+    params = {"size": PAGE_SIZE, "level": level.upper() if level else None}
     after = None
     while True:
         page = current_jobs_logs_service.tail(
@@ -820,7 +821,7 @@ def logs(run_id, follow, level, interval):
             continue
         if not follow or page["finished"]:
             break
-        db.session.remove()
+        new_transaction()
         time.sleep(interval)
     if follow:
         console.print(Text(f"Run ended: {page['run_status']}", style="bold"))

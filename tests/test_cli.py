@@ -399,3 +399,15 @@ def test_cron_with_bad_expression_is_exit_2(app, db, invoke, args, expected):
     assert result.exit_code == 2
     assert expected in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_next_of_an_inactive_job_says_its_times_will_not_fire(
+    app, db, invoke, echo_job
+):
+    """The schedule's times are shown, with a note that they do not fire."""
+    assert invoke("deactivate", "Echo job").exit_code == 0
+    result = invoke("next", "Echo job")
+    assert result.exit_code == 0, result.output
+    assert "The job is inactive: these times will not fire." in result.output
+    data = as_json(invoke("next", "Echo job", "-n", "2", "--json"))
+    assert len(data["next_runs"]) == 2
