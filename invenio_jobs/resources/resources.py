@@ -255,4 +255,5 @@ class LogsResource(ServiceResource):
     @response_handler(many=True)
     def search(self):
         """Search a run's log lines."""
-        return self.service.search(g.identity, params=_search_params()), 200
+        result = self.service.search(g.identity, params=_search_params())
+        return result.to_dict(), 200

@@ -29,6 +29,7 @@ def user_id_of(identity):
 
 
 def like_pattern(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, its wildcards escaped."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 

@@ -15,13 +15,13 @@ from invenio_records_resources.services.base.config import (
 from invenio_records_resources.services.base.links import ExternalLink
 
 from ..models import RunStatusEnum
-from .links import list_links
+from .links import list_links, log_links
 from .permissions import (
     JobPermissionPolicy,
     RunPermissionPolicy,
     TasksPermissionPolicy,
 )
-from .results import ItemResult, ListResult
+from .results import ItemResult, ListResult, LogsResult
 from .schemas import (
     JobSchema,
     JobsSearchParamsSchema,
@@ -54,7 +54,6 @@ class JobsServiceConfig(ServiceConfig, ConfiguratorMixin):
     result_item_cls = ItemResult
     result_list_cls = ListResult
     schema = JobSchema
-    run_schema = RunSchema
     search_params_schema = JobsSearchParamsSchema
     links_item = {
         "self": ExternalLink("{+api}/jobs/{id}", vars=lambda o, v: v.update(id=o.id)),
@@ -122,5 +121,7 @@ class LogsServiceConfig(ServiceConfig, ConfiguratorMixin):
     permission_policy_cls = FromConfig(
         "JOBS_RUNS_PERMISSION_POLICY", default=RunPermissionPolicy, import_string=True
     )
+    result_list_cls = LogsResult
     search_params_schema = LogsSearchParamsSchema
     tail_params_schema = LogsTailParamsSchema
+    links_search = log_links("{+api}/logs/jobs{?args*}")

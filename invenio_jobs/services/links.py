@@ -4,7 +4,7 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""Link templates of jobs, runs and job types."""
+"""Link templates of jobs, runs, job types and run logs."""
 
 from invenio_records_resources.services.base.links import ExternalLink
 
@@ -48,4 +48,35 @@ def list_links(template: str) -> dict:
         "self": ListLink(template, 0),
         "prev": ListLink(template, -1),
         "next": ListLink(template, 1),
+    }
+
+
+def _log_args(page: dict, after) -> dict:
+    """The query string of a page of a log: its filters and its cursor."""
+    params = page["params"]
+    args = {"q": str(params["run_id"]), "size": params["size"]}
+    if params.get("level"):
+        args["level"] = params["level"]
+    if params.get("text", "").strip():
+        args["text"] = params["text"]
+    if after is not None:
+        args["search_after"] = after
+    return args
+
+
+def log_links(template: str) -> dict:
+    """The self and next links of a log page at ``template``; next when full.
+
+    Both keep every filter of the request; next starts after the last line.
+    """
+    return {
+        "self": ExternalLink(
+            template,
+            vars=lambda p, v: v.update(args=_log_args(p, p["params"]["search_after"])),
+        ),
+        "next": ExternalLink(
+            template,
+            when=lambda p, ctx: len(p["hits"]) == p["params"]["size"],
+            vars=lambda p, v: v.update(args=_log_args(p, p["hits"][-1]["id"])),
+        ),
     }

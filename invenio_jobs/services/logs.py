@@ -7,9 +7,8 @@
 """The run logs service: search a run's log, tail it, download it."""
 
 import sqlalchemy as sa
-from flask import current_app
 from invenio_db import db
-from invenio_records_resources.services.base import Service
+from invenio_records_resources.services.base import LinksTemplate, Service
 
 from ..models import Run, RunLog
 from ..proxies import current_jobs
@@ -59,7 +58,7 @@ class LogsService(Service):
             statement.where(RunLog.id > after) if after is not None else statement
         ).order_by(RunLog.id).limit(size)
 
-    def search(self, identity, params=None) -> dict:
+    def search(self, identity, params=None):
         """``/api/logs/jobs?q=<run_id>``: a run's log lines, oldest first.
 
         Pages are chained with ``search_after`` (the ``sort`` value of the
@@ -81,18 +80,12 @@ class LogsService(Service):
             )
         )
         context = run_log_context(db.session.get(Run, params["run_id"]))
-        hits = [dump_log(line, context) for line in lines]
-        result = {"hits": {"hits": hits, "total": total}, "links": {}}
-        api = current_app.config.get("SITE_API_URL", "/api")
-        query = f"q={params['run_id']}&size={params['size']}"
-        if params["level"]:
-            query += f"&level={params['level']}"
-        result["links"]["self"] = f"{api}/logs/jobs?{query}"
-        if len(hits) == params["size"]:
-            result["links"][
-                "next"
-            ] = f"{api}/logs/jobs?{query}&search_after={hits[-1]['id']}"
-        return result
+        return self.config.result_list_cls(
+            [dump_log(line, context) for line in lines],
+            total,
+            params,
+            links_tpl=LinksTemplate(self.config.links_search),
+        )
 
     def text_lines(self, identity, job_id, run_id, batch=5000):
         """The whole log as lines of text, read in batches: for a download.

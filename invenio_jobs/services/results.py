@@ -109,3 +109,44 @@ class ListResult(ServiceListResult):
             "params": self._params,
             "context": self._links_context,
         }
+
+
+class LogsResult(ServiceListResult):
+    """A page of a run's log lines, with the links to this page and the next.
+
+    Pages are chained by cursor (``search_after``), not by number, so that
+    lines written while a client reads never shift a page.
+    """
+
+    def __init__(self, hits, total, params, links_tpl=None):
+        """Keep the page; ``hits`` are the dumped lines."""
+        self._hits = hits
+        self._total = total
+        self._params = params
+        self._links_tpl = links_tpl
+
+    @property
+    def total(self) -> int:
+        """Number of matching lines over all pages."""
+        return self._total
+
+    @property
+    def hits(self):
+        """The lines of this page, as dicts."""
+        return iter(self._hits)
+
+    def __len__(self) -> int:
+        """Number of lines on this page."""
+        return len(self._hits)
+
+    def __iter__(self):
+        """Iterate over the lines of this page."""
+        return self.hits
+
+    def to_dict(self) -> dict:
+        """The page as JSON-ready data."""
+        result = {"hits": {"hits": list(self._hits), "total": self._total}}
+        if self._links_tpl is not None:
+            page = {"params": self._params, "hits": self._hits}
+            result["links"] = self._links_tpl.expand(None, page)
+        return result

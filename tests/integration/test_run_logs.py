@@ -83,7 +83,8 @@ def test_every_record_of_a_run_is_stored_in_order_and_nothing_else(app, start_wo
     assert any(
         (line.context or {}).get("thread", "").startswith("Thread") for line in lines
     )
-    hits = current_jobs_logs_service.search(system_identity, {"q": first})["hits"]
+    result = current_jobs_logs_service.search(system_identity, {"q": first})
+    hits = result.to_dict()["hits"]
     assert all(hit["context"]["run_id"] == first for hit in hits["hits"])
     assert all(hit["context"]["job_id"] == job_id for hit in hits["hits"])
     assert all(hit["context"]["task_id"] for hit in hits["hits"])
@@ -157,7 +158,7 @@ def test_logs_api_filters_by_level(app, start_worker, level):
     result = current_jobs_logs_service.search(
         system_identity, {"q": run_id, "level": level}
     )
-    levels = {hit["level"] for hit in result["hits"]["hits"]}
+    levels = {hit["level"] for hit in result.to_dict()["hits"]["hits"]}
     assert levels <= {"WARNING", "ERROR", "CRITICAL"}
     assert "ERROR" in levels
     assert (level == "ERROR") == ("WARNING" not in levels)

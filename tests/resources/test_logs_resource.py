@@ -58,6 +58,25 @@ def test_search_after_pages_through_the_log(app, db, admin_client, logged_run):
     assert [h["id"] for h in collected] == [h["id"] for h in everything]
 
 
+def test_log_page_links_keep_every_filter(app, db, admin_client, logged_run):
+    """self and next carry the run, size, level and text; next adds the cursor."""
+    from urllib.parse import parse_qs, urlsplit
+
+    _, run_id = logged_run
+    page = admin_client.get(f"/logs/jobs?q={run_id}&size=2&level=INFO&text=thread").json
+    assert len(page["hits"]["hits"]) == 2
+    wanted = {"q": [run_id], "size": ["2"], "level": ["INFO"], "text": ["thread"]}
+    assert parse_qs(urlsplit(page["links"]["self"]).query) == wanted
+    following = parse_qs(urlsplit(page["links"]["next"]).query)
+    last = str(page["hits"]["hits"][-1]["id"])
+    assert following == {**wanted, "search_after": [last]}
+    rest = admin_client.get(
+        f"/logs/jobs?q={run_id}&size=1000&text=thread&search_after={last}"
+    ).json
+    assert "next" not in rest["links"]
+    assert "search_after" in rest["links"]["self"]
+
+
 def test_tail_with_cursor_level_and_text(app, db, admin_client, logged_run):
     """The tail returns lines after the cursor, filtered, with the next cursor."""
     job_id, run_id = logged_run
