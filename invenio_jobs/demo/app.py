@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .jobs import JOB_TYPES
+from .paths import assets_env, assets_folder
 from .settings import secure_headers
 
 DISTRIBUTION = "invenio-jobs-demo"
@@ -173,8 +174,6 @@ def use_built_assets():
     ``INVENIO_STATIC_FOLDER`` is read by invenio_app's factory, not from the
     settings, so it goes through the environment; variables already set win.
     """
-    from .assets import assets_env, assets_folder
-
     for name, value in assets_env(assets_folder()).items():
         os.environ.setdefault(name, value)
 

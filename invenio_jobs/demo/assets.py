@@ -23,21 +23,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .paths import assets_env, assets_folder
+
+__all__ = ("assets_env", "assets_folder", "build", "main", "project_fingerprint")
+
 FINGERPRINT = ".invenio-jobs-assets"
-DEFAULT_FOLDER = ".ui-assets"
-
-
-def assets_folder() -> Path:
-    """The folder of the built assets: ``JOBS_UI_ASSETS`` or ``.ui-assets``."""
-    return Path(os.environ.get("JOBS_UI_ASSETS") or DEFAULT_FOLDER).resolve()
-
-
-def assets_env(folder: Path) -> dict:
-    """Environment of an app that builds into, or serves from, ``folder``."""
-    return {
-        "INVENIO_WEBPACKEXT_PROJECT_BUILDDIR": str(folder / "assets"),
-        "INVENIO_STATIC_FOLDER": str(folder / "static"),
-    }
 
 
 def _hash_tree(digest, root: Path):

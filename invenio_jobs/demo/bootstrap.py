@@ -10,15 +10,13 @@ Every step is idempotent, so that it runs at every start: a second start
 changes nothing but the administrator's password, to the one it prints.
 """
 
-from datetime import datetime, timezone
-
 import sqlalchemy as sa
 from invenio_access.models import ActionUsers
 from invenio_access.permissions import system_identity
 from invenio_administration.permissions import administration_access_action
 from invenio_db import db
 
-from ..models import Job
+from ..models import Job, utcnow
 from ..proxies import current_jobs_service, current_runs_service
 from ..schedules import parse_cron_expression, parse_every
 from . import models  # noqa: F401 -- the demo table, for create_all
@@ -38,7 +36,7 @@ def ensure_admin(app, email: str, password: str):
             username="admin",
             password=hash_password(password),
             active=True,
-            confirmed_at=datetime.now(timezone.utc),
+            confirmed_at=utcnow(),
         )
     else:
         user.password = hash_password(password)

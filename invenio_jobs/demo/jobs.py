@@ -20,7 +20,6 @@ import json
 import logging
 import re
 import time
-from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from marshmallow import fields, validate
 
 from ..errors import TaskExecutionError, TaskExecutionPartialError
 from ..jobs import JobType, PredefinedArgsSchema
+from ..models import utcnow
 from ..runtime import current_run
 from ..tasks import prune_runs
 from .models import DemoAffiliation
@@ -215,7 +215,7 @@ def check_affiliations(since=None, delay=0.0):
             "No affiliations to check yet: run 'Update affiliations' first."
         )
     current_run.set_total(len(ids))
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     with_problems = 0
     for position, short in enumerate(ids, start=1):
         row = db.session.get(DemoAffiliation, short)
