@@ -62,8 +62,7 @@ def seed(db, jobs: int, runs: int, chunk: int = 5000):
                 next_run_at=created + timedelta(days=400),
                 misfire_policy="coalesce",
                 allow_overlap=False,
-                notification_emails=[],
-                notification_statuses=[],
+                notifications=None,
                 created=created,
                 updated=created,
             )

@@ -55,8 +55,7 @@ def seed(db, jobs: int, now: datetime, chunk: int = 5000) -> list:
                     next_run_at=anchor + timedelta(hours=1, minutes=5),
                     misfire_policy="coalesce",
                     allow_overlap=False,
-                    notification_emails=[],
-                    notification_statuses=[],
+                    notifications=None,
                     created=anchor,
                     updated=anchor,
                 )

@@ -217,12 +217,14 @@ def mark_task_finished(run_id) -> bool:
     """Record that a parent's own task returned; it ends with its subtasks.
 
     Not a change of status: the run stays RUNNING (or CANCELLING) until
-    :func:`finish_parent` sees its last subtask end.
+    :func:`finish_parent` sees its last subtask end. No subtask is added
+    after this (``subtasks_closed``).
     """
+    now = utcnow()
     statement = (
         sa.update(Run)
         .where(Run.id == run_id, Run.status.in_(ENDING))
-        .values(task_finished_at=utcnow(), updated=utcnow())
+        .values(task_finished_at=now, subtasks_closed=True, updated=now)
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(statement).rowcount == 1
@@ -254,10 +256,18 @@ def terminate(run_id, grace_seconds) -> bool:
 
 # -- subtasks --------------------------------------------------------------------
 def count_subtask(parent_id, succeeded: bool, connection) -> None:
-    """Count one ended subtask on its parent, atomically."""
-    column = Run.completed_subtasks if succeeded else Run.errored_subtasks
+    """Count one ended subtask on its parent, atomically.
+
+    As in InvenioRDM, ``completed_subtasks`` counts every subtask that ended
+    and ``failed_subtasks`` those of them that failed.
+    """
     connection.execute(
-        sa.update(Run).where(Run.id == parent_id).values({column.key: column + 1})
+        sa.update(Run)
+        .where(Run.id == parent_id)
+        .values(
+            completed_subtasks=Run.completed_subtasks + 1,
+            failed_subtasks=Run.failed_subtasks + (0 if succeeded else 1),
+        )
     )
 
 
@@ -277,13 +287,13 @@ def finish_parent(parent_id, connection) -> bool:
         .where(
             c.id == parent_id,
             c.status.in_([s.value for s in sources_of(Status.PARTIAL_SUCCESS)]),
-            c.task_finished_at.is_not(None),
-            c.completed_subtasks + c.errored_subtasks >= c.total_subtasks,
+            c.subtasks_closed,
+            c.completed_subtasks >= c.total_subtasks,
         )
         .values(
             status=sa.case(
-                (c.errored_subtasks == 0, Status.SUCCESS.value),
-                (c.completed_subtasks == 0, Status.FAILED.value),
+                (c.failed_subtasks == 0, Status.SUCCESS.value),
+                (c.failed_subtasks >= c.completed_subtasks, Status.FAILED.value),
                 else_=Status.PARTIAL_SUCCESS.value,
             ),
             finished_at=now,

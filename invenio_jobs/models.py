@@ -98,6 +98,11 @@ RunStatus = sa.Enum(
 """Stores a :class:`RunStatusEnum` as its letter in a one-character column."""
 
 
+def _counter():
+    """A counter column: zero for new rows, also when written by plain SQL."""
+    return sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+
+
 class Job(db.Model, db.Timestamp):
     """A configured job: a job type, its arguments and its schedule."""
 
@@ -122,8 +127,9 @@ class Job(db.Model, db.Timestamp):
     overlap_skips = sa.Column(sa.Integer, nullable=False, default=0)
     timeout = sa.Column(sa.Integer, nullable=True)
     max_retries = sa.Column(sa.Integer, nullable=False, default=0)
-    notification_emails = sa.Column(JSON, nullable=False, default=list)
-    notification_statuses = sa.Column(JSON, nullable=False, default=list)
+    # Who is told when a run ends, InvenioRDM's shape: {"emails": [...],
+    # "statuses": [...]}, each key only when not empty, or NULL.
+    notifications = sa.Column(JSON, nullable=True)
 
     __table_args__ = (
         # The jobs list sorts by title, case-insensitively, one page at a time.
@@ -159,6 +165,32 @@ class Job(db.Model, db.Timestamp):
             for status in RunStatusEnum
         }
 
+    def _notification(self, key) -> list:
+        return list((self.notifications or {}).get(key) or [])
+
+    def _set_notification(self, key, values):
+        stored = {k: v for k, v in (self.notifications or {}).items() if v}
+        stored[key] = list(values or [])
+        self.notifications = {k: v for k, v in stored.items() if v} or None
+
+    @property
+    def notification_emails(self) -> list:
+        """The addresses told when a run ends in one of the watched statuses."""
+        return self._notification("emails")
+
+    @notification_emails.setter
+    def notification_emails(self, values):
+        self._set_notification("emails", values)
+
+    @property
+    def notification_statuses(self) -> list:
+        """The status names (``FAILED`` ...) whose runs' ends are told."""
+        return self._notification("statuses")
+
+    @notification_statuses.setter
+    def notification_statuses(self, values):
+        self._set_notification("statuses", values)
+
     def __repr__(self) -> str:
         """Show the id and title, for logs and debugging."""
         return f"<Job {self.id} {self.title!r}>"
@@ -172,8 +204,11 @@ class Run(db.Model, db.Timestamp):
         # One run per fire time of a job: the last guard against two beat
         # processes (or a retried tick) creating the same scheduled run.
         sa.UniqueConstraint("job_id", "scheduled_at"),
-        # "The latest runs of these jobs" and a job's history, newest first.
-        sa.Index("ix_jobs_run_job_id_created", "job_id", "created"),
+        # "The latest runs of these jobs" and a job's history, newest first
+        # (InvenioRDM's index, under its name).
+        sa.Index("ix_jobs_run_job_id", "job_id", "created"),
+        # A run's subtasks.
+        sa.Index("ix_jobs_run_parent_run_id", "parent_run_id"),
         # The reaper's scans: running runs by heartbeat, queued runs by age.
         sa.Index("ix_jobs_run_status_created", "status", "created"),
     )
@@ -189,7 +224,9 @@ class Run(db.Model, db.Timestamp):
     title = sa.Column(sa.Text, nullable=True)
     args = sa.Column(JSON, nullable=False, default=dict)
     queue = sa.Column(sa.String(64), nullable=False)
-    task_id = sa.Column(sa.String(255), nullable=True)
+    # The Celery task id: a UUID, stored in InvenioRDM's uuid column, read
+    # and written as text.
+    task_id = sa.Column(sa.Uuid(as_uuid=False), nullable=True)
     started_by_id = sa.Column(
         sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
     )
@@ -210,17 +247,26 @@ class Run(db.Model, db.Timestamp):
 
     message = sa.Column(sa.Text, nullable=True)
 
+    # Entries the run processes; NULL while it does not know how many.
     total_entries = sa.Column(sa.Integer, nullable=True)
-    inserted_entries = sa.Column(sa.Integer, nullable=False, default=0)
-    updated_entries = sa.Column(sa.Integer, nullable=False, default=0)
-    errored_entries = sa.Column(sa.Integer, nullable=False, default=0)
-    total_subtasks = sa.Column(sa.Integer, nullable=False, default=0)
-    completed_subtasks = sa.Column(sa.Integer, nullable=False, default=0)
-    errored_subtasks = sa.Column(sa.Integer, nullable=False, default=0)
+    inserted_entries = _counter()
+    updated_entries = _counter()
+    errored_entries = _counter()
+    total_subtasks = _counter()
+    completed_subtasks = _counter()
+    failed_subtasks = _counter()
+    # Whether the parent's own task has ended, so that no subtask is added
+    # any more (InvenioRDM's flag; ``task_finished_at`` says when).
+    subtasks_closed = sa.Column(
+        sa.Boolean, nullable=False, default=False, server_default="false"
+    )
 
     job = db.relationship(Job, back_populates="runs", foreign_keys=[job_id])
     started_by = db.relationship(User, lazy="joined")
-    parent_run = db.relationship("Run", remote_side=[id])
+    parent_run = db.relationship("Run", remote_side=[id], back_populates="subtasks")
+    subtasks = db.relationship(
+        "Run", back_populates="parent_run", lazy="dynamic", passive_deletes=True
+    )
 
     @property
     def duration(self):

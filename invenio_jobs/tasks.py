@@ -113,14 +113,17 @@ def _finish(run_id, status, message=None, **values) -> bool:
 def notify_run_end(run_id):
     """Send the job's notification email when the run ended in a status it watches."""
     row = db.session.execute(
-        sa.select(Run.status, Job.notification_emails, Job.notification_statuses)
+        sa.select(Run.status, Job.notifications)
         .join(Job, Job.id == Run.job_id)
         .where(Run.id == run_id)
     ).first()
     if row is None:
         return
-    status, emails, statuses = row
-    if emails and status.name in (statuses or []):
+    status, notifications = row
+    notifications = notifications or {}
+    if notifications.get("emails") and status.name in (
+        notifications.get("statuses") or []
+    ):
         try:
             send_run_notification.delay(str(run_id))
         except Exception:  # noqa: BLE001 -- a notification never fails a run
@@ -296,7 +299,7 @@ def reap_runs():
         sa.select(Run.id)
         .where(
             Run.status.in_(ENDING),
-            Run.task_finished_at.is_(None),
+            Run.subtasks_closed.is_(False),
             sa.func.coalesce(Run.heartbeat_at, Run.started_at, Run.created)
             < stale_before,
         )
@@ -343,7 +346,7 @@ def reap_runs():
     reaped["resent"] = len(send_runs(dispatches))
     for parent_id in db.session.scalars(
         sa.select(Run.id)
-        .where(Run.status.in_(ENDING), Run.task_finished_at.is_not(None))
+        .where(Run.status.in_(ENDING), Run.subtasks_closed.is_(True))
         .limit(REAP_BATCH)
     ).all():
         _finish_parent(parent_id)

@@ -193,7 +193,7 @@ def test_subtasks_are_counted_and_end_the_parent(app, db):
 
     partial = run_now(job_id, children=3, fail_child=1)
     assert partial.status is RunStatusEnum.PARTIAL_SUCCESS
-    assert (partial.completed_subtasks, partial.errored_subtasks) == (2, 1)
+    assert (partial.completed_subtasks, partial.failed_subtasks) == (3, 1)
 
 
 def test_current_run_outside_a_run_is_harmless():

@@ -111,8 +111,7 @@ def add_jobs(database, count=1, **values):
             overlap_skips=0,
             timeout=None,
             max_retries=0,
-            notification_emails=[],
-            notification_statuses=[],
+            notifications=None,
             created=T0,
             updated=T0,
         )

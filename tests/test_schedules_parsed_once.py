@@ -61,8 +61,7 @@ def scheduled_jobs(db):
                 run_args={},
                 misfire_policy="coalesce",
                 allow_overlap=False,
-                notification_emails=[],
-                notification_statuses=[],
+                notifications=None,
                 created=START,
                 updated=START,
             )

@@ -204,7 +204,7 @@ class RunSchema(Schema):
     errored_entries = fields.Integer(dump_only=True)
     total_subtasks = fields.Integer(dump_only=True)
     completed_subtasks = fields.Integer(dump_only=True)
-    errored_subtasks = fields.Integer(dump_only=True)
+    failed_subtasks = fields.Integer(dump_only=True)
 
     def _started_by(self, run):
         user = run.started_by

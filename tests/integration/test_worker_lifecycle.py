@@ -207,8 +207,8 @@ def test_subtasks_in_workers(app, start_worker):
     job_id = new_job(task="mock_fan_out")
     run_id = run_now(job_id, children=4, fail_child=2)
     run = wait_status(run_id, RunStatusEnum.PARTIAL_SUCCESS, timeout=30)
-    assert (run.total_subtasks, run.completed_subtasks, run.errored_subtasks) == (
+    assert (run.total_subtasks, run.completed_subtasks, run.failed_subtasks) == (
         4,
-        3,
+        4,
         1,
     )

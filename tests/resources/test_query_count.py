@@ -31,8 +31,7 @@ def many_jobs(db):
                 run_args={},
                 misfire_policy="coalesce",
                 allow_overlap=False,
-                notification_emails=[],
-                notification_statuses=[],
+                notifications=None,
                 created=start,
                 updated=start,
             )

@@ -163,9 +163,9 @@ function RunPage({ config, api, jobId, runId }) {
                     <Table.Cell>{i18next.t("Subtasks")}</Table.Cell>
                     <Table.Cell>
                       {i18next.t("{{done}} of {{total}} ended, {{errored}} failed", {
-                        done: run.completed_subtasks + run.errored_subtasks,
+                        done: run.completed_subtasks,
                         total: run.total_subtasks,
-                        errored: run.errored_subtasks,
+                        errored: run.failed_subtasks,
                       })}
                     </Table.Cell>
                   </Table.Row>

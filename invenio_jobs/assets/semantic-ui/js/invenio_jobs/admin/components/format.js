@@ -154,10 +154,10 @@ export function RunProgress({ run }) {
       <Progress
         key="subtasks"
         size="small"
-        value={run.completed_subtasks + run.errored_subtasks}
+        value={run.completed_subtasks}
         total={run.total_subtasks}
         progress="ratio"
-        color={run.errored_subtasks ? "orange" : "teal"}
+        color={run.failed_subtasks ? "orange" : "teal"}
         label={i18next.t("subtasks")}
       />
     );
