@@ -8,6 +8,6 @@
 
 from .ext import InvenioJobs
 
-__version__ = "0.1.0.dev0"
+__version__ = "11.90.0"
 
 __all__ = ("__version__", "InvenioJobs")
