@@ -6,72 +6,20 @@
 
 """On PostgreSQL: migrations match the models, and the constraints hold.
 
-The alembic branch is upgraded, compared with the models and downgraded.
+The alembic branch is upgraded, compared with the models and downgraded,
+empty and with InvenioRDM's rows (see ``alembic_checks.py``).
 """
 
 import model_checks
 import pytest
-import sqlalchemy as sa
-from invenio_db import db as db_
+from alembic_checks import (  # noqa: F401 (collected here, run on PostgreSQL)
+    test_downgrade_refuses_a_crontab_in_another_time_zone,
+    test_inveniordm_rows_upgrade_and_come_back,
+    test_round_trip_matches_models,
+    test_upgrade_refuses_rows_it_cannot_keep,
+)
 
 pytestmark = pytest.mark.postgresql
-
-BRANCH_BASE = "5c1e0f3a9b21"
-JOBS_TABLES = {"jobs_job", "jobs_run", "jobs_run_log"}
-
-
-def _table_of(diff) -> str | None:
-    """The table an alembic ``compare_metadata`` entry is about."""
-    if isinstance(diff, list):  # modify_* entries come grouped
-        diff = diff[0]
-    kind, *rest = diff
-    for item in rest:
-        if isinstance(item, sa.Table):
-            return item.name
-        if isinstance(item, (sa.Index, sa.Constraint)):
-            return item.table.name
-        if isinstance(item, sa.Column):
-            return item.table.name if item.table is not None else None
-    # ("add_column", schema, table_name, column), ("modify_type", schema, table, ...)
-    if len(rest) >= 2 and isinstance(rest[1], str):
-        return rest[1]
-    return None
-
-
-def _jobs_diffs(alembic):
-    return [d for d in alembic.compare_metadata() if _table_of(d) in JOBS_TABLES]
-
-
-def _drop_everything():
-    db_.session.remove()
-    db_.drop_all()
-    with db_.engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-        conn.execute(sa.text("DROP TABLE IF EXISTS transaction"))
-
-
-def _tables():
-    return set(sa.inspect(db_.engine).get_table_names())
-
-
-def test_alembic_round_trip_matches_models(base_app, database):
-    """upgrade creates exactly what the models declare; downgrade removes it."""
-    alembic = base_app.extensions["invenio-db"].alembic
-    _drop_everything()
-    try:
-        alembic.upgrade()
-        assert JOBS_TABLES <= _tables()
-        assert _jobs_diffs(alembic) == []
-
-        alembic.downgrade(target=BRANCH_BASE)
-        assert not JOBS_TABLES & _tables()
-        assert {d[0] for d in _jobs_diffs(alembic)} == {"add_table", "add_index"}
-
-        alembic.upgrade()
-        assert _jobs_diffs(alembic) == []
-    finally:
-        _drop_everything()
-        db_.create_all()
 
 
 def test_second_run_for_same_fire_time_is_refused(app, db):
