@@ -6,10 +6,12 @@
 
 """Public errors of the job system.
 
-Job tasks raise :class:`TaskExecutionError` or :class:`TaskExecutionPartialError`
-to tell the job system how a run ended; the other errors describe bad set-up
+Job tasks raise :class:`TaskExecutionPartialError` to tell the job system
+that a run partly succeeded; the other errors describe bad set-up
 or bad input and are turned into clear messages by the services and the CLI.
 """
+
+import warnings
 
 
 class JobsError(Exception):
@@ -17,10 +19,21 @@ class JobsError(Exception):
 
 
 class TaskExecutionError(JobsError):
-    """A job's task failed; the run ends as FAILED with this message."""
+    """Deprecated: a job's task finished with errors; the run ends PARTIAL_SUCCESS.
 
-    def __init__(self, message: str = "", *args):
-        """Keep the message so that the run can show it."""
+    Kept for job types written for InvenioRDM's invenio-jobs, where it has
+    this meaning; raising it warns (``DeprecationWarning``). Raise
+    :class:`TaskExecutionPartialError` instead.
+    """
+
+    def __init__(self, message: str = "The task was executed with errors.", *args):
+        """Keep the message so that the run can show it; warn of the deprecation."""
+        if not isinstance(self, TaskExecutionPartialError):
+            warnings.warn(
+                "TaskExecutionError is deprecated; raise TaskExecutionPartialError.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         super().__init__(message, *args)
         self.message = message
 
@@ -32,14 +45,28 @@ class TaskExecutionError(JobsError):
 class TaskExecutionPartialError(TaskExecutionError):
     """A job's task finished, but some entries failed.
 
-    The run ends as PARTIAL_SUCCESS; ``errored_entries`` (when given) is stored
-    on the run next to the counters the task reported.
+    The run ends as PARTIAL_SUCCESS with the message; the number of entries
+    that failed (``errored_entries_count``, InvenioRDM's name, or
+    ``errored_entries``) is added to the run's errored entries.
     """
 
-    def __init__(self, message: str = "", errored_entries: int | None = None, *args):
-        """Keep the number of entries that failed."""
+    def __init__(
+        self,
+        message: str = "The task was executed with errors.",
+        errored_entries_count: int | None = None,
+        *args,
+        errored_entries: int | None = None,
+    ):
+        """Keep the number of entries that failed, under both names."""
         super().__init__(message, *args)
-        self.errored_entries = errored_entries
+        if errored_entries is None:
+            errored_entries = errored_entries_count
+        self.errored_entries_count = int(errored_entries or 0)
+
+    @property
+    def errored_entries(self) -> int:
+        """The number of entries that failed (``errored_entries_count``)."""
+        return self.errored_entries_count
 
 
 class DuplicateJobTypeError(JobsError):

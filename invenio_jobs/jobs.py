@@ -20,9 +20,14 @@ types written for it run unchanged.
 import inspect
 from datetime import timezone
 
+import sqlalchemy as sa
+from invenio_db import db
 from invenio_i18n import lazy_gettext as _
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
+from marshmallow.fields import Field
 from marshmallow_utils.fields import TZDateTime
+
+from .models import Run, RunStatusEnum
 
 
 class PredefinedArgsSchema(Schema):
@@ -55,8 +60,15 @@ class PredefinedArgsSchema(Schema):
 
 
 #: Arguments the job system itself adds to the schema; never passed to tasks
-#: unless a job type's ``build_task_arguments`` asks for them.
+#: nor to ``build_task_arguments``.
 SYSTEM_ARGUMENTS = frozenset({"job_arg_schema"})
+
+CUSTOM_ARGUMENTS = "custom_args"
+"""Key of a run's arguments that, when set, are the task's arguments verbatim.
+
+InvenioRDM's meaning: administrators who know the task give its keyword
+arguments as a JSON object, and the job type's schema is bypassed.
+"""
 
 
 class JobType:
@@ -64,15 +76,15 @@ class JobType:
 
     Subclasses set ``title``, ``description``, ``task`` (a Celery task) and,
     when the task takes arguments, ``arguments_schema`` (a
-    :class:`PredefinedArgsSchema` subclass); ``id`` defaults to the name of
-    the entry point that registers the class.
+    :class:`PredefinedArgsSchema` subclass, or None for no arguments); ``id``
+    defaults to the name of the entry point that registers the class.
     """
 
     id: str | None = None
     title: str | None = None
     description: str | None = None
     task = None
-    arguments_schema: type[Schema] = PredefinedArgsSchema
+    arguments_schema: type[Schema] | None = PredefinedArgsSchema
     #: Exceptions after which a failed run is tried again, up to the job's
     #: ``max_retries`` times, with exponential back-off.
     retry_on: tuple[type[BaseException], ...] = ()
@@ -108,22 +120,150 @@ class JobType:
 
         ``since`` is the instant the run continues from (the start of the
         job's last successful run unless the administrator gave one) and
-        ``kwargs`` are the run's validated arguments. Override it to compute
-        arguments; by default every argument that the task's signature
-        accepts is passed on, ``since`` included.
+        ``kwargs`` are the run's validated arguments, those the job type
+        declares only. Override it to compute arguments; by default every
+        argument that the task's signature accepts is passed on, ``since``
+        included.
         """
         candidates = {"since": since, **kwargs}
-        for name in SYSTEM_ARGUMENTS:
-            candidates.pop(name, None)
         accepted = _accepted_parameters(cls.task)
         if accepted is None:
             return candidates
         return {k: v for k, v in candidates.items() if k in accepted}
 
+    @classmethod
+    def _build_task_arguments(
+        cls, job_obj, since=None, custom_args=None, **kwargs
+    ) -> dict:
+        """The task's arguments of a run; the hook job types may override.
 
-def _accepted_parameters(task) -> set[str] | None:
-    """Names of the keyword arguments a task accepts; None when it takes any."""
-    func = getattr(task, "run", task)
+        ``custom_args``, when given, are the task's arguments verbatim.
+        Otherwise ``since`` defaults to the start of the job's last
+        successful run, and :meth:`build_task_arguments` receives the
+        arguments its signature names (all of them if it takes
+        ``**kwargs``), so that one written with explicit parameters never
+        gets an argument it does not expect.
+        """
+        if custom_args:
+            return dict(custom_args)
+        if since is None:
+            since = _last_success_start(job_obj)
+        accepted = _accepted_parameters(cls.build_task_arguments)
+        if accepted is not None:
+            kwargs = {k: v for k, v in kwargs.items() if k in accepted}
+        return dict(cls.build_task_arguments(job_obj, since=since, **kwargs))
+
+
+RegisteredTask = JobType
+"""InvenioRDM's documented name of :class:`JobType`."""
+
+
+def undeclared_fields(schema) -> dict[str, Field]:
+    """Class attributes of a schema that hold a field but are not its fields.
+
+    ``serializer = fields.String(...),`` (a trailing comma) makes a tuple,
+    which marshmallow ignores. InvenioRDM passes such an argument through
+    unchecked, so the job system does the same (and the registry warns).
+    """
+    if schema is None:
+        return {}
+    declared = schema._declared_fields
+    found = {}
+    for klass in reversed(schema.__mro__):
+        for name, value in vars(klass).items():
+            if name.startswith("_") or name in declared:
+                continue
+            if isinstance(value, (tuple, list)) and value:
+                if all(isinstance(item, Field) for item in value):
+                    found[name] = value[0]
+                    continue
+            found.pop(name, None)
+    return found
+
+
+class NoArgumentsSchema(Schema):
+    """The arguments of a job type whose ``arguments_schema`` is None: none."""
+
+
+def _split(job_type, args: dict | None):
+    """The schema, the arguments it checks, those passed through, ``custom_args``."""
+    schema = job_type.arguments_schema or NoArgumentsSchema
+    data = {k: v for k, v in (args or {}).items() if k not in SYSTEM_ARGUMENTS}
+    custom = data.pop(CUSTOM_ARGUMENTS, None) or None
+    if custom is not None and not isinstance(custom, dict):
+        raise ValidationError({CUSTOM_ARGUMENTS: ["Not a valid JSON object."]})
+    passed = {
+        name: data.pop(name) for name in undeclared_fields(schema) if name in data
+    }
+    return schema(), data, passed, custom
+
+
+def normalise_arguments(job_type, args: dict | None) -> dict:
+    """Validate a run's arguments; return them as stored (JSON).
+
+    The stored form is the schema's own dump of what it loaded, so that
+    dates are normalised and defaults are written down; arguments a slip
+    left undeclared (see :func:`undeclared_fields`) and ``custom_args`` are
+    kept as given; the form's markers are dropped. A job type without a
+    schema takes no arguments (``custom_args`` aside).
+    """
+    schema, data, passed, custom = _split(job_type, args)
+    stored = {**schema.dump(schema.load(data)), **passed}
+    for name in SYSTEM_ARGUMENTS:
+        stored.pop(name, None)
+    if custom:
+        stored[CUSTOM_ARGUMENTS] = custom
+    return stored
+
+
+def load_arguments(job_type, args: dict | None) -> tuple[dict, dict | None]:
+    """A run's stored arguments as the job type receives them.
+
+    Returns the arguments the job type declares, loaded by its schema (with
+    those a slip left undeclared, as stored), and the run's ``custom_args``,
+    if any. The form's markers are left out.
+    """
+    schema, data, passed, custom = _split(job_type, args)
+    loaded = {**schema.load(data), **passed}
+    for name in SYSTEM_ARGUMENTS:
+        loaded.pop(name, None)
+    return loaded, custom
+
+
+def build_default_arguments(job_type, job_obj, args: dict | None, since=None) -> dict:
+    """The task's arguments for a run with these stored arguments.
+
+    ``since`` given by the arguments wins; otherwise the one given here (a
+    caller that knows the last success passes it, and saves the hook a
+    query); otherwise the job type's ``_build_task_arguments`` chooses.
+    """
+    loaded, custom_args = load_arguments(job_type, args)
+    since = loaded.pop("since", None) or since
+    return job_type._build_task_arguments(
+        job_obj=job_obj, since=since, custom_args=custom_args, **loaded
+    )
+
+
+def _last_success_start(job_obj):
+    """When the job's last successful top-level run started (UTC), or None."""
+    job_id = getattr(job_obj, "id", None)
+    if job_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Run.started_at)
+        .where(
+            Run.job_id == job_id,
+            Run.status == RunStatusEnum.SUCCESS,
+            Run.parent_run_id.is_(None),
+        )
+        .order_by(Run.started_at.desc().nulls_last())
+        .limit(1)
+    )
+
+
+def _accepted_parameters(func) -> set[str] | None:
+    """Names of the keyword arguments a callable (or task) accepts; None: any."""
+    func = getattr(func, "run", func)
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError):

@@ -32,6 +32,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from invenio_db import db
 
+from .jobs import build_default_arguments
 from .models import Job, Run, RunStatusEnum, RunTrigger, utcnow
 from .proxies import current_jobs
 
@@ -167,16 +168,18 @@ def queued_run(
 
 
 # -- living ----------------------------------------------------------------------
-def claim(run_id, worker: str) -> bool:
+def claim(run_id, worker: str, connection=None, **values) -> bool:
     """A worker takes a queued run: QUEUED -> RUNNING, heart beating from now."""
     now = utcnow()
     return transition(
         run_id,
         Status.RUNNING,
         [Status.QUEUED],
+        connection=connection,
         started_at=now,
         heartbeat_at=now,
         worker=worker,
+        **values,
     )
 
 
@@ -213,28 +216,44 @@ def retry(run_id, due: datetime, message: str) -> str | None:
     return task_id if moved else None
 
 
-def mark_task_finished(run_id) -> bool:
+def mark_task_finished(run_id, partial_message=None, errored_entries=0) -> bool:
     """Record that a parent's own task returned; it ends with its subtasks.
 
     Not a change of status: the run stays RUNNING (or CANCELLING) until
     :func:`finish_parent` sees its last subtask end. No subtask is added
-    after this (``subtasks_closed``).
+    after this (``subtasks_closed``). A task that ended with a partial
+    failure leaves its message (which keeps the parent from ending
+    SUCCESS) and adds the entries it could not process.
     """
     now = utcnow()
     statement = (
         sa.update(Run)
         .where(Run.id == run_id, Run.status.in_(ENDING))
-        .values(task_finished_at=now, subtasks_closed=True, updated=now)
+        .values(
+            task_finished_at=now,
+            subtasks_closed=True,
+            updated=now,
+            message=partial_message,
+            errored_entries=Run.errored_entries + errored_entries,
+        )
         .execution_options(synchronize_session=False)
     )
     return db.session.execute(statement).rowcount == 1
 
 
 # -- ending ----------------------------------------------------------------------
-def finish(run_id, status, message=None, from_statuses=ENDING, **values) -> bool:
+def finish(
+    run_id, status, message=None, from_statuses=ENDING, connection=None, **values
+) -> bool:
     """End a run that a worker holds with ``status`` (and its counters)."""
     return transition(
-        run_id, status, from_statuses, finished_at=utcnow(), message=message, **values
+        run_id,
+        status,
+        from_statuses,
+        connection=connection,
+        finished_at=utcnow(),
+        message=message,
+        **values,
     )
 
 
@@ -255,29 +274,51 @@ def terminate(run_id, grace_seconds) -> bool:
 
 
 # -- subtasks --------------------------------------------------------------------
-def count_subtask(parent_id, succeeded: bool, connection) -> None:
+def count_subtask(
+    parent_id, succeeded: bool, connection, inserted=0, updated=0, errored=0
+) -> None:
     """Count one ended subtask on its parent, atomically.
 
     As in InvenioRDM, ``completed_subtasks`` counts every subtask that ended
-    and ``failed_subtasks`` those of them that failed.
+    and ``failed_subtasks`` those of them that failed; the entries a
+    subtask reports are added to the parent's.
     """
-    connection.execute(
+    values = {
+        "completed_subtasks": Run.completed_subtasks + 1,
+        "failed_subtasks": Run.failed_subtasks + (0 if succeeded else 1),
+    }
+    for name, count in (
+        ("inserted_entries", inserted),
+        ("updated_entries", updated),
+        ("errored_entries", errored),
+    ):
+        if count:
+            values[name] = getattr(Run, name) + int(count)
+    connection.execute(sa.update(Run).where(Run.id == parent_id).values(**values))
+
+
+def add_total_entries(run_id, job_id, count: int, connection) -> bool:
+    """Add to a run's total of entries, atomically; False when no such run.
+
+    The total is NULL while unknown; the first addition starts it at zero.
+    """
+    statement = (
         sa.update(Run)
-        .where(Run.id == parent_id)
-        .values(
-            completed_subtasks=Run.completed_subtasks + 1,
-            failed_subtasks=Run.failed_subtasks + (0 if succeeded else 1),
-        )
+        .where(Run.id == run_id, Run.job_id == job_id)
+        .values(total_entries=sa.func.coalesce(Run.total_entries, 0) + count)
     )
+    return connection.execute(statement).rowcount == 1
 
 
 def finish_parent(parent_id, connection) -> bool:
     """End a parent once its own task and all its subtasks have ended.
 
-    SUCCESS when every subtask succeeded, FAILED when none did,
-    PARTIAL_SUCCESS otherwise. Called by the parent when its task returns
-    and by each subtask as it ends; the condition lets exactly one of them
-    end the parent.
+    As in InvenioRDM: SUCCESS when every subtask succeeded, no entry failed
+    and the task reported no partial failure (no message); PARTIAL_SUCCESS
+    when some subtask succeeded, or some entries failed but not all;
+    FAILED otherwise. Called by the parent
+    when its task returns and by each subtask as it ends; the condition lets
+    exactly one of them end the parent.
     """
     c = Run.__table__.c
     now = utcnow()
@@ -292,9 +333,26 @@ def finish_parent(parent_id, connection) -> bool:
         )
         .values(
             status=sa.case(
-                (c.failed_subtasks == 0, Status.SUCCESS.value),
-                (c.failed_subtasks >= c.completed_subtasks, Status.FAILED.value),
-                else_=Status.PARTIAL_SUCCESS.value,
+                (
+                    sa.and_(
+                        c.failed_subtasks == 0,
+                        c.errored_entries == 0,
+                        c.message.is_(None),
+                    ),
+                    Status.SUCCESS.value,
+                ),
+                (
+                    c.failed_subtasks < c.completed_subtasks,
+                    Status.PARTIAL_SUCCESS.value,
+                ),
+                (
+                    sa.and_(
+                        c.errored_entries > 0,
+                        c.errored_entries < c.total_entries,
+                    ),
+                    Status.PARTIAL_SUCCESS.value,
+                ),
+                else_=Status.FAILED.value,
             ),
             finished_at=now,
             updated=now,
@@ -303,11 +361,23 @@ def finish_parent(parent_id, connection) -> bool:
     return connection.execute(statement).rowcount == 1
 
 
-def add_subtask(parent_id, job_id, queue, title, spec: dict, connection) -> dict:
+def add_subtask(
+    parent_id,
+    job_id,
+    queue,
+    title,
+    spec: dict,
+    connection,
+    driven_by_caller: bool = False,
+    started_by_id=None,
+) -> dict:
     """Insert a QUEUED child run of a parent and count it there.
 
     ``spec`` is the Celery task the child runs (name, args, kwargs). Returns
-    the child's values, for its dispatch.
+    the child's values, for its dispatch. A child ``driven_by_caller`` (as
+    InvenioRDM modules make them: they send their own Celery task and
+    report its start and end) has no task id: it is never sent by the job
+    system, and its ``args`` are the caller's.
     """
     child = queued_run(
         job_id,
@@ -315,8 +385,11 @@ def add_subtask(parent_id, job_id, queue, title, spec: dict, connection) -> dict
         spec,
         queue,
         RunTrigger.SUBTASK,
+        started_by_id=started_by_id,
         parent_run_id=parent_id,
     )
+    if driven_by_caller:
+        child["task_id"] = None
     connection.execute(sa.insert(Run), [child])
     connection.execute(
         sa.update(Run)
@@ -327,32 +400,12 @@ def add_subtask(parent_id, job_id, queue, title, spec: dict, connection) -> dict
 
 
 # -- what a run's task receives ---------------------------------------------------
-def last_success_start(job_id, exclude_run_id=None):
-    """When the job's last successful run started (UTC), or None."""
-    statement = (
-        sa.select(Run.started_at)
-        .where(
-            Run.job_id == job_id,
-            Run.status == Status.SUCCESS,
-            Run.parent_run_id.is_(None),
-        )
-        .order_by(Run.started_at.desc().nulls_last())
-        .limit(1)
-    )
-    if exclude_run_id is not None:
-        statement = statement.where(Run.id != exclude_run_id)
-    return db.session.scalar(statement)
-
-
 def task_arguments(job: Job, run: Run) -> dict:
     """The task's keyword arguments: the run's arguments through the job type.
 
-    ``since`` defaults to the start of the job's last successful run, so
-    that a job continues where it last succeeded.
+    The job type's ``_build_task_arguments`` hook receives ``since`` as the
+    administrator gave it (None: the hook defaults it to the start of the
+    job's last successful run), the arguments the job type declares and the
+    run's ``custom_args``; never the form's own markers.
     """
-    job_type = current_jobs.registry.get(job.task)
-    loaded = job_type.arguments_schema().load(run.args or {})
-    since = loaded.pop("since", None)
-    if since is None:
-        since = last_success_start(job.id, exclude_run_id=run.id)
-    return job_type.build_task_arguments(job_obj=job, since=since, **loaded)
+    return build_default_arguments(current_jobs.registry.get(job.task), job, run.args)

@@ -6,10 +6,13 @@
 
 """The registry of job types, filled from the ``invenio_jobs.jobs`` entry points."""
 
+import logging
 from importlib.metadata import entry_points
 
 from .errors import DuplicateJobTypeError, InvalidJobTypeError
-from .jobs import JobType
+from .jobs import JobType, undeclared_fields
+
+logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "invenio_jobs.jobs"
 
@@ -26,11 +29,17 @@ class JobsRegistry:
         """Start empty; entry points are loaded when the app is finalized."""
         self._job_types: dict[str, type[JobType]] = {}
         self._origins: dict[str, str] = {}
+        self._warned: set = set()
 
     def register(
-        self, job_type: type[JobType], id_: str | None = None, origin: str = ""
+        self,
+        job_type: type[JobType],
+        id_: str | None = None,
+        origin: str = "",
+        job_id: str | None = None,
     ) -> type[JobType]:
-        """Add a job type; ``id_`` is used when the class sets no ``id``."""
+        """Add a job type; ``id_`` or ``job_id`` names a class without ``id``."""
+        id_ = id_ or job_id
         if not (isinstance(job_type, type) and issubclass(job_type, JobType)):
             raise InvalidJobTypeError(
                 f"{origin or job_type!r} is not a subclass of invenio_jobs.jobs.JobType."
@@ -52,7 +61,28 @@ class JobsRegistry:
             raise DuplicateJobTypeError(job_id, self._origins[job_id], origin)
         self._job_types[job_id] = job_type
         self._origins[job_id] = origin
+        self._warn_undeclared(job_type, job_id)
         return job_type
+
+    def _warn_undeclared(self, job_type, job_id):
+        """Warn, once per schema, of attributes meant as fields that are not.
+
+        Their arguments are passed through unchecked: the author should know.
+        """
+        schema = job_type.arguments_schema
+        for name in undeclared_fields(schema):
+            if (schema, name) in self._warned:
+                continue
+            self._warned.add((schema, name))
+            logger.warning(
+                "Job type '%s': %s.%s.%s is not a marshmallow field (a trailing "
+                "comma makes it a tuple); its argument is passed through "
+                "unchecked.",
+                job_id,
+                schema.__module__,
+                schema.__qualname__,
+                name,
+            )
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
         """Register every job type of an entry point group."""
@@ -82,3 +112,29 @@ class JobsRegistry:
     def __len__(self) -> int:
         """Number of registered job types."""
         return len(self._job_types)
+
+    # -- InvenioRDM's names ------------------------------------------------------
+    def get_all(self) -> dict[str, type[JobType]]:
+        """Every registered job type, by id (InvenioRDM's name of :meth:`all`)."""
+        return self.all()
+
+    def get_job_id(self, job_type) -> str:
+        """The id under which a job type is registered; ``KeyError`` if none."""
+        for job_id, known in self._job_types.items():
+            if known == job_type:
+                return job_id
+        raise KeyError("Job type not found in registry.")
+
+    @property
+    def schemas(self) -> dict:
+        """The arguments schemas of the job types, by schema class name.
+
+        InvenioRDM keys the schemas by class name: that is what clients put
+        in ``job_arg_schema``. Job types without a schema are left out.
+        """
+        schemas = {}
+        for job_type in self._job_types.values():
+            schema = job_type.arguments_schema
+            if schema:
+                schemas[schema.__name__] = schema
+        return schemas

@@ -27,14 +27,16 @@ from celery import current_app as current_celery_app
 from celery import shared_task
 from celery.utils.log import get_task_logger
 from flask import current_app
+from invenio_access.permissions import system_user_id
 from invenio_db import db
 from sqlalchemy.orm import joinedload
 
 from . import lifecycle
-from .errors import TaskExecutionPartialError
+from .errors import TaskExecutionError
 from .lifecycle import ENDING, Dispatch, side_connection
-from .logging import capture_run_logs
-from .models import Job, Run, RunLog, RunStatusEnum, delete_runs, utcnow
+from .logging import capture_run_logs, set_job_context
+from .logging.tasks import delete_old_logs
+from .models import Job, Run, RunStatusEnum, delete_runs, utcnow
 from .proxies import current_jobs
 from .runtime import RunCancelled, RunContext, RunTimedOut
 
@@ -115,7 +117,7 @@ def notify_run_end(run_id):
     row = db.session.execute(
         sa.select(Run.status, Job.notifications)
         .join(Job, Job.id == Run.job_id)
-        .where(Run.id == run_id)
+        .where(Run.id == run_id, Run.parent_run_id.is_(None))
     ).first()
     if row is None:
         return
@@ -160,7 +162,7 @@ def _retry(run: Run, job: Job, exc: BaseException) -> bool:
     return task_id is not None
 
 
-def _finish_parent(parent_id) -> bool:
+def finish_parent(parent_id) -> bool:
     """End a parent run if its task and all its subtasks have ended; notify."""
     with side_connection(commit=True) as conn:
         moved = lifecycle.finish_parent(parent_id, conn)
@@ -173,7 +175,7 @@ def _end_subtask(run: Run, succeeded: bool):
     """Count an ended subtask on its parent, which may end with it."""
     with side_connection(commit=True) as conn:
         lifecycle.count_subtask(run.parent_run_id, succeeded, conn)
-    _finish_parent(run.parent_run_id)
+    finish_parent(run.parent_run_id)
 
 
 def _spawn_subtask(context, task, args, kwargs, title):
@@ -215,13 +217,12 @@ def _execute_body(run: Run, job: Job):
         db.session.rollback()
         logger.error("Run %s timed out after %s s.", run.id, job.timeout)
         return RunStatusEnum.FAILED, f"Timed out after {job.timeout} s.", {}
-    except TaskExecutionPartialError as exc:
-        db.session.rollback()
+    except TaskExecutionError as exc:
+        # A partial success: what the task did is kept (InvenioRDM's meaning).
+        _commit_or_rollback()
         logger.warning("Run %s partly failed: %s", run.id, exc)
-        values = {}
-        if exc.errored_entries is not None:
-            values["errored_entries"] = exc.errored_entries
-        return RunStatusEnum.PARTIAL_SUCCESS, str(exc), values
+        errored = getattr(exc, "errored_entries_count", 0)
+        return RunStatusEnum.PARTIAL_SUCCESS, str(exc), {"errored": errored}
     except Exception as exc:  # noqa: BLE001 -- any failure ends the run
         db.session.rollback()
         logger.exception("Run %s failed.", run.id)
@@ -237,6 +238,28 @@ def _execute_body(run: Run, job: Job):
     return None
 
 
+def _commit_or_rollback():
+    """Keep the work of a task that partly succeeded, if it can be kept."""
+    try:
+        db.session.commit()
+    except Exception:  # noqa: BLE001 -- a broken transaction is dropped
+        db.session.rollback()
+
+
+def _job_context(run: Run, identity_id, request) -> dict:
+    """The job context of a run (InvenioRDM's keys), set while it executes.
+
+    Runs started by the system (the scheduler) act as the system user.
+    """
+    return {
+        "run_id": str(run.id),
+        "job_id": str(run.job_id),
+        "identity_id": str(identity_id if identity_id is not None else system_user_id),
+        "task_id": str(request.id) if request.id else None,
+        "parent_task_id": str(request.parent_id) if request.parent_id else None,
+    }
+
+
 @shared_task(bind=True, ignore_result=True, name="invenio_jobs.tasks.execute_run")
 def execute_run(self, run_id, identity_id=None):
     """Claim a queued run, run its task with its log captured, record the end."""
@@ -250,7 +273,11 @@ def execute_run(self, run_id, identity_id=None):
 
     run = db.session.get(Run, run_uuid)
     job = run.job
-    with capture_run_logs(db.engine, run.id, config) as log_buffer:
+    job_context = _job_context(run, identity_id, self.request)
+    with (
+        set_job_context(job_context),
+        capture_run_logs(db.engine, run.id, config) as log_buffer,
+    ):
         context = RunContext(
             run.id,
             job.id,
@@ -269,14 +296,19 @@ def execute_run(self, run_id, identity_id=None):
     if outcome is RETRIED:
         return
     if outcome is None:  # the task returned
-        db.session.refresh(run)
-        if run.total_subtasks and run.parent_run_id is None:
-            lifecycle.mark_task_finished(run.id)
-            db.session.commit()
-            _finish_parent(run.id)
-            return
         outcome = (RunStatusEnum.SUCCESS, None, {})
     status, message, values = outcome
+    errored = values.pop("errored", 0)
+    if status in (RunStatusEnum.SUCCESS, RunStatusEnum.PARTIAL_SUCCESS):
+        db.session.refresh(run)
+        if run.total_subtasks and run.parent_run_id is None:
+            # It ends with its subtasks, no better than its task did.
+            lifecycle.mark_task_finished(run.id, message, errored)
+            db.session.commit()
+            finish_parent(run.id)
+            return
+    if errored:
+        values["errored_entries"] = Run.errored_entries + errored
     _finish(run_uuid, status, message, **values)
     if run.parent_run_id is not None:
         _end_subtask(run, succeeded=status is RunStatusEnum.SUCCESS)
@@ -336,6 +368,8 @@ def reap_runs():
         .options(joinedload(Run.job))  # the job gives each run's time limit
         .where(
             Run.status == RunStatusEnum.QUEUED,
+            # Subtasks without a task id are sent by the module that made them.
+            Run.task_id.is_not(None),
             sa.func.coalesce(Run.dispatched_at, Run.created) < resend_before,
         )
         .order_by(Run.created)
@@ -349,41 +383,102 @@ def reap_runs():
         .where(Run.status.in_(ENDING), Run.subtasks_closed.is_(True))
         .limit(REAP_BATCH)
     ).all():
-        _finish_parent(parent_id)
+        finish_parent(parent_id)
     if any(reaped.values()):
         logger.info("Reaped runs: %s", reaped)
     return reaped
 
 
+STATUS_COLORS = {
+    "SUCCESS": "#21ba45",
+    "FAILED": "#db2828",
+    "PARTIAL_SUCCESS": "#f2711c",
+    "CANCELLED": "#767676",
+}
+"""The colour of each ending in the notification e-mails (grey for others)."""
+
+
+def _status_info(job, run) -> dict:
+    """The words and colour of a run's end, as the e-mail templates read them."""
+    from invenio_i18n import gettext as _
+
+    title, status = job.title, run.status.name
+    headings = {
+        "SUCCESS": _("Job completed"),
+        "FAILED": _("Job failed"),
+        "PARTIAL_SUCCESS": _("Job completed with errors"),
+        "CANCELLED": _("Job stopped"),
+    }
+    messages = {
+        "SUCCESS": _("The job '%(title)s' ran to the end without errors."),
+        "FAILED": _("The job '%(title)s' stopped with an error."),
+        "PARTIAL_SUCCESS": _("The job '%(title)s' ended, but some entries failed."),
+        "CANCELLED": _("The job '%(title)s' was stopped before it ended."),
+    }
+    actions = {
+        "SUCCESS": _("Open the run to see what it did."),
+        "FAILED": _("Open the run to read the error and its log."),
+        "PARTIAL_SUCCESS": _("Open the run to see which entries failed."),
+        "CANCELLED": _("Open the run to see how far it got."),
+    }
+    heading = headings.get(status) or _("Job ended: %(status)s", status=status)
+    message = messages.get(status) or _("The job '%(title)s' ended as %(status)s.")
+    return {
+        "title": heading,
+        "summary": f"{heading}: {title}",
+        "user_message": message % {"title": title, "status": status},
+        "action": actions.get(status) or _("Open the run for the details."),
+        "color": STATUS_COLORS.get(status, "#767676"),
+    }
+
+
+def _email_templates():
+    """The app's templates, then the package's: the API app has no UI blueprint."""
+    from jinja2 import ChoiceLoader, PackageLoader
+
+    env = current_app.jinja_env
+    package = PackageLoader("invenio_jobs", "templates/semantic-ui")
+    return env.overlay(loader=ChoiceLoader([env.loader, package]))
+
+
 @shared_task(ignore_result=True, name="invenio_jobs.tasks.send_run_notification")
 def send_run_notification(run_id):
-    """Email the job's subscribers that a run ended, with a link to it."""
+    """Email the job's subscribers that a run ended, with a link to it.
+
+    The body comes from ``invenio_jobs/emails/run_notification.html`` and
+    ``.txt`` (InvenioRDM's names, which instances override), with
+    InvenioRDM's context: ``job``, ``run``, ``status_info``, ``run_url``,
+    ``success_count`` and ``config``.
+    """
     from flask_mail import Message
 
     run = db.session.get(Run, uuid.UUID(str(run_id)))
     if run is None:
         return
     job = run.job
-    duration = run.duration
-    ui = current_app.config.get("SITE_UI_URL", "")
-    link = f"{ui}/administration/jobs/{job.id}/runs/{run.id}"
-    subject = f"[{run.status.name}] {job.title}: {run.title or job.title}"
-    lines = [
-        f"Job: {job.title}",
-        f"Run: {run.title or run.id}",
-        f"Status: {run.status.name}",
-        f"Started: {run.started_at.isoformat() if run.started_at else '-'}",
-        f"Finished: {run.finished_at.isoformat() if run.finished_at else '-'}",
-        f"Duration: {duration.total_seconds():.1f} s" if duration else "Duration: -",
-        "",
-        (run.message or "").strip(),
-        "",
-        f"See the run: {link}",
-    ]
+    status_info = _status_info(job, run)
+    success_count = None
+    if run.status.name == "PARTIAL_SUCCESS" and run.total_entries:
+        success_count = max(run.total_entries - (run.errored_entries or 0), 0)
+    context = {
+        "job": job,
+        "run": run,
+        "status_info": status_info,
+        "status_color": status_info["color"],
+        "title": status_info["title"],
+        "run_url": f"{current_app.config.get('SITE_UI_URL', '')}"
+        f"/administration/runs/{run.id}",
+        "success_count": success_count,
+        "config": current_app.config,
+    }
+    templates = _email_templates()
+    html = templates.get_template("invenio_jobs/emails/run_notification.html")
+    text = templates.get_template("invenio_jobs/emails/run_notification.txt")
     message = Message(
-        subject=subject,
+        subject=f"[{run.status.name}] {job.title}: {run.title or job.title}",
         recipients=list(job.notification_emails),
-        body="\n".join(lines),
+        body=text.render(context),
+        html=html.render(context),
         sender=current_app.config["JOBS_NOTIFICATIONS_SENDER"]
         or current_app.config.get("MAIL_DEFAULT_SENDER"),
     )
@@ -400,20 +495,10 @@ def prune_runs(batch_size=5000):
     run continues ``since``).
     """
     config = current_app.config
-    cutoff = utcnow() - timedelta(days=config["JOBS_LOGGING_RETENTION_DAYS"])
     pruned = {"logs": 0, "runs": 0}
-    while True:
-        ids = db.session.scalars(
-            sa.select(RunLog.id)
-            .where(RunLog.timestamp < cutoff)
-            .order_by(RunLog.id)
-            .limit(batch_size)
-        ).all()
-        if not ids:
-            break
-        db.session.execute(sa.delete(RunLog).where(RunLog.id.in_(ids)))
-        db.session.commit()
-        pruned["logs"] += len(ids)
+    pruned["logs"] = delete_old_logs(
+        config["JOBS_LOGGING_RETENTION_DAYS"], batch_size=batch_size
+    )
 
     def newest_first(status_filter):
         """Top-level runs matching ``status_filter``, ranked per job, newest 1."""

@@ -13,11 +13,17 @@ it is the only run of the process (the prefork and solo pools run one task
 per process; with a thread pool, wrap the target with
 ``contextvars.copy_context().run``).
 
+A Celery task that a run sent (with the job context in its headers) logs
+into the run's log too: :func:`join_run_logs` binds it to a buffer of the
+run that the worker process keeps for the tasks of that run, so that a run
+of ten thousand small tasks does not start ten thousand writer threads.
+
 Records are buffered and written in batches through a connection of their
 own, so that logging does not slow the job and a rollback of the job's work
 does not drop its log. Logging never raises into the job.
 """
 
+import atexit
 import io
 import json
 import logging
@@ -33,6 +39,7 @@ from flask import has_app_context
 
 from ..lifecycle import side_connection
 from ..models import RunLog
+from .jobs import EMPTY_JOB_CTX, job_context
 
 _COPY_ESCAPES = str.maketrans(
     {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": ""}
@@ -47,6 +54,15 @@ _capture: ContextVar["RunLogBuffer | None"] = ContextVar(
 _active: dict = {}
 _active_lock = threading.Lock()
 
+_CONTEXT_CACHE_SIZE = 10_000
+"""Distinct line contexts a buffer remembers (call sites times tasks)."""
+
+SHARED_IDLE_SECONDS = 60.0
+"""A run's buffer shared by the tasks it sent is closed after this idle time."""
+
+SHARED_MAX_BUFFERS = 16
+"""Most shared buffers a worker process keeps open at once."""
+
 
 class RunLogBuffer:
     """The pending log lines of one run, written in batches.
@@ -56,8 +72,9 @@ class RunLogBuffer:
     does not wait for the database: with PostgreSQL's COPY when the driver is
     psycopg2, with a multi-row INSERT elsewhere. On SQLite, which has one
     writer, batches are written by the job's thread through its session.
-    Lines store only what is their own (the thread); the run's context (run,
-    job, task, parent run) is added when they are read.
+    Lines store what is their own (module, function, line, thread, and the
+    identity, task and parent task of the job context where known); the
+    run's context (run, job) is added when they are read.
     """
 
     def __init__(self, engine, run_id, flush_records, flush_seconds, limit):
@@ -77,12 +94,13 @@ class RunLogBuffer:
             engine.dialect.driver == "psycopg2"
         )
         self._copy_run_id = str(run_id)
-        self._copy_contexts = {}
+        self._contexts = {}
         self._copy_second = (None, "")
         self._copy_heads = {}
         self._last_created = 0.0
         self._wake = threading.Condition(self._lock)
         self._closed = False
+        self.last_used = time.monotonic()
         self._writer = None
         if engine.dialect.name != "sqlite":
             self._writer = threading.Thread(
@@ -109,6 +127,18 @@ class RunLogBuffer:
             self._writer.join()
         self.flush(final=True)
 
+    def flush_soon(self):
+        """Have what is pending written now, without waiting for it.
+
+        The writer thread is woken; without one (SQLite) it is written here.
+        """
+        if self._writer is None:
+            self.flush()
+            return
+        with self._lock:
+            if self._rows:
+                self._wake.notify()
+
     def add(self, record: logging.LogRecord, message: str):
         """Queue one record; the writer thread (or a full batch) writes it.
 
@@ -125,7 +155,11 @@ class RunLogBuffer:
             self._last_created = created
             self._rows.append(
                 self._row(
-                    created, record.levelname, record.name, message, record.threadName
+                    created,
+                    record.levelname,
+                    record.name,
+                    message,
+                    _context_key(record),
                 )
             )
             pending = len(self._rows)
@@ -141,20 +175,27 @@ class RunLogBuffer:
         if due:
             self.flush()
 
-    def _row(self, created, level, name, message, thread):
+    def _line_context(self, key):
+        """A line's context (dict, COPY text), made once per call site and task."""
+        known = self._contexts.get(key)
+        if known is None:
+            if len(self._contexts) >= _CONTEXT_CACHE_SIZE:
+                self._contexts.clear()
+            value = _context_of(key)
+            text = json.dumps(value).translate(_COPY_ESCAPES) if value else "\\N"
+            known = self._contexts[key] = (value, text)
+        return known
+
+    def _row(self, created, level, name, message, context_key):
         """A pending line: COPY text made now, or the values for an INSERT.
 
         Making the COPY line in the emitting thread costs it about a
         microsecond, and leaves the writer thread nothing to do but wait for
         the database, without holding the interpreter lock.
         """
+        value, context = self._line_context(context_key)
         if not self._copy:
-            return (created, level, name, message, thread)
-        context = self._copy_contexts.get(thread)
-        if context is None:
-            value = self._context(thread)
-            context = json.dumps(value).translate(_COPY_ESCAPES) if value else "\\N"
-            self._copy_contexts[thread] = context
+            return (created, level, name, message, value)
         whole = int(created)
         second, prefix = self._copy_second
         if whole != second:
@@ -171,13 +212,6 @@ class RunLogBuffer:
             f"{head}{message}\t{context}\n"
         )
 
-    @staticmethod
-    def _context(thread_name):
-        """What a line stores of its own: the thread, when not the main one."""
-        if thread_name in ("MainThread", None):
-            return None
-        return {"thread": thread_name}
-
     def _dicts(self, rows):
         return [
             {
@@ -186,9 +220,9 @@ class RunLogBuffer:
                 "level": level[:10],
                 "logger": name[:255],
                 "message": message,
-                "context": self._context(thread),
+                "context": context,
             }
-            for created, level, name, message, thread in rows
+            for created, level, name, message, context in rows
         ]
 
     def _copy_rows(self, conn, rows):
@@ -233,7 +267,7 @@ class RunLogBuffer:
                             "invenio_jobs",
                             f"{self.dropped} more log lines were dropped: a run "
                             f"keeps at most {self.limit} (JOBS_LOGS_MAX_PER_RUN).",
-                            "MainThread",
+                            None,
                         )
                     )
                     self.dropped = 0
@@ -325,12 +359,107 @@ def capture_run_logs(engine, run_id, config):
         limit=config["JOBS_LOGS_MAX_PER_RUN"],
     )
     token = _capture.set(buffer)
+    key = object()
     with _active_lock:
-        _active[run_id] = buffer
+        _active[key] = buffer
     try:
         yield buffer
     finally:
         with _active_lock:
-            _active.pop(run_id, None)
+            _active.pop(key, None)
         _capture.reset(token)
         buffer.close()
+
+
+def _context_key(record: logging.LogRecord) -> tuple:
+    """What makes a line's own context: its call site, thread and task."""
+    context = job_context.get()
+    task = None
+    if context is not EMPTY_JOB_CTX and isinstance(context, dict):
+        task = (
+            context.get("identity_id"),
+            context.get("task_id"),
+            context.get("parent_task_id"),
+        )
+    return (record.threadName, record.module, record.funcName, record.lineno, task)
+
+
+def _context_of(key) -> dict | None:
+    """The context a line stores, as InvenioRDM's log entries carry it."""
+    if key is None:
+        return None
+    thread, module, function, line, task = key
+    value = {"module": module, "function": function, "line": line}
+    if thread not in ("MainThread", None):
+        value["thread"] = thread
+    if task is not None:
+        for name, item in zip(("identity_id", "task_id", "parent_task_id"), task):
+            if item is not None:
+                value[name] = str(item)
+    return value
+
+
+# -- tasks that a run sent ---------------------------------------------------------
+_shared: dict = {}
+_shared_lock = threading.Lock()
+
+
+def join_run_logs(engine, run_id, config):
+    """Capture the logs of the calling task into a run's log, until :func:`leave_run_logs`.
+
+    For Celery tasks that a run sent: the tasks of one run in one worker
+    process share a buffer, kept open between them and closed after
+    ``SHARED_IDLE_SECONDS`` without use. Returns a handle for
+    :func:`leave_run_logs`.
+    """
+    install_handler(config["JOBS_LOGGING_LEVEL"])
+    stale = []
+    now = time.monotonic()
+    with _shared_lock:
+        buffer = _shared.get(run_id)
+        if buffer is None:
+            buffer = _shared[run_id] = RunLogBuffer(
+                engine,
+                run_id,
+                flush_records=config["JOBS_LOGS_FLUSH_RECORDS"],
+                flush_seconds=config["JOBS_LOGS_FLUSH_SECONDS"],
+                limit=config["JOBS_LOGS_MAX_PER_RUN"],
+            )
+        buffer.last_used = now
+        by_age = sorted(_shared.items(), key=lambda item: item[1].last_used)
+        for key, other in by_age:
+            idle = now - other.last_used > SHARED_IDLE_SECONDS
+            if other is not buffer and (idle or len(_shared) > SHARED_MAX_BUFFERS):
+                stale.append(_shared.pop(key))
+    for other in stale:
+        other.close()
+    token = _capture.set(buffer)
+    key = object()
+    with _active_lock:
+        _active[key] = buffer
+    return token, key, buffer
+
+
+def leave_run_logs(handle):
+    """Stop capturing into the run's log; what the task logged is written soon."""
+    token, key, buffer = handle
+    with _active_lock:
+        _active.pop(key, None)
+    try:
+        _capture.reset(token)
+    except ValueError:  # reset from another context: leave nothing behind
+        _capture.set(None)
+    buffer.last_used = time.monotonic()
+    buffer.flush_soon()
+
+
+def close_shared_buffers():
+    """Write and close every buffer kept for the tasks of runs (process exit)."""
+    with _shared_lock:
+        buffers = list(_shared.values())
+        _shared.clear()
+    for buffer in buffers:
+        buffer.close()
+
+
+atexit.register(close_shared_buffers)

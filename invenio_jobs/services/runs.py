@@ -6,35 +6,106 @@
 
 """The runs service: start, read, stop, delete and list the runs of a job."""
 
+import socket
+import uuid
+
 import sqlalchemy as sa
 from flask import current_app
 from invenio_db import db
 from invenio_db.uow import ModelCommitOp, unit_of_work
+from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
 from marshmallow import ValidationError
 
 from .. import lifecycle
-from ..lifecycle import Dispatch
+from ..lifecycle import Dispatch, side_connection
+from ..logging.jobs import current_job_context
 from ..models import Job, Run, RunStatusEnum, RunTrigger, delete_runs
 from ..proxies import current_jobs
-from .base import DumpSchemasMixin, parse_uuid, user_id_of
-from .errors import JobNotFoundError, RunNotFoundError, RunStateError
-from .schemas import load_task_arguments
+from ..tasks import finish_parent
+from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
+from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
+from .schemas import load_task_arguments, started_by_of
 from .uow import DispatchRunsOp, NotifyRunEndOp, RevokeTaskOp
+
+
+def _matching(text: str):
+    """Runs that ``q`` names: by run or Celery task id (InvenioRDM's), or title."""
+    condition = Run.title.ilike(like_pattern(text), escape="\\")
+    try:
+        as_id = uuid.UUID(text)
+    except ValueError:
+        return condition
+    return sa.or_(condition, Run.id == as_id, Run.task_id == str(as_id))
+
+
+def _cannot_stop(run) -> RunStatusChangeError:
+    """The error of a stop asked of a run that has ended (InvenioRDM's, 400)."""
+    return RunStatusChangeError(
+        run,
+        RunStatusEnum.CANCELLING,
+        _(
+            "The run has already finished (%(status)s); there is nothing to stop.",
+            status=run.status.name,
+        ),
+    )
 
 
 class RunsService(DumpSchemasMixin, Service):
     """Start, read, stop, delete and list the runs of a job."""
 
-    def item(self, identity, run):
-        """A run as a result item, with its links."""
+    def item(self, identity, run, subtasks=None):
+        """A run as a result item, with its links.
+
+        ``subtasks`` are the run's dumped subtasks (see :meth:`subtasks_of`);
+        when not given they are read here, one query for a run that has any.
+        """
+        if subtasks is None:
+            subtasks = self.subtasks_of([run]).get(run.id, [])
         return self.result_item(
             self,
             identity,
             run,
             self.dump_schema,
             links_tpl=LinksTemplate(self.config.links_item),
+            extra={
+                "started_by": lambda: started_by_of(run, identity),
+                "subtasks": subtasks,
+            },
         )
+
+    def subtasks_of(self, runs) -> dict:
+        """The first subtasks of each run, dumped, by run id: one query at most.
+
+        InvenioRDM lists a run's subtasks in its JSON; a run may have
+        thousands, so each lists its first ``JOBS_RUN_SUBTASKS_DUMPED``
+        (oldest first) and ``total_subtasks`` tells how many there are. No
+        query when no run has subtasks.
+        """
+        parents = [run.id for run in runs if run.total_subtasks]
+        if not parents:
+            return {}
+        limit = current_app.config["JOBS_RUN_SUBTASKS_DUMPED"]
+        rank = (
+            sa.func.row_number()
+            .over(partition_by=Run.parent_run_id, order_by=(Run.created, Run.id))
+            .label("rank")
+        )
+        ranked = (
+            sa.select(Run.id, rank).where(Run.parent_run_id.in_(parents)).subquery()
+        )
+        children = db.session.scalars(
+            sa.select(Run)
+            .join(ranked, ranked.c.id == Run.id)
+            .where(ranked.c.rank <= limit)
+            .order_by(Run.parent_run_id, Run.created, Run.id)
+        ).all()
+        found = {}
+        for child in children:
+            dumped = self.dump_schema.dump(child)
+            dumped["started_by"] = started_by_of(child, None)
+            found.setdefault(child.parent_run_id, []).append(dumped)
+        return found
 
     def get_run(self, job_id, run_id) -> Run:
         """The run of this job, or the matching not-found error."""
@@ -57,23 +128,31 @@ class RunsService(DumpSchemasMixin, Service):
         if db.session.scalar(sa.select(Job.id).where(Job.id == job_uuid)) is None:
             raise JobNotFoundError(job_id)
         statement = sa.select(Run).where(Run.job_id == job_uuid)
+        if params["parent_run_id"] is not None:
+            statement = statement.where(Run.parent_run_id == params["parent_run_id"])
+        elif not params["include_subtasks"]:
+            statement = statement.where(Run.parent_run_id.is_(None))
         if params["status"]:
             statement = statement.where(Run.status.in_(params["status"]))
+        if params["q"].strip():
+            statement = statement.where(_matching(params["q"].strip()))
         total = db.session.scalar(
             sa.select(sa.func.count()).select_from(
                 statement.with_only_columns(Run.id).subquery()
             )
         )
         page, size = params["page"], params["size"]
+        order = (Run.created, Run.id)
+        if params["sort"] == "-created":
+            order = (Run.created.desc(), Run.id.desc())
         runs = db.session.scalars(
-            statement.order_by(Run.created.desc(), Run.id.desc())
-            .limit(size)
-            .offset((page - 1) * size)
+            statement.order_by(*order).limit(size).offset((page - 1) * size)
         ).all()
+        subtasks = self.subtasks_of(runs)
         return self.result_list(
             self,
             identity,
-            [self.item(identity, run) for run in runs],
+            [self.item(identity, run, subtasks.get(run.id, [])) for run in runs],
             total,
             params,
             links_tpl=LinksTemplate(self.config.links_search),
@@ -93,15 +172,13 @@ class RunsService(DumpSchemasMixin, Service):
             )
         job_type = current_jobs.registry.get(job.task)
         args = values["args"] if values["args"] is not None else job.run_args
+        if values["custom_args"]:  # InvenioRDM's run form: the task's args verbatim
+            args = {**(args or {}), "custom_args": values["custom_args"]}
         try:
             args = load_task_arguments(job_type, args)
         except ValidationError as exc:
             raise ValidationError({"args": exc.normalized_messages()}) from exc
-        queue = (
-            values["queue"]
-            or job.default_queue
-            or current_app.config["JOBS_DEFAULT_QUEUE"]
-        )
+        queue = values["queue"] or job.default_queue or current_jobs.default_queue
         run = Run(
             **lifecycle.queued_run(
                 job.id,
@@ -131,19 +208,13 @@ class RunsService(DumpSchemasMixin, Service):
         self.require_permission(identity, "stop")
         run = self.get_run(job_id, run_id)
         if run.status.is_finished:
-            raise RunStateError(
-                f"The run has already finished ({run.status.name}); "
-                "there is nothing to stop."
-            )
+            raise _cannot_stop(run)
         for target in [run.id, *self._active_children(run.id)]:
             self._request_stop(target, uow)
         db.session.flush()
         db.session.refresh(run)
         if run.status.is_finished and run.status is not RunStatusEnum.CANCELLED:
-            raise RunStateError(
-                f"The run has already finished ({run.status.name}); "
-                "there is nothing to stop."
-            )
+            raise _cannot_stop(run)
         return self.item(identity, run)
 
     @staticmethod
@@ -172,8 +243,13 @@ class RunsService(DumpSchemasMixin, Service):
         self.require_permission(identity, "delete")
         run = self.get_run(job_id, run_id)
         if not run.status.is_finished:
-            raise RunStateError(
-                f"The run is {run.status.name}; stop it before deleting it."
+            raise RunStatusChangeError(
+                run,
+                None,
+                _(
+                    "The run is %(status)s; stop it before deleting it.",
+                    status=run.status.name,
+                ),
             )
         delete_runs([run.id])
         db.session.expunge(run)
@@ -194,3 +270,120 @@ class RunsService(DumpSchemasMixin, Service):
     def has_ended(run: dict) -> bool:
         """Whether a run, as this service dumps it, is in a finished status."""
         return RunStatusEnum[run["status"]].is_finished
+
+    # -- InvenioRDM's steps for subtasks that a module sends itself ----------------
+    #
+    # invenio-vocabularies makes a subtask run, sends its own Celery task and
+    # reports the task's start and end through these methods. Each step is
+    # written at once on a connection of its own (``uow`` is accepted for
+    # InvenioRDM's signatures): parallel tasks counting on one parent never
+    # lose a count, and the caller's transaction is neither committed nor
+    # needed.
+
+    def get(self, identity, job_id, run_id):
+        """One run of a job (InvenioRDM's name of :meth:`read`)."""
+        return self.read(identity, job_id, run_id)
+
+    def _fresh_item(self, identity, run_id):
+        """A run as stored now, after a write on another connection."""
+        return self.item(identity, db.session.get(Run, run_id, populate_existing=True))
+
+    def add_total_entries(self, identity, run_id, job_id, total_entries, uow=None):
+        """Add to the number of entries a run processes, atomically."""
+        self.require_permission(identity, "update")
+        if isinstance(total_entries, bool) or not isinstance(total_entries, int):
+            raise ValueError("total_entries must be an integer")
+        if total_entries < 0:
+            raise ValueError("total_entries cannot be negative")
+        run_uuid = parse_uuid(run_id, RunNotFoundError)
+        job_uuid = parse_uuid(job_id, JobNotFoundError)
+        with side_connection(commit=True) as conn:
+            found = lifecycle.add_total_entries(run_uuid, job_uuid, total_entries, conn)
+        if not found:
+            raise RunNotFoundError(run_id, job_id=job_id)
+        return self._fresh_item(identity, run_uuid)
+
+    def create_subtask_run(self, identity, parent_run_id, job_id, args=None, uow=None):
+        """Add a QUEUED subtask run to a run, counted on it at once.
+
+        The job system never sends it: the module that made it sends its
+        own task and reports it with :meth:`start_processing_subtask` and
+        :meth:`finalize_subtask`.
+        """
+        self.require_permission(identity, "create")
+        parent = self.get_run(job_id, parent_run_id)
+        with side_connection(commit=True) as conn:
+            child = lifecycle.add_subtask(
+                parent.id,
+                parent.job_id,
+                parent.queue,
+                f"Subtask of run {parent.id}",
+                args or {},
+                conn,
+                driven_by_caller=True,
+                started_by_id=user_id_of(identity),
+            )
+        return self._fresh_item(identity, child["id"])
+
+    def start_processing_subtask(self, identity, run_id, job_id, uow=None):
+        """A subtask's task started: QUEUED -> RUNNING, or RunStatusChangeError.
+
+        The Celery task of the job context becomes the run's task, so that
+        stopping the run revokes it.
+        """
+        self.require_permission(identity, "update")
+        run = self.get_run(job_id, run_id)
+        values = {}
+        task_id = (current_job_context() or {}).get("task_id")
+        if run.task_id is None and task_id:
+            try:
+                values["task_id"] = str(uuid.UUID(str(task_id)))
+            except ValueError:
+                pass
+        worker = socket.gethostname()[:255]
+        with side_connection(commit=True) as conn:
+            moved = lifecycle.claim(run.id, worker, connection=conn, **values)
+        if not moved:
+            raise RunStatusChangeError(run, RunStatusEnum.RUNNING)
+        return self._fresh_item(identity, run.id)
+
+    def finalize_subtask(
+        self,
+        identity,
+        run_id,
+        job_id,
+        errored_entries_count=0,
+        success=True,
+        inserted_entries_count=0,
+        updated_entries_count=0,
+        uow=None,
+    ):
+        """End a running subtask and count it, with its entries, on its parent.
+
+        The parent ends when its own task has returned and its last subtask
+        has ended (see :func:`invenio_jobs.lifecycle.finish_parent`). A
+        subtask that is not running any more raises RunStatusChangeError and
+        is not counted twice.
+        """
+        self.require_permission(identity, "update")
+        run = self.get_run(job_id, run_id)
+        status = RunStatusEnum.SUCCESS if success else RunStatusEnum.FAILED
+        counts = {
+            "inserted": int(inserted_entries_count or 0),
+            "updated": int(updated_entries_count or 0),
+            "errored": int(errored_entries_count or 0),
+        }
+        with side_connection(commit=True) as conn:
+            moved = lifecycle.finish(
+                run.id,
+                status,
+                connection=conn,
+                **{f"{key}_entries": count for key, count in counts.items()},
+            )
+            if moved and run.parent_run_id is not None:
+                lifecycle.count_subtask(run.parent_run_id, success, conn, **counts)
+        if not moved:
+            raise RunStatusChangeError(run, status)
+        if run.parent_run_id is not None:
+            finish_parent(run.parent_run_id)
+        return self._fresh_item(identity, run.id)

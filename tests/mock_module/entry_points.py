@@ -20,6 +20,8 @@ ENTRY_POINTS = {
         "mock_controlled = mock_module.jobs:ControlledJob",
         "mock_fan_out = mock_module.jobs:FanOutJob",
         "mock_chatty = mock_module.jobs:ChattyJob",
+        "mock_no_schema = mock_module.jobs:NoSchemaJob",
+        "mock_local_datastream = mock_module.jobs:LocalDatastreamJob",
     ],
 }
 

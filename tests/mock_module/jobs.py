@@ -7,6 +7,7 @@
 """Job types used by the tests."""
 
 from celery import shared_task
+from invenio_vocabularies.jobs import ProcessDataStreamJob
 from marshmallow import fields
 
 from invenio_jobs.jobs import JobType, PredefinedArgsSchema
@@ -210,3 +211,70 @@ class ChattyJob(JobType):
     description = "Logs at every level"
     task = chatty
     arguments_schema = ChattyArgsSchema
+
+
+@shared_task(name="mock_module.no_schema")
+def no_schema_task():
+    """The task of a job type made without an arguments schema."""
+    import logging
+
+    logging.getLogger("mock_module.no_schema").info("no_schema ran")
+    return "done"
+
+
+NoSchemaJob = JobType.create(
+    job_cls_name="NoSchemaJob",
+    arguments_schema=None,
+    id_="no_schema",
+    task=no_schema_task,
+    description="A job type without arguments schema",
+    title="No schema",
+)
+"""Made as invenio-rdm-records makes ``update_expired_embargos``."""
+
+
+class LocalDatastreamArgsSchema(PredefinedArgsSchema):
+    """Where the local datastream reads and writes."""
+
+    source = fields.String(required=True)
+    target = fields.String(required=True)
+    broken_target = fields.String(load_default=None, allow_none=True)
+
+
+class LocalDatastreamJob(ProcessDataStreamJob):
+    """A vocabularies datastream: JSON files in a ZIP archive, written async.
+
+    Each entry is written by a Celery task of its own (a subtask of the run)
+    with a YAML writer; ``broken_target`` adds a second writer whose every
+    write fails, so that subtasks fail too.
+    """
+
+    id = "local_datastream"
+    title = "Local datastream"
+    description = "Reads a local file through invenio-vocabularies"
+    arguments_schema = LocalDatastreamArgsSchema
+
+    @classmethod
+    def build_task_arguments(cls, job_obj, since=None, **kwargs):
+        """The datastream's configuration, as vocabularies' jobs build it."""
+        writers = [kwargs["target"]]
+        if kwargs.get("broken_target"):
+            writers.append(kwargs["broken_target"])
+        return {
+            "config": {
+                "readers": [
+                    {"type": "zip", "args": {"origin": kwargs["source"]}},
+                    {"type": "json"},
+                ],
+                "writers": [
+                    {
+                        "type": "async",
+                        "args": {
+                            "writer": {"type": "yaml", "args": {"filepath": path}}
+                        },
+                    }
+                    for path in writers
+                ],
+                "batch_size": 2,
+            }
+        }
