@@ -31,7 +31,10 @@ worker consumes would never run.
 """
 
 JOBS_DEFAULT_QUEUE = "celery"
-"""Queue of jobs created without one."""
+"""Queue of jobs created without one; None takes Celery's ``task_default_queue``.
+
+``current_jobs.default_queue`` gives the queue in effect, as in InvenioRDM.
+"""
 
 JOBS_SCHEDULER_TIMEZONE = "UTC"
 """Time zone of cron schedules that do not name one (an IANA name)."""
@@ -103,6 +106,53 @@ JOBS_PRUNE_INTERVAL = 3600
 JOBS_NOTIFICATIONS_SENDER = None
 """Sender of the emails about runs; None uses ``MAIL_DEFAULT_SENDER``."""
 
+JOBS_LOGS_MAX_RESULTS = 2_000
+"""Most log lines one answer of ``/api/logs/jobs`` holds (InvenioRDM's setting).
+
+A search that matches more returns the first ones, a ``truncated_results``
+warning, and ``hits.sort`` to continue with ``search_after``.
+"""
+
+JOBS_LOGS_BATCH_SIZE = 500
+"""Log lines read per database query while filling one answer (InvenioRDM's)."""
+
+JOBS_RUN_SUBTASKS_DUMPED = 100
+"""Most subtasks listed in a run's ``subtasks`` (the first ones, oldest first).
+
+``total_subtasks`` gives the whole count; the runs list filtered with
+``parent_run_id`` pages through all of them.
+"""
+
+JOBS_LOGGING = True
+"""InvenioRDM's switch of runs' logs; lines are kept here whatever its value.
+
+``JOBS_LOGGING_LEVEL`` chooses which lines are kept.
+"""
+
+JOBS_LOGGING_INDEX = "job-logs"
+"""InvenioRDM's search index of logs; unused here: logs live in ``jobs_run_log``."""
+
+JOBS_FACETS = {}
+"""Facets of the jobs search in InvenioRDM's administration search config."""
+
+JOBS_SORT_OPTIONS = {
+    "jobs": dict(title=_("Jobs"), fields=["jobs"]),
+    "last_run_start_time": dict(title=_("Last run"), fields=["last_run_start_time"]),
+    "user": dict(title=_("Started by"), fields=["user"]),
+    "next_run": dict(title=_("Next run"), fields=["next_run"]),
+}
+"""Sort options of the jobs list, by the name ``/api/jobs?sort=`` takes.
+
+InvenioRDM's administration search config; ``jobs`` sorts by title, ``user``
+by who started the last run.
+"""
+
+JOBS_SEARCH = {
+    "facets": [],
+    "sort": ["jobs", "last_run_start_time", "user", "next_run"],
+}
+"""Facets and sort options offered by InvenioRDM's jobs search page."""
+
 JOBS_PERMISSION_POLICY = "invenio_jobs.services.permissions:JobPermissionPolicy"
 """Who may list, read, create, edit and delete jobs (a class or import path)."""
 
@@ -111,6 +161,13 @@ JOBS_RUNS_PERMISSION_POLICY = "invenio_jobs.services.permissions:RunPermissionPo
 
 JOBS_TASKS_PERMISSION_POLICY = "invenio_jobs.services.permissions:TasksPermissionPolicy"
 """Who may list the registered job types and their arguments."""
+
+APP_LOGS_PERMISSION_POLICY = "invenio_jobs.services.permissions:JobLogsPermissionPolicy"
+"""Who may search runs' logs through ``/api/logs/jobs`` (InvenioRDM's name).
+
+Instances override it to let more people read logs; a run's own log routes
+(``/api/jobs/<id>/runs/<id>/logs``) follow ``JOBS_RUNS_PERMISSION_POLICY``.
+"""
 
 JOBS_ADMINISTRATION_HTML = "/administration/jobs/{id}"
 """Where a job's page lives in the admin UI; the ``self_admin_html`` link."""

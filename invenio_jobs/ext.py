@@ -6,8 +6,12 @@
 
 """The Flask extension: settings, registry of job types, services and resources."""
 
+from importlib.metadata import entry_points
+
+from flask import current_app
+
 from . import config
-from .registry import JobsRegistry
+from .registry import ENTRY_POINT_GROUP, JobsRegistry
 from .resources import (
     JobsResource,
     JobsResourceConfig,
@@ -36,11 +40,13 @@ class InvenioJobs:
     def __init__(self, app=None):
         """Initialise the extension, at once when an app is given."""
         self.registry = JobsRegistry()
+        self.entry_point_group = ENTRY_POINT_GROUP
         if app:
             self.init_app(app)
 
-    def init_app(self, app):
-        """Register the extension on an app."""
+    def init_app(self, app, entry_point_group=ENTRY_POINT_GROUP):
+        """Register the extension on an app; job types load at finalize time."""
+        self.entry_point_group = entry_point_group
         self.init_config(app)
         self.init_services(app)
         self.init_resources(app)
@@ -48,9 +54,9 @@ class InvenioJobs:
 
     @staticmethod
     def init_config(app):
-        """Set every ``JOBS_*`` default that the instance did not set."""
+        """Set every default (``JOBS_*`` and InvenioRDM's own names) not set."""
         for name in dir(config):
-            if name.startswith("JOBS_"):
+            if name.startswith("JOBS_") or name in INVENIORDM_SETTINGS:
                 app.config.setdefault(name, getattr(config, name))
 
     def init_services(self, app):
@@ -69,20 +75,112 @@ class InvenioJobs:
         self.logs_resource = LogsResource(LogsResourceConfig, self.logs_service)
         self.tasks_resource = TasksResource(TasksResourceConfig, self.tasks_service)
 
+    def init_resource(self, app):
+        """Create the REST resources: InvenioRDM's name of :meth:`init_resources`."""
+        self.init_resources(app)
+
     @property
     def jobs(self) -> dict:
         """Registered job types by id, as InvenioRDM's ``current_jobs.jobs``."""
         return self.registry.all()
 
+    @property
+    def tasks(self) -> dict:
+        """Registered job types by id: InvenioRDM's older name of :attr:`jobs`."""
+        return self.jobs
+
+    @property
+    def queues(self) -> dict:
+        """The queues runs may be sent to (``JOBS_QUEUES``), by name."""
+        return current_app.config["JOBS_QUEUES"]
+
+    @property
+    def default_queue(self) -> str:
+        """The queue of jobs created without one.
+
+        ``JOBS_DEFAULT_QUEUE``, or Celery's ``task_default_queue`` when that
+        setting is None, as in InvenioRDM.
+        """
+        return current_app.config.get("JOBS_DEFAULT_QUEUE") or _celery_default_queue(
+            current_app
+        )
+
+    # InvenioRDM's attribute names of the same services and resources.
+    service = property(lambda self: self.jobs_service, doc="The jobs service.")
+    jobs_log_service = property(
+        lambda self: self.logs_service, doc="The run logs service."
+    )
+    job_log_resource = property(
+        lambda self: self.logs_resource, doc="The run logs resource."
+    )
+
+    def load_entry_point_group(self):
+        """Yield the job types of the entry point group, loaded (InvenioRDM's)."""
+        for ep in sorted(entry_points(group=self.entry_point_group), key=_name):
+            yield ep.load()
+
     def load_job_types(self):
-        """Fill the registry from the ``invenio_jobs.jobs`` entry points."""
-        self.registry.load_entry_points()
+        """Fill the registry from the entry point group (``invenio_jobs.jobs``)."""
+        self.registry.load_entry_points(self.entry_point_group)
+
+
+INVENIORDM_SETTINGS = ("APP_LOGS_PERMISSION_POLICY",)
+"""Settings of InvenioRDM's invenio-jobs whose names do not start with JOBS_."""
+
+SERVICE_IDS = {"jobs": "jobs_service", "runs": "runs_service", "tasks": "tasks_service"}
+"""Ids under which the services are found in invenio-records-resources' registry."""
+
+
+def _name(ep):
+    return ep.name
+
+
+def _celery_default_queue(app) -> str:
+    celery = app.extensions.get("invenio-celery")
+    if celery is not None:
+        return celery.celery.conf.task_default_queue
+    from celery import current_app as current_celery_app
+
+    return current_celery_app.conf.task_default_queue
+
+
+def register_services(app):
+    """Register the services in invenio-records-resources' service registry.
+
+    ``current_service_registry.get("jobs")`` (and ``runs``, ``tasks``) finds
+    them, as in InvenioRDM. Registering again for the same app is harmless;
+    an id held by another module's service is left to it, with a warning.
+    """
+    resources = app.extensions.get("invenio-records-resources")
+    if resources is None:
+        return
+    ext = app.extensions["invenio-jobs"]
+    for service_id, attribute in SERVICE_IDS.items():
+        service = getattr(ext, attribute)
+        try:
+            known = resources.registry.get(service_id)
+        except KeyError:
+            resources.registry.register(service, service_id=service_id)
+            continue
+        if known is not service:
+            app.logger.warning(
+                "Service id '%s' is registered by %r; invenio-jobs' %s is not.",
+                service_id,
+                known,
+                attribute,
+            )
 
 
 def finalize_app(app):
-    """Load the job types once every extension of the app is registered.
+    """Load the job types and register the services, once every extension is in.
 
     Job types import their tasks, which may need other extensions: loading
     them at finalize time, not at init time, keeps the import order harmless.
+    A ``JOBS_DEFAULT_QUEUE`` of None is resolved to Celery's default queue
+    here, so that every reader of the setting gets a queue name.
     """
-    app.extensions["invenio-jobs"].load_job_types()
+    ext = app.extensions["invenio-jobs"]
+    ext.load_job_types()
+    register_services(app)
+    if not app.config.get("JOBS_DEFAULT_QUEUE"):
+        app.config["JOBS_DEFAULT_QUEUE"] = _celery_default_queue(app)

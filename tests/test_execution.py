@@ -217,7 +217,8 @@ def test_notification_sent_for_subscribed_statuses_only(app, db, mailbox):
     message = mailbox[0]
     assert message.recipients == ["ops@example.org"]
     assert "[FAILED] Controlled" in message.subject
-    assert f"/administration/jobs/{job_id}/runs/{failed.id}" in message.body
+    assert f"/administration/runs/{failed.id}" in message.body
+    assert f"/administration/runs/{failed.id}" in message.html
     assert "asked to fail" in message.body
 
 

@@ -14,7 +14,15 @@ from .config import (
 )
 from .resources import JobsResource, LogsResource, RunsResource, TasksResource
 
+JobLogResource = LogsResource
+"""InvenioRDM's name of :class:`LogsResource`."""
+
+JobLogResourceConfig = LogsResourceConfig
+"""InvenioRDM's name of :class:`LogsResourceConfig`."""
+
 __all__ = (
+    "JobLogResource",
+    "JobLogResourceConfig",
     "JobsResource",
     "JobsResourceConfig",
     "LogsResource",

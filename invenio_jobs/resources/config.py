@@ -21,7 +21,8 @@ from invenio_records_resources.resources.errors import ErrorHandlersMixin
 from ..services.errors import (
     JobNotFoundError,
     RunNotFoundError,
-    RunStateError,
+    RunStatusChangeError,
+    RunTooManyResults,
     TaskNotFoundError,
 )
 
@@ -41,7 +42,8 @@ ERROR_HANDLERS = {
     JobNotFoundError: create_error_handler(_not_found),
     RunNotFoundError: create_error_handler(_not_found),
     TaskNotFoundError: create_error_handler(_not_found),
-    RunStateError: create_error_handler(_bad_request),
+    RunStatusChangeError: create_error_handler(_bad_request),
+    RunTooManyResults: create_error_handler(_bad_request),
 }
 """Every error a client can cause, as a clear 4xx; never a bare 500."""
 
@@ -75,6 +77,7 @@ class JobsResourceConfig(JSONResourceConfig):
         "q": ma.fields.String(),
         "active": ma.fields.String(),
         "sort": ma.fields.String(),
+        "sort_direction": ma.fields.String(),
         "page": ma.fields.String(),
         "size": ma.fields.String(),
     }
@@ -97,8 +100,12 @@ class RunsResourceConfig(JSONResourceConfig):
         "run_id": ma.fields.String(),
     }
     request_search_args = {
+        "q": ma.fields.String(),
         "status": ma.fields.List(ma.fields.String()),
         "sort": ma.fields.String(),
+        "sort_direction": ma.fields.String(),
+        "include_subtasks": ma.fields.String(),
+        "parent_run_id": ma.fields.String(),
         "page": ma.fields.String(),
         "size": ma.fields.String(),
         "after": ma.fields.String(),
@@ -116,6 +123,7 @@ class TasksResourceConfig(JSONResourceConfig):
         "list": "",
         "item": "/<task_id>",
         "arguments": "/<task_id>/args",
+        "form": "/<task_id>/form",
     }
     request_view_args = {"task_id": ma.fields.String()}
     request_search_args = {
@@ -132,7 +140,8 @@ class LogsResourceConfig(JSONResourceConfig):
     routes = {"list": "/jobs"}
     request_search_args = {
         "q": ma.fields.String(),
-        "search_after": ma.fields.String(),
+        "search_after": ma.fields.List(ma.fields.String()),
+        "sort": ma.fields.String(),
         "size": ma.fields.String(),
         "level": ma.fields.String(),
         "text": ma.fields.String(),

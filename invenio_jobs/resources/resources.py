@@ -21,6 +21,8 @@ from flask_resources import (
     route,
 )
 
+from ..services.arguments import jsonify_arguments
+
 request_data = request_body_parser(
     parsers=from_conf("request_body_parsers"),
     default_content_type=from_conf("default_content_type"),
@@ -218,6 +220,7 @@ class TasksResource(ServiceResource):
             route("GET", routes["list"], self.search),
             route("GET", routes["item"], self.read),
             route("GET", routes["arguments"], self.read_arguments),
+            route("GET", routes["form"], self.read_form),
         ]
 
     @request_search_args
@@ -237,15 +240,24 @@ class TasksResource(ServiceResource):
     @request_view_args
     @response_handler()
     def read_arguments(self):
-        """The arguments of a job type, described for a form."""
-        data = self.service.read_registered_task_arguments(
+        """The arguments schema of a job type, in InvenioRDM's description."""
+        schema = self.service.read_registered_task_arguments(
+            g.identity, resource_requestctx.view_args["task_id"]
+        )
+        return jsonify_arguments(schema), 200
+
+    @request_view_args
+    @response_handler()
+    def read_form(self):
+        """The arguments of a job type, described for our generated form."""
+        data = self.service.read_task_form(
             g.identity, resource_requestctx.view_args["task_id"]
         )
         return data, 200
 
 
 class LogsResource(ServiceResource):
-    """``/api/logs/jobs?q=<run_id>``: a run's log, paged with ``search_after``."""
+    """``/api/logs/jobs?q=<run or job id>``: logs, continued with ``search_after``."""
 
     def create_url_rules(self):
         """The route of run logs."""

@@ -27,8 +27,16 @@ from .compiled import CompiledSchedule, CronSchedule, IntervalSchedule
 CRON_FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
 """The crontab fields, in the order of their stored keys."""
 
-INTERVAL_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
-"""The interval units, largest first."""
+INTERVAL_UNITS = (
+    "weeks",
+    "days",
+    "hours",
+    "minutes",
+    "seconds",
+    "milliseconds",
+    "microseconds",
+)
+"""The interval units, largest first: the keywords of ``timedelta``."""
 
 DAY_NAMES = (
     "sunday",

@@ -17,7 +17,15 @@ from .jobs import JobsService
 from .logs import LogsService
 from .runs import RunsService
 
+JobLogService = LogsService
+"""InvenioRDM's name of :class:`LogsService`."""
+
+JobLogServiceConfig = LogsServiceConfig
+"""InvenioRDM's name of :class:`LogsServiceConfig`."""
+
 __all__ = (
+    "JobLogService",
+    "JobLogServiceConfig",
     "JobsService",
     "JobsServiceConfig",
     "LogsService",

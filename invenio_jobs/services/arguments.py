@@ -8,6 +8,7 @@
 
 from datetime import date, datetime
 
+from invenio_administration.marshmallow_utils import jsonify_schema
 from marshmallow import fields, missing, validate
 
 # Checked in order: subclasses before their parents.
@@ -37,9 +38,11 @@ def _field_type(field) -> str:
 def _json_value(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [_json_value(v) for v in value]
-    if isinstance(value, (str, int, float, bool, dict)) or value is None:
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
 
@@ -82,3 +85,43 @@ def describe_schema(schema) -> list[dict]:
         for name, field in schema.fields.items()
         if not field.dump_only
     ]
+
+
+def _jsonify_field(name: str, field) -> dict:
+    """One field in InvenioRDM's shape, also for field types it does not know."""
+    holder = type("OneField", (), {"fields": {name: field}})
+    try:
+        return jsonify_schema(holder)[name]
+    except Exception:  # noqa: BLE001 -- an unknown field type gets a plain entry
+        metadata = field.metadata or {}
+        return {
+            "required": bool(field.required),
+            "readOnly": bool(field.dump_only),
+            "title": metadata.get("title"),
+            "createOnly": bool(metadata.get("create_only", False)),
+            "metadata": metadata,
+            "dump_default": _plain_default(field.dump_default),
+            "load_default": _plain_default(field.load_default),
+            "type": _field_type(field),
+        }
+
+
+def _plain_default(default):
+    return None if default is missing or callable(default) else default
+
+
+def jsonify_arguments(schema) -> dict:
+    """A job type's arguments, as InvenioRDM's ``/api/tasks/<id>/args`` gives them.
+
+    A mapping of field name to ``type``, ``required``, ``title``, ``metadata``,
+    ``load_default``, ``dump_default``, ``readOnly`` and ``createOnly``
+    (invenio-administration's description of a schema, which InvenioRDM's
+    form reads); ``{}`` for a job type without arguments. Values that JSON
+    cannot hold (dates, lazy texts) are given as text.
+    """
+    if schema is None:
+        return {}
+    if isinstance(schema, type):
+        schema = schema()
+    described = {name: _jsonify_field(name, f) for name, f in schema.fields.items()}
+    return _json_value(described)

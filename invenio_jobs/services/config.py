@@ -17,6 +17,7 @@ from invenio_records_resources.services.base.links import ExternalLink
 from ..models import RunStatusEnum
 from .links import list_links, log_links
 from .permissions import (
+    JobLogsPermissionPolicy,
     JobPermissionPolicy,
     RunPermissionPolicy,
     TasksPermissionPolicy,
@@ -110,16 +111,25 @@ class TasksServiceConfig(ServiceConfig, ConfiguratorMixin):
         "self": ExternalLink(
             "{+api}/tasks/{id}/args", vars=lambda o, v: v.update(id=o.id)
         ),
+        "form": ExternalLink(
+            "{+api}/tasks/{id}/form", vars=lambda o, v: v.update(id=o.id)
+        ),
     }
     links_search = list_links("{+api}/tasks{?args*}")
 
 
 class LogsServiceConfig(ServiceConfig, ConfiguratorMixin):
-    """Configuration of the run logs service; runs' permissions apply."""
+    """Configuration of the run logs service.
 
-    service_id = "jobs-logs"
+    ``APP_LOGS_PERMISSION_POLICY`` (InvenioRDM's) governs the log search; a
+    run's own log routes check the runs' policy through the runs service.
+    """
+
+    service_id = "job-logs"
     permission_policy_cls = FromConfig(
-        "JOBS_RUNS_PERMISSION_POLICY", default=RunPermissionPolicy, import_string=True
+        "APP_LOGS_PERMISSION_POLICY",
+        default=JobLogsPermissionPolicy,
+        import_string=True,
     )
     result_list_cls = LogsResult
     search_params_schema = LogsSearchParamsSchema

@@ -30,11 +30,17 @@ class JobNotFoundError(JobsServiceError):
 
 
 class RunNotFoundError(JobsServiceError):
-    """No run with this id for this job: 404."""
+    """No run with this id (for this job, when one is named): 404."""
 
-    def __init__(self, run_id):
-        """Name the id that was asked for."""
-        super().__init__(_("Run not found: %(id)s", id=run_id))
+    def __init__(self, run_id, job_id=None):
+        """Name the id that was asked for, and the job when one was given."""
+        if job_id:
+            description = _(
+                "Run not found: %(id)s (job %(job_id)s)", id=run_id, job_id=job_id
+            )
+        else:
+            description = _("Run not found: %(id)s", id=run_id)
+        super().__init__(description)
 
 
 class TaskNotFoundError(JobsServiceError):
@@ -45,5 +51,50 @@ class TaskNotFoundError(JobsServiceError):
         super().__init__(_("Job type not found: %(id)s", id=task_id))
 
 
-class RunStateError(JobsServiceError):
-    """The run's status does not allow the action (e.g. stop a finished run): 400."""
+class RunStatusChangeError(JobsServiceError):
+    """The run's status does not allow the action (e.g. stop a finished run): 400.
+
+    InvenioRDM's name and signature: ``RunStatusChangeError(run, new_status)``,
+    with ``run`` and ``new_status`` kept on the error; ``description`` replaces
+    the generic message when the caller knows a better one.
+    """
+
+    def __init__(self, run=None, new_status=None, description=None):
+        """Say from which status to which one the run cannot move."""
+        if isinstance(run, str) and new_status is None and description is None:
+            run, description = None, run  # our earlier form: the message alone
+        self.run = run
+        self.new_status = new_status
+        if description is None and run is not None:
+            old = getattr(run.status, "name", run.status)
+            new = getattr(new_status, "name", new_status)
+            description = _(
+                "The run cannot change from %(old)s to %(new)s.", old=old, new=new
+            )
+        super().__init__(description)
+
+
+RunStateError = RunStatusChangeError
+"""Our earlier name of :class:`RunStatusChangeError`; the same class."""
+
+JobsError = JobsServiceError
+"""InvenioRDM's name of the base class of service errors."""
+
+
+class RunTooManyResults(JobsServiceError):
+    """A log search matched more lines than one answer may hold: 400.
+
+    InvenioRDM's name; the logs service truncates and warns instead, so that
+    clients get the first lines, but instances may raise it themselves.
+    """
+
+    def __init__(self, total, max_docs):
+        """Say how many lines matched and how many one answer may hold."""
+        super().__init__(
+            _(
+                "The search matched %(total)s log lines; at most %(max)s can be "
+                "returned. Narrow the search.",
+                total=total,
+                max=max_docs,
+            )
+        )

@@ -52,14 +52,30 @@ class TasksService(Service):
         self.require_permission(identity, "read")
         return self._item(identity, self.get_job_type(task_id))
 
-    def read_registered_task_arguments(self, identity, task_id) -> dict:
-        """The arguments of a job type, described for a generated form."""
+    def read_registered_task_arguments(self, identity, registered_task_id):
+        """The job type's arguments schema, an instance; None when it has none.
+
+        InvenioRDM's method: ``/api/tasks/<id>/args`` describes what it
+        returns with :func:`~.arguments.jsonify_arguments`.
+        """
+        self.require_permission(identity, "read")
+        schema = self.get_job_type(registered_task_id).arguments_schema
+        return schema() if schema else None
+
+    def read_task_form(self, identity, task_id) -> dict:
+        """The arguments of a job type, described for a generated form.
+
+        Our own description (``/api/tasks/<id>/form``): a list of fields with
+        types, defaults, choices and help; empty for a job type without
+        arguments.
+        """
         self.require_permission(identity, "read")
         job_type = self.get_job_type(task_id)
+        schema = job_type.arguments_schema
         return {
             "id": job_type.id,
             "title": str(job_type.title or job_type.id),
-            "fields": describe_schema(job_type.arguments_schema),
+            "fields": describe_schema(schema) if schema else [],
         }
 
 

@@ -6,15 +6,18 @@
 
 """The jobs service: create, read, update, delete and search jobs."""
 
+import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from invenio_accounts.models import User
 from invenio_db import db
 from invenio_db.uow import ModelCommitOp, unit_of_work
 from invenio_records_resources.services.base import LinksTemplate, Service
 
+from ..jobs import JobType, _accepted_parameters, load_arguments
 from ..models import Job, Run, RunStatusEnum, delete_runs, utcnow
 from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
@@ -36,26 +39,101 @@ def _store_schedule(values: dict):
     return schedule
 
 
-def latest_runs(job_ids) -> dict:
+def _newest_run_of_job(*conditions):
+    """The id of a job's run matching ``conditions``, correlated to ``Job``."""
+    return (
+        sa.select(Run.id)
+        .where(Run.job_id == Job.id, *conditions)
+        .correlate(Job)
+        .limit(1)
+    )
+
+
+def latest_runs(job_ids, with_success: bool = False):
     """The latest run of each job, in one query whatever the number of jobs.
 
     For each job, a correlated subquery picks the id of its newest run through
     the ``(job_id, created)`` index; the outer query loads those runs with the
-    user who started them.
+    user who started them. With ``with_success``, the same statement also
+    loads each job's last successful run (where a run continues ``since``),
+    and a second mapping of those is returned.
     """
     if not job_ids:
-        return {}
-    newest = (
-        sa.select(Run.id)
-        .where(Run.job_id == Job.id)
-        .order_by(Run.created.desc(), Run.id.desc())
-        .limit(1)
-        .correlate(Job)
-        .scalar_subquery()
-    )
-    ids = sa.select(newest).select_from(Job).where(Job.id.in_(list(job_ids)))
-    runs = db.session.scalars(sa.select(Run).where(Run.id.in_(ids))).all()
-    return {run.job_id: run for run in runs}
+        return ({}, {}) if with_success else {}
+    newest = _newest_run_of_job().order_by(Run.created.desc(), Run.id.desc())
+    picks = [newest]
+    if with_success:
+        picks.append(
+            _newest_run_of_job(
+                Run.status == RunStatusEnum.SUCCESS, Run.parent_run_id.is_(None)
+            ).order_by(Run.started_at.desc().nulls_last(), Run.id.desc())
+        )
+    jobs = Job.id.in_(list(job_ids))
+    wanted = [
+        Run.id.in_(sa.select(pick.scalar_subquery()).select_from(Job).where(jobs))
+        for pick in picks
+    ]
+    runs = db.session.scalars(sa.select(Run).where(sa.or_(*wanted))).all()
+    latest, success = {}, {}
+    for run in runs:
+        known = latest.get(run.job_id)
+        if known is None or (run.created, run.id) > (known.created, known.id):
+            latest[run.job_id] = run
+        if run.status is RunStatusEnum.SUCCESS and run.parent_run_id is None:
+            best = success.get(run.job_id)
+            if best is None or _started(run) > _started(best):
+                success[run.job_id] = run
+    return (latest, success) if with_success else latest
+
+
+def _started(run):
+    return (run.started_at is not None, run.started_at or utcnow(), run.id)
+
+
+def default_args(job: Job, last_success: Run | None) -> str:
+    """What the job's next run would give its task, as JSON text (InvenioRDM's).
+
+    The job type's ``_build_task_arguments`` over the stored arguments, with
+    ``since`` from the last successful run given, so that a page of jobs
+    needs no query per job; a job type that fails here gives ``"{}"``.
+    """
+    since = last_success.started_at if last_success is not None else None
+    try:
+        job_type = current_jobs.registry.get(job.task)
+        arguments = build_default_arguments(job_type, job, job.run_args, since)
+        return json.dumps(arguments, default=_json_default, sort_keys=True)
+    except Exception:  # noqa: BLE001 -- a job type's code must not break a read
+        current_app.logger.warning(
+            "Could not compute the default arguments of job %s", job.id, exc_info=True
+        )
+        return "{}"
+
+
+def build_default_arguments(job_type, job: Job, args, since) -> dict:
+    """A run's task arguments from ``args``, with ``since`` already known.
+
+    Through the job type's ``_build_task_arguments`` hook; for the base hook
+    and no ``since`` (the job never succeeded), its body is followed here
+    without its look-up of the last success, which the caller already did.
+    """
+    loaded, custom = load_arguments(job_type, args)
+    given = loaded.pop("since", None)
+    since = given if given is not None else since
+    hook = job_type._build_task_arguments
+    if since is not None or hook.__func__ is not JobType._build_task_arguments.__func__:
+        return hook(job_obj=job, since=since, custom_args=custom, **loaded)
+    if custom:
+        return dict(custom)
+    accepted = _accepted_parameters(job_type.build_task_arguments)
+    if accepted is not None:
+        loaded = {k: v for k, v in loaded.items() if k in accepted}
+    return dict(job_type.build_task_arguments(job, since=None, **loaded))
+
+
+def _json_default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
 
 
 class JobsService(DumpSchemasMixin, Service):
@@ -69,18 +147,33 @@ class JobsService(DumpSchemasMixin, Service):
     def _links(self):
         return LinksTemplate(self.config.links_item)
 
-    def _item(self, identity, job, last_run):
+    def _item(self, identity, job, last_run, last_success=None, subtasks=None):
         last = None
         if last_run is not None:
-            last = current_jobs.runs_service.item(identity, last_run).to_dict()
+            last = current_jobs.runs_service.item(
+                identity, last_run, subtasks=(subtasks or {}).get(last_run.id, [])
+            ).to_dict()
         return self.result_item(
             self,
             identity,
             job,
             self.dump_schema,
             links_tpl=self._links(),
-            extra={"last_run": last},
+            extra={"last_run": last, "default_args": default_args(job, last_success)},
         )
+
+    def _items(self, identity, jobs):
+        """Items of jobs with their last runs; two queries at most, for any number.
+
+        The last runs (and last successes, for ``default_args``) in one; the
+        subtasks of those last runs in another, only when one has subtasks.
+        """
+        latest, success = latest_runs([job.id for job in jobs], with_success=True)
+        subtasks = current_jobs.runs_service.subtasks_of(latest.values())
+        return [
+            self._item(identity, job, latest.get(job.id), success.get(job.id), subtasks)
+            for job in jobs
+        ]
 
     def get_job(self, job_id) -> Job:
         """The job with this id, or JobNotFoundError."""
@@ -110,8 +203,7 @@ class JobsService(DumpSchemasMixin, Service):
     def read(self, identity, id_):
         """One job, with its last run."""
         self.require_permission(identity, "read")
-        job = self.get_job(id_)
-        return self._item(identity, job, latest_runs([job.id]).get(job.id))
+        return self._items(identity, [self.get_job(id_)])[0]
 
     def search(self, identity, params=None):
         """A page of jobs: filter by text and active, sort, with last runs.
@@ -138,8 +230,7 @@ class JobsService(DumpSchemasMixin, Service):
         statement = statement.order_by(*self._order_by(params["sort"]))
         page, size = params["page"], params["size"]
         jobs = db.session.scalars(statement.limit(size).offset((page - 1) * size)).all()
-        last = latest_runs([job.id for job in jobs])
-        items = [self._item(identity, job, last.get(job.id)) for job in jobs]
+        items = self._items(identity, jobs)
         return self.result_list(
             self,
             identity,
@@ -154,12 +245,24 @@ class JobsService(DumpSchemasMixin, Service):
     def _order_by(sort: str):
         descending = sort.startswith("-")
         key = sort.lstrip("-")
+        key = "title" if key == "jobs" else key  # InvenioRDM's name
         if key == "title":
             column = sa.func.lower(Job.title)
         elif key == "created":
             column = Job.created
         elif key == "next_run":
             column = Job.next_run_at
+        elif key == "user":  # who started the last run; the system sorts last
+            column = (
+                sa.select(sa.func.lower(sa.func.coalesce(User.username, User.email)))
+                .select_from(Run)
+                .outerjoin(User, User.id == Run.started_by_id)
+                .where(Run.job_id == Job.id)
+                .order_by(Run.created.desc(), Run.id.desc())
+                .limit(1)
+                .correlate(Job)
+                .scalar_subquery()
+            )
         else:  # last_run_start_time: the newest run's creation, from the index
             column = (
                 sa.select(sa.func.max(Run.created))
@@ -209,7 +312,7 @@ class JobsService(DumpSchemasMixin, Service):
         if schedule_changed or active_changed:
             job.next_run_at = self.next_run_at(job, now, schedule)
         uow.register(ModelCommitOp(job))
-        return self._item(identity, job, latest_runs([job.id]).get(job.id))
+        return self._items(identity, [job])[0]
 
     @unit_of_work()
     def delete(self, identity, id_, uow=None):

@@ -52,9 +52,11 @@ def list_links(template: str) -> dict:
 
 
 def _log_args(page: dict, after) -> dict:
-    """The query string of a page of a log: its filters and its cursor."""
+    """The query string of an answer of a log: its filters and its cursor."""
     params = page["params"]
-    args = {"q": str(params["run_id"]), "size": params["size"]}
+    args = {"q": str(params["id"])}
+    if params.get("size"):
+        args["size"] = params["size"]
     if params.get("level"):
         args["level"] = params["level"]
     if params.get("text", "").strip():
@@ -64,8 +66,17 @@ def _log_args(page: dict, after) -> dict:
     return args
 
 
+def _has_next(page: dict, ctx) -> bool:
+    """A next answer exists when this one stopped before the end of the log."""
+    if not page["hits"]:
+        return False
+    if page.get("more") is not None:
+        return page["more"]
+    return len(page["hits"]) == page["params"]["size"]
+
+
 def log_links(template: str) -> dict:
-    """The self and next links of a log page at ``template``; next when full.
+    """The self and next links of a log answer at ``template``.
 
     Both keep every filter of the request; next starts after the last line.
     """
@@ -76,7 +87,7 @@ def log_links(template: str) -> dict:
         ),
         "next": ExternalLink(
             template,
-            when=lambda p, ctx: len(p["hits"]) == p["params"]["size"],
+            when=_has_next,
             vars=lambda p, v: v.update(args=_log_args(p, p["hits"][-1]["id"])),
         ),
     }

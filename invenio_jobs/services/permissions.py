@@ -7,11 +7,12 @@
 """Who may do what: administrators and the system process, by default.
 
 Instances replace a policy through ``JOBS_PERMISSION_POLICY``,
-``JOBS_RUNS_PERMISSION_POLICY`` or ``JOBS_TASKS_PERMISSION_POLICY``.
+``JOBS_RUNS_PERMISSION_POLICY``, ``JOBS_TASKS_PERMISSION_POLICY`` or
+``APP_LOGS_PERMISSION_POLICY``.
 """
 
 from invenio_administration.generators import Administration
-from invenio_records_permissions.generators import SystemProcess
+from invenio_records_permissions.generators import Disable, SystemProcess
 from invenio_records_permissions.policies import BasePermissionPolicy
 
 ADMINS = [Administration(), SystemProcess()]
@@ -43,3 +44,17 @@ class TasksPermissionPolicy(BasePermissionPolicy):
 
     can_search = ADMINS
     can_read = ADMINS
+
+
+class JobLogsPermissionPolicy(BasePermissionPolicy):
+    """Access to ``/api/logs/jobs``: searching runs' logs.
+
+    InvenioRDM's policy: lines are written by logging, never through the API,
+    so every action but ``search`` is closed.
+    """
+
+    can_search = ADMINS
+    can_create = [Disable()]
+    can_read = [Disable()]
+    can_update = [Disable()]
+    can_delete = [Disable()]

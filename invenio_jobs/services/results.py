@@ -13,7 +13,11 @@ from invenio_records_resources.services.base.results import (
 
 
 class ItemResult(ServiceItemResult):
-    """One job, run or job type, dumped with its links."""
+    """One job, run or job type, dumped with its links.
+
+    ``extra`` adds fields the service computes; a callable among them is
+    called when the item is dumped, after the unit of work has committed.
+    """
 
     def __init__(self, service, identity, obj, schema, links_tpl=None, extra=None):
         """Keep what ``to_dict`` needs; nothing is dumped until asked."""
@@ -38,7 +42,8 @@ class ItemResult(ServiceItemResult):
     def data(self) -> dict:
         """The item as JSON-ready data."""
         data = self._schema.dump(self._obj)
-        data.update(self._extra)
+        for key, value in self._extra.items():  # a callable is read when dumped
+            data[key] = value() if callable(value) else value
         if self._links_tpl is not None:
             data["links"] = self._links_tpl.expand(self._identity, self._obj)
         return data
@@ -112,41 +117,50 @@ class ListResult(ServiceListResult):
 
 
 class LogsResult(ServiceListResult):
-    """A page of a run's log lines, with the links to this page and the next.
+    """Log lines of a run or a job, with the links to this answer and the next.
 
-    Pages are chained by cursor (``search_after``), not by number, so that
-    lines written while a client reads never shift a page.
+    Answers are chained by cursor (``search_after``, the ``hits.sort`` of the
+    last line), not by page number, so that lines written while a client
+    reads never shift an answer.
     """
 
-    def __init__(self, hits, total, params, links_tpl=None):
-        """Keep the page; ``hits`` are the dumped lines."""
+    def __init__(
+        self, hits, total, params, links_tpl=None, warnings=None, has_more=None
+    ):
+        """Keep the answer; ``hits`` are the dumped lines."""
         self._hits = hits
         self._total = total
         self._params = params
         self._links_tpl = links_tpl
+        self._warnings = warnings or []
+        self._has_more = has_more
 
     @property
     def total(self) -> int:
-        """Number of matching lines over all pages."""
+        """Number of matching lines over all answers."""
         return self._total
 
     @property
     def hits(self):
-        """The lines of this page, as dicts."""
+        """The lines of this answer, as dicts."""
         return iter(self._hits)
 
     def __len__(self) -> int:
-        """Number of lines on this page."""
+        """Number of lines in this answer."""
         return len(self._hits)
 
     def __iter__(self):
-        """Iterate over the lines of this page."""
+        """Iterate over the lines of this answer."""
         return self.hits
 
     def to_dict(self) -> dict:
-        """The page as JSON-ready data."""
+        """The answer as JSON-ready data, in InvenioRDM's shape."""
         result = {"hits": {"hits": list(self._hits), "total": self._total}}
+        if self._hits:
+            result["hits"]["sort"] = list(self._hits[-1]["sort"])
+        if self._warnings:
+            result["warnings"] = list(self._warnings)
         if self._links_tpl is not None:
-            page = {"params": self._params, "hits": self._hits}
+            page = {"params": self._params, "hits": self._hits, "more": self._has_more}
             result["links"] = self._links_tpl.expand(None, page)
         return result

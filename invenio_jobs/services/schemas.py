@@ -10,21 +10,24 @@ Loading validates everything a client can type and names the field that is
 wrong; dumping gives the InvenioRDM JSON shape of jobs and runs.
 """
 
+import json
 import uuid
 
 from flask import current_app
+from invenio_i18n import gettext as _
 from marshmallow import (
     RAISE,
     Schema,
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates_schema,
 )
 
 from ..errors import InvalidScheduleError
-from ..jobs import SYSTEM_ARGUMENTS
+from ..jobs import CUSTOM_ARGUMENTS, normalise_arguments
 from ..models import RunStatusEnum
 from ..proxies import current_jobs
 from ..schedules import MISFIRE_POLICIES, describe, validate_schedule
@@ -74,18 +77,36 @@ class ScheduleField(fields.Field):
         return value
 
 
+def parse_custom_args(value) -> dict | None:
+    """``custom_args`` as InvenioRDM's admin form sends it: a JSON object or text.
+
+    Empty (None, "", "{}") is None: no custom arguments.
+    """
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as error:
+            raise ValidationError(
+                {CUSTOM_ARGUMENTS: [_("Not valid JSON: %(error)s", error=error)]}
+            ) from None
+    if not isinstance(value, dict):
+        raise ValidationError({CUSTOM_ARGUMENTS: [_("Give a JSON object.")]})
+    return value or None
+
+
 def load_task_arguments(job_type, args: dict | None) -> dict:
     """Validate a run's arguments with the job type's schema; return them as JSON.
 
-    The stored form is the schema's own dump of what it loaded, so that
-    dates are normalised and defaults are written down.
+    ``custom_args`` may come as JSON text, as InvenioRDM's form sends it;
+    the rest is the job type's own normalisation (see
+    :func:`invenio_jobs.jobs.normalise_arguments`).
     """
-    schema = job_type.arguments_schema()
-    loaded = schema.load(args or {})
-    dumped = schema.dump(loaded)
-    for name in SYSTEM_ARGUMENTS:  # markers of the form, not arguments
-        dumped.pop(name, None)
-    return dumped
+    args = dict(args or {})
+    if CUSTOM_ARGUMENTS in args:
+        args[CUSTOM_ARGUMENTS] = parse_custom_args(args[CUSTOM_ARGUMENTS])
+    return normalise_arguments(job_type, args)
 
 
 def _task_errors(exc: ValidationError, key: str) -> ValidationError:
@@ -106,7 +127,9 @@ class JobSchema(Schema):
     active = fields.Boolean(load_default=True)
     task = fields.String(required=True)
     default_queue = fields.String(
-        allow_none=True, load_default=None, validate=validate_queue
+        allow_none=True,
+        load_default=lambda: current_jobs.default_queue,
+        validate=validate_queue,
     )
     schedule = ScheduleField(allow_none=True, load_default=None)
     run_args = fields.Dict(load_default=dict)
@@ -130,6 +153,37 @@ class JobSchema(Schema):
     schedule_description = fields.Method("_describe_schedule", dump_only=True)
     created = fields.DateTime(dump_only=True)
     updated = fields.DateTime(dump_only=True)
+    # InvenioRDM's names: ``args`` is ``run_args`` as its edit form reads it;
+    # ``default_args`` (what a run would get, JSON text) is added by the service.
+    args = fields.Function(lambda job: job.run_args or {}, dump_only=True)
+
+    @pre_load
+    def _inveniordm_arguments(self, data, **kwargs):
+        """Take InvenioRDM's admin body: ``args``, ``custom_args``, ``default_args``.
+
+        ``args`` are the run arguments (``job_arg_schema`` inside is its form's
+        marker); ``custom_args`` (JSON text) are stored in them, and on an
+        update the stored ones are kept when none are given, as InvenioRDM
+        does; ``default_args`` is computed, so what a client sends back is
+        ignored.
+        """
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        data.pop("default_args", None)
+        custom = parse_custom_args(data.pop(CUSTOM_ARGUMENTS, None))
+        if "args" in data:
+            args = data.pop("args")
+            if args is not None and not isinstance(args, dict):
+                raise ValidationError({"args": [_("Give a JSON object.")]})
+            data["run_args"] = dict(args or {})
+            if custom is None:
+                custom = (self.context.get("run_args") or {}).get(CUSTOM_ARGUMENTS)
+        elif custom is not None and "run_args" not in data:
+            data["run_args"] = dict(self.context.get("run_args") or {})
+        if custom is not None and isinstance(data.get("run_args"), dict):
+            data["run_args"] = {**data["run_args"], CUSTOM_ARGUMENTS: custom}
+        return data
 
     @staticmethod
     def _describe_schedule(job):
@@ -166,19 +220,66 @@ class JobSchema(Schema):
         return data
 
 
-class StartedBySchema(Schema):
-    """Who started a run: a user, or the system (scheduler, CLI)."""
+SYSTEM_STARTER = {
+    "id": "system",
+    "is_ghost": True,
+    "username": "System",
+    "email": "noreply@inveniosoftware.org",
+    "profile": {"full_name": "System"},
+}
+"""Who started a run the system started, in InvenioRDM's system user shape."""
 
-    id = fields.Raw()
-    username = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
 
 
-SYSTEM_STARTER = {"id": "system", "username": "system", "email": None}
+def dump_user(user, identity=None) -> dict:
+    """A user as InvenioRDM dumps who started a run (invenio-users-resources' shape).
+
+    Read from the user row loaded with the run, so that it costs no query.
+    """
+    preferences = dict(user.preferences or {})
+    preferences.setdefault("visibility", "restricted")
+    preferences.setdefault("email_visibility", "restricted")
+    identity_id = getattr(identity, "id", None)
+    return {
+        "id": str(user.id),
+        "username": user.username,
+        "email": user.email,
+        "active": bool(user.active),
+        "confirmed": user.confirmed_at is not None,
+        "verified": user.verified_at is not None,
+        "blocked": user.blocked_at is not None,
+        "confirmed_at": _iso(user.confirmed_at),
+        "verified_at": _iso(user.verified_at),
+        "blocked_at": _iso(user.blocked_at),
+        "visibility": preferences["visibility"],
+        "domain": user.domain,
+        "profile": dict(user.user_profile or {}),
+        "preferences": preferences,
+        "identities": {},
+        "is_current_user": identity_id is not None and str(identity_id) == str(user.id),
+        "created": _iso(user.created),
+        "updated": _iso(user.updated),
+    }
+
+
+def started_by_of(run, identity=None) -> dict:
+    """Who started a run: the user, or the system user, in InvenioRDM's shapes."""
+    user = run.started_by
+    if user is None:
+        return dict(SYSTEM_STARTER)
+    return dump_user(user, identity)
 
 
 class RunSchema(Schema):
-    """A run, as read through the API."""
+    """A run, as read through the API.
+
+    ``subtasks`` (InvenioRDM's list of a run's subtasks) is added by the
+    service, bounded, so that a run with thousands of them stays cheap; so
+    is ``started_by``'s ``is_current_user``, which depends on the reader.
+    """
 
     id = fields.UUID(dump_only=True)
     job_id = fields.UUID(dump_only=True)
@@ -188,6 +289,7 @@ class RunSchema(Schema):
     args = fields.Dict()
     queue = fields.String()
     task_id = fields.String(dump_only=True, allow_none=True)
+    started_by_id = fields.Integer(dump_only=True, allow_none=True)
     started_by = fields.Method("_started_by", dump_only=True)
     scheduled_at = fields.DateTime(dump_only=True, allow_none=True)
     trigger = fields.String(dump_only=True)
@@ -205,14 +307,10 @@ class RunSchema(Schema):
     total_subtasks = fields.Integer(dump_only=True)
     completed_subtasks = fields.Integer(dump_only=True)
     failed_subtasks = fields.Integer(dump_only=True)
+    subtasks_closed = fields.Boolean(dump_only=True)
 
     def _started_by(self, run):
-        user = run.started_by
-        if user is None:
-            return SYSTEM_STARTER
-        return StartedBySchema().dump(
-            {"id": user.id, "username": user.username, "email": user.email}
-        )
+        return started_by_of(run)
 
     def _duration(self, run):
         duration = run.duration
@@ -232,6 +330,15 @@ class RunCreateSchema(Schema):
     )
     args = fields.Dict(allow_none=True, load_default=None)
     queue = fields.String(allow_none=True, load_default=None, validate=validate_queue)
+    # InvenioRDM's "custom args" of its run form: the task's arguments
+    # verbatim, as JSON text (or an object).
+    custom_args = fields.Raw(allow_none=True, load_default=None)
+
+    @post_load
+    def _custom_args(self, data, **kwargs):
+        """Parse ``custom_args``; None when empty."""
+        data["custom_args"] = parse_custom_args(data.get("custom_args"))
+        return data
 
 
 class SearchParamsSchema(Schema):
@@ -248,8 +355,19 @@ class SearchParamsSchema(Schema):
     )
 
 
-JOBS_SORT_OPTIONS = ("title", "-title", "created", "-created", "next_run")
-JOBS_SORT_OPTIONS += ("-next_run", "last_run_start_time", "-last_run_start_time")
+JOBS_SORT_KEYS = ("title", "created", "next_run", "last_run_start_time")
+JOBS_SORT_KEYS += ("jobs", "user")  # InvenioRDM's: by title; by last run's starter
+JOBS_SORT_OPTIONS = JOBS_SORT_KEYS + tuple(f"-{key}" for key in JOBS_SORT_KEYS)
+
+SORT_DIRECTIONS = ("asc", "desc")
+
+
+def _directed(data: dict) -> dict:
+    """Apply InvenioRDM's ``sort_direction`` to a sort key without its own sign."""
+    direction = data.pop("sort_direction", None)
+    if direction and not data["sort"].startswith("-"):
+        data["sort"] = data["sort"] if direction == "asc" else f"-{data['sort']}"
+    return data
 
 
 class JobsSearchParamsSchema(SearchParamsSchema):
@@ -260,13 +378,47 @@ class JobsSearchParamsSchema(SearchParamsSchema):
     sort = fields.String(
         load_default="title", validate=validate.OneOf(JOBS_SORT_OPTIONS)
     )
+    sort_direction = fields.String(
+        load_default=None, validate=validate.OneOf(SORT_DIRECTIONS)
+    )
+
+    @post_load
+    def _direction(self, data, **kwargs):
+        """``sort_direction=desc`` turns ``title`` into ``-title``."""
+        return _directed(data)
+
+
+RUNS_SORT_OPTIONS = ("-created", "created")
+"""``created`` is InvenioRDM's: newest first unless ``sort_direction=asc``."""
 
 
 class RunsSearchParamsSchema(SearchParamsSchema):
-    """Query string of a job's run history."""
+    """Query string of a job's run history.
 
+    Subtasks are left out unless ``include_subtasks`` is true or
+    ``parent_run_id`` asks for the subtasks of one run, as InvenioRDM does.
+    """
+
+    q = fields.String(load_default="")
     status = fields.List(fields.String(), load_default=list)
-    sort = fields.String(load_default="-created", validate=validate.OneOf(["-created"]))
+    sort = fields.String(
+        load_default="-created", validate=validate.OneOf(RUNS_SORT_OPTIONS)
+    )
+    sort_direction = fields.String(
+        load_default=None, validate=validate.OneOf(SORT_DIRECTIONS)
+    )
+    include_subtasks = fields.Boolean(load_default=False)
+    parent_run_id = fields.UUID(load_default=None, allow_none=True)
+
+    @post_load
+    def _direction(self, data, **kwargs):
+        """``created`` is newest first, as InvenioRDM's default direction."""
+        if data["sort"] == "created":
+            data["sort"] = "-created"
+            if data.get("sort_direction") == "asc":
+                data["sort"] = "created"
+        data.pop("sort_direction", None)
+        return data
 
     @post_load
     def _parse_statuses(self, data, **kwargs):
@@ -316,24 +468,60 @@ class LogFilterSchema(Schema):
     text = fields.String(load_default="")
 
 
-class LogsSearchParamsSchema(LogFilterSchema):
-    """Query string of ``/api/logs/jobs``: the run, a cursor, a page size."""
+class CursorField(fields.Field):
+    """``search_after`` as InvenioRDM sends it: ``[value]``, repeated, or bare.
 
+    The value is the ``hits.sort`` of the last line read: here, a line id.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (list, tuple)):
+            if len(value) != 1:
+                raise ValidationError(_("Give the one value of the last hit's sort."))
+            value = value[0]
+        if isinstance(value, str):
+            value = value.strip().strip("[]").strip().strip('"')
+        try:
+            cursor = int(value)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                _("Not a cursor: give the hits.sort value of the last line.")
+            ) from None
+        if not 0 <= cursor <= MAX_LOG_ID:
+            raise ValidationError(_("Not a cursor: out of range."))
+        return cursor
+
+
+class LogsSearchParamsSchema(LogFilterSchema):
+    """Query string of ``/api/logs/jobs``: a run or a job, a cursor, a size.
+
+    Without ``size``, an answer holds up to ``JOBS_LOGS_MAX_RESULTS`` lines,
+    as InvenioRDM's; with it, a page of that many lines.
+    """
+
+    size = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(1, MAX_PAGE_SIZE)
+    )
     q = fields.String(required=True, validate=validate.Length(min=1))
-    search_after = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=MAX_LOG_ID)
+    search_after = CursorField(load_default=None, allow_none=True)
+    sort = fields.String(
+        load_default="timestamp", validate=validate.OneOf(["timestamp"])
     )
 
     @post_load
-    def _run_id(self, data, **kwargs):
-        """``q`` is a run id, bare or as ``run_id:<id>``."""
-        value = data["q"].strip()
-        if value.startswith("run_id:"):
-            value = value[len("run_id:") :].strip().strip('"')
+    def _log_owner(self, data, **kwargs):
+        """``q`` is a run id or a job id: bare, quoted, or ``run_id:``/``job_id:``."""
+        value = data["q"].strip().strip('"').strip()
+        for prefix in ("run_id:", "context.run_id:", "job_id:", "context.job_id:"):
+            if value.startswith(prefix):
+                value = value[len(prefix) :].strip().strip('"')
+                break
         try:
-            data["run_id"] = uuid.UUID(value)
+            data["id"] = uuid.UUID(value)
         except ValueError:
-            raise ValidationError({"q": ["Give the id of a run."]}) from None
+            raise ValidationError(
+                {"q": [_("Give the id of a run or a job.")]}
+            ) from None
         return data
 
 

@@ -33,7 +33,8 @@ def test_logs_of_a_run_in_inveniordm_shape(app, db, admin_client, logged_run):
     first = hits[0]
     assert first["message"] == "api: main 0"
     assert first["level"] == "INFO"
-    assert first["logger"] == first["module"] == "mock_module.chatty"
+    assert first["logger"] == "mock_module.chatty"
+    assert first["module"] == "jobs"  # the Python module, as InvenioRDM's
     assert first["context"]["run_id"] == run_id
     assert first["context"]["job_id"] == job_id
     assert first["timestamp"].endswith("+00:00")

@@ -257,7 +257,8 @@ def test_tasks_list_and_arguments(app, db, admin_client):
     assert echo["title"] == "Echo" and echo["description"] == "Say a message"
     assert echo["links"]["self"].endswith("/api/tasks/mock_echo/args")
 
-    args = admin_client.get("/tasks/mock_echo/args").json
+    assert echo["links"]["form"].endswith("/api/tasks/mock_echo/form")
+    args = admin_client.get("/tasks/mock_echo/form").json
     fields = {f["name"]: f for f in args["fields"]}
     assert fields["message"]["type"] == "string"
     assert fields["message"]["required"] is True
@@ -269,9 +270,11 @@ def test_tasks_list_and_arguments(app, db, admin_client):
     assert fields["job_arg_schema"]["hidden"] is True
 
     assert admin_client.get("/tasks/nope/args").status_code == 404
+    assert admin_client.get("/tasks/nope/form").status_code == 404
 
 
 def test_tasks_are_refused_to_non_administrators(app, db, user_client):
     """Non-administrators cannot list job types."""
     assert user_client.get("/tasks").status_code == 403
     assert user_client.get("/tasks/mock_echo/args").status_code == 403
+    assert user_client.get("/tasks/mock_echo/form").status_code == 403

@@ -34,7 +34,7 @@ export function createApi(prefix) {
       data(http.post("/jobs/schedule-preview", { schedule })),
     listTasks: () => data(http.get("/tasks", { params: { size: 100 } })),
     taskArguments: (taskId) =>
-      data(http.get(`/tasks/${encodeURIComponent(taskId)}/args`)),
+      data(http.get(`/tasks/${encodeURIComponent(taskId)}/form`)),
     listRuns: (jobId, params) =>
       data(http.get(`${jobPath(jobId)}/runs`, { params })),
     getRun: (jobId, runId) => data(http.get(runPath(jobId, runId))),
