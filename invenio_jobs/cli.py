@@ -11,6 +11,11 @@ same services as the REST API, so that the CLI validates and records exactly
 what the API would. Listings print rich tables for people and, with
 ``--json``, the API's JSON for scripts. Bad input is one line on stderr and
 exit code 2, with nothing changed.
+
+InvenioRDM's spellings work with their meaning: ``create --task``, ``log``
+(a run's summary and lines; ours is ``logs``) and ``schedule --schedule``
+(a cron schedule, confirmed after its next fire times; ours is ``update
+--cron``).
 """
 
 import functools
@@ -328,9 +333,7 @@ def types(as_json):
     result = current_tasks_service.search(system_identity, {"size": PAGE_SIZE})
     items = []
     for hit in result.hits:
-        args = current_tasks_service.read_registered_task_arguments(
-            system_identity, hit["id"]
-        )
+        args = current_tasks_service.read_task_form(system_identity, hit["id"])
         items.append({**hit, "arguments": args["fields"]})
     if as_json:
         return echo_json(items)
@@ -499,7 +502,14 @@ def print_job_saved(job: dict, verb: str, as_json: bool):
 
 
 @command("create")
-@click.option("--type", "-t", "type_", required=True, help="Job type (see types).")
+@click.option(
+    "--type",
+    "--task",
+    "-t",
+    "type_",
+    required=True,
+    help="Job type (see types); --task is InvenioRDM's spelling.",
+)
 @click.option("--title", required=True)
 @click.option("--description")
 @schedule_options
@@ -525,7 +535,9 @@ def create(type_, title, description, cron, tz, every, args, queue, inactive, as
 
 @command("update")
 @click.argument("job_ref", metavar="JOB")
-@click.option("--type", "-t", "type_", help="Job type (its arguments start over).")
+@click.option(
+    "--type", "--task", "-t", "type_", help="Job type (its arguments start over)."
+)
 @click.option("--title")
 @click.option("--description")
 @schedule_options
@@ -792,20 +804,31 @@ def log_line(hit: dict) -> Text:
     )
 
 
+def log_options(func):
+    """--follow, --level and --interval: how a run's log is printed."""
+    func = click.option(
+        "--interval", default=1.0, show_default=True, help="Seconds between polls."
+    )(func)
+    func = click.option(
+        "--level",
+        type=click.Choice(LOG_LEVELS, case_sensitive=False),
+        help="Lowest level to show.",
+    )(func)
+    return click.option(
+        "--follow", "-f", is_flag=True, help="Keep printing new lines until it ends."
+    )(func)
+
+
 @command("logs")
 @click.argument("run_id")
-@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
-@click.option(
-    "--level",
-    type=click.Choice(LOG_LEVELS, case_sensitive=False),
-    help="Lowest level to show.",
-)
-@click.option(
-    "--interval", default=1.0, show_default=True, help="Seconds between polls."
-)
+@log_options
 def logs(run_id, follow, level, interval):
     """Print the log of a run, following it like ``tail -f`` with --follow."""
-    run = find_run(run_id)
+    print_log(find_run(run_id), follow, level, interval)
+
+
+def print_log(run: dict, follow: bool, level: str | None, interval: float):
+    """Print a run's log lines; with ``follow``, until the run has ended."""
     job_id, run_id = run["job_id"], run["id"]
     console = Console(highlight=False, soft_wrap=True)
     params = {"size": PAGE_SIZE, "level": level.upper() if level else None}
@@ -825,3 +848,101 @@ def logs(run_id, follow, level, interval):
         time.sleep(interval)
     if follow:
         console.print(Text(f"Run ended: {page['run_status']}", style="bold"))
+
+
+RUN_COUNTERS = (
+    "total_entries",
+    "inserted_entries",
+    "updated_entries",
+    "errored_entries",
+    "total_subtasks",
+    "completed_subtasks",
+    "failed_subtasks",
+)
+"""The counters ``log`` sums up a run with, in InvenioRDM's order of meaning."""
+
+
+def find_run_or_last_run(ref: str) -> dict:
+    """The run with this id, or else the last run of the job with this id."""
+    try:
+        return current_runs_service.read_by_id(system_identity, ref).to_dict()
+    except RunNotFoundError:
+        pass
+    try:
+        job = current_jobs_service.read(system_identity, ref).to_dict()
+    except JobsServiceError:
+        fail(f"No run with id '{ref}', nor a job with runs.")
+    if not job.get("last_run"):
+        fail(f"Job {job['id']} ({job['title']}) has no runs yet.")
+    return find_run(str(job["last_run"]["id"]))
+
+
+def print_run_summary(run: dict):
+    """A run's status, times and counters, above its log."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("Run", Text(str(run["id"])))
+    grid.add_row("Job", Text(str(run["job_id"])))
+    grid.add_row("Status", status_text(run["status"]))
+    grid.add_row("Started", Text(show_time(run.get("started_at")) + " UTC"))
+    grid.add_row("Finished", Text(show_time(run.get("finished_at")) + " UTC"))
+    for name in RUN_COUNTERS:
+        value = run.get(name)
+        grid.add_row(name, Text("-" if value is None else str(value)))
+    console().print(grid)
+
+
+@command("log")
+@click.argument("run_ref", metavar="RUN")
+@log_options
+def log(run_ref, follow, level, interval):
+    """Print a run's summary, then its lines; a job id names its last run.
+
+    InvenioRDM's spelling; ``logs`` prints the lines alone.
+    """
+    run = find_run_or_last_run(run_ref)
+    print_run_summary(run)
+    print_log(run, follow, level, interval)
+
+
+def parse_crontab_option(expression: str, tz: str | None) -> dict:
+    """The crontab schedule of ``--schedule`` and ``--tz``, errors named so."""
+    try:
+        return parse_cron_expression(
+            expression, timezone=tz, default_timezone=default_timezone()
+        )
+    except InvalidScheduleError as error:
+        option = "--tz" if error.field == "timezone" else "--schedule"
+        fail(f"{option}: {error.message}")
+
+
+@command("schedule")
+@click.argument("job_ref", metavar="JOB")
+@click.option(
+    "--schedule",
+    "expression",
+    required=True,
+    help='Cron schedule: minute hour day-of-month month day-of-week, "*/5 * * * *".',
+)
+@click.option("--tz", help="Time zone of the schedule (IANA name).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def schedule(job_ref, expression, tz, yes):
+    """Give a job a cron schedule, after showing its next fire times.
+
+    InvenioRDM's spelling of ``update JOB --cron ... --timezone ...``.
+    """
+    job = find_job(job_ref)
+    crontab = parse_crontab_option(expression, tz)
+    fires, description = current_jobs_service.explain_schedule(
+        system_identity, crontab, count=3
+    )
+    print_fire_times(crontab, description, fires, as_json=False)
+    if not yes:
+        click.confirm(
+            f"Use this schedule for job '{job['title']}' ({job['id']})?", abort=True
+        )
+    job = current_jobs_service.update(
+        system_identity, job["id"], {"schedule": crontab}
+    ).to_dict()
+    print_job_saved(job, "Scheduled", as_json=False)

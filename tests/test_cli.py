@@ -15,8 +15,10 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+from invenio_access.permissions import system_identity
 
 from invenio_jobs.cli import parse_value
+from invenio_jobs.proxies import current_jobs_service, current_runs_service
 
 
 def as_json(result):
@@ -411,3 +413,162 @@ def test_next_of_an_inactive_job_says_its_times_will_not_fire(
     assert "The job is inactive: these times will not fire." in result.output
     data = as_json(invoke("next", "Echo job", "-n", "2", "--json"))
     assert len(data["next_runs"]) == 2
+
+
+# -- InvenioRDM's spellings ----------------------------------------------------------
+def run_summary(output: str) -> dict:
+    """The name/value rows ``log`` prints above the lines."""
+    rows = output.splitlines()[:12]
+    return dict(row.strip().split(None, 1) for row in rows if row.strip())
+
+
+def test_create_takes_inveniordm_task_option(app, db, invoke):
+    """``create --title T --task ID`` is ``--type`` under InvenioRDM's name."""
+    job = create(invoke, "--title", "From RDM", "--task", "mock_controlled")
+    assert job["task"] == "mock_controlled"
+    assert job["active"] is True
+    result = invoke("create", "--title", "No type")
+    assert result.exit_code == 2
+    assert "--type" in result.output
+
+
+def test_create_with_unknown_task_is_refused(app, db, invoke):
+    """An unknown ``--task`` is named, exit 2, and no job is created."""
+    result = invoke("create", "--title", "Nope", "--task", "no_such_type")
+    assert result.exit_code == 2
+    assert "task: Unknown job type 'no_such_type'." in result.output
+    assert job_count(invoke) == 0
+
+
+def test_log_prints_the_run_summary_then_its_lines(app, db, invoke, controlled_job):
+    """``log RUN`` shows the status and the counters, then the log."""
+    run_id = invoke("run", "Controlled", "--arg", "steps=3").output.strip()
+    result = invoke("log", run_id)
+    assert result.exit_code == 0, result.output
+    summary = run_summary(result.output)
+    assert summary["Run"] == run_id
+    assert summary["Status"] == "SUCCESS"
+    assert summary["total_entries"] == "3"
+    assert summary["inserted_entries"] == "3"
+    assert summary["failed_subtasks"] == "0"
+
+
+def test_log_shows_the_lines_of_the_run(app, db, invoke):
+    """After the summary come the run's lines, as ``logs`` prints them."""
+    job = current_jobs_service.create(
+        system_identity, {"title": "Chatty", "task": "mock_chatty", "run_args": {}}
+    )
+    run = current_runs_service.create(
+        system_identity, job.id, {"args": {"tag": "rdm", "lines": 2, "fail": True}}
+    )
+    result = invoke("log", run.id, "-f")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    status = next(i for i, line in enumerate(lines) if line.startswith("Status"))
+    first = next(i for i, line in enumerate(lines) if "rdm: main 0" in line)
+    assert "FAILED" in lines[status] and status < first
+    assert "ValueError: rdm broke" in result.output
+    assert result.output.rstrip().endswith("Run ended: FAILED")
+    assert invoke("logs", run.id).output.strip() in result.output
+
+
+def test_log_of_a_job_id_is_its_last_run(app, db, invoke, controlled_job):
+    """A job id instead of a run id: the job's last run."""
+    invoke("run", "Controlled", "--title", "first")
+    last = invoke("run", "Controlled", "--title", "second").output.strip()
+    result = invoke("log", controlled_job["id"])
+    assert result.exit_code == 0, result.output
+    assert run_summary(result.output)["Run"] == last
+
+
+@pytest.mark.parametrize("ref", ["nope", str(uuid.uuid4())])
+def test_log_of_unknown_run_is_one_line_exit_2(app, db, invoke, ref):
+    """Neither a run nor a job: one line, exit 2."""
+    result = invoke("log", ref)
+    assert result.exit_code == 2
+    assert f"No run with id '{ref}'" in result.output
+
+
+def test_log_of_a_job_without_runs_is_exit_2(app, db, invoke, controlled_job):
+    """A job that never ran has no log to show."""
+    result = invoke("log", controlled_job["id"])
+    assert result.exit_code == 2
+    assert "has no runs yet" in result.output
+
+
+def test_schedule_shows_three_fire_times_and_saves_with_yes(
+    app, db, invoke, controlled_job
+):
+    """``schedule JOB --schedule CRON --tz TZ --yes`` sets a cron schedule."""
+    result = invoke(
+        "schedule",
+        controlled_job["id"],
+        *("--schedule", "*/5 * * * *", "--tz", "Europe/Zurich", "--yes"),
+    )
+    assert result.exit_code == 0, result.output
+    assert "every 5 minutes" in result.output
+    assert len([line for line in result.output.splitlines() if " CE" in line]) == 3
+    job = as_json(invoke("show", controlled_job["id"], "--json"))["job"]
+    assert job["schedule"]["minute"] == "*/5"
+    assert job["schedule"]["timezone"] == "Europe/Zurich"
+    assert job["next_run"] is not None
+
+
+def test_schedule_without_tz_uses_the_default_time_zone(
+    app, db, invoke, controlled_job
+):
+    """No ``--tz``: the schedule is in ``JOBS_SCHEDULER_TIMEZONE``."""
+    result = invoke("schedule", "Controlled", "--schedule", "0 3 * * *", "-y")
+    assert result.exit_code == 0, result.output
+    job = as_json(invoke("show", "Controlled", "--json"))["job"]
+    assert job["schedule"]["hour"] == "3"
+    assert job["schedule"]["timezone"] == app.config["JOBS_SCHEDULER_TIMEZONE"]
+
+
+def test_schedule_asks_first_and_a_no_changes_nothing(app, db, invoke, controlled_job):
+    """Without ``--yes`` it asks; answering no leaves the job unscheduled."""
+    result = invoke("schedule", "Controlled", "--schedule", "0 3 * * *", input="n\n")
+    assert result.exit_code == 1
+    assert "Use this schedule for job 'Controlled'" in result.output
+    assert as_json(invoke("show", "Controlled", "--json"))["job"]["schedule"] is None
+    result = invoke("schedule", "Controlled", "--schedule", "0 3 * * *", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert as_json(invoke("show", "Controlled", "--json"))["job"]["schedule"]
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("--schedule", "*/5 * * *"), "--schedule: Invalid cron expression"),
+        (("--schedule", "61 * * * *"), "--schedule"),
+        (("--schedule", "0 3 * * *", "--tz", "Mars/Olympus"), "--tz"),
+    ],
+)
+def test_schedule_with_bad_input_is_exit_2_and_changes_nothing(
+    app, db, invoke, controlled_job, args, expected
+):
+    """A bad schedule or time zone is named; the job stays unscheduled."""
+    result = invoke("schedule", "Controlled", *args, "--yes")
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert as_json(invoke("show", "Controlled", "--json"))["job"]["schedule"] is None
+
+
+def test_delete_takes_inveniordm_yes_flag(app, db, invoke, controlled_job):
+    """``delete JOB --yes`` deletes without asking."""
+    result = invoke("delete", controlled_job["id"], "--yes")
+    assert result.exit_code == 0, result.output
+    assert job_count(invoke) == 0
+
+
+def test_job_type_without_arguments_schema_is_listed_created_and_run(app, db, invoke):
+    """A type made with ``JobType.create(arguments_schema=None)`` works end to end."""
+    result = invoke("types")
+    assert result.exit_code == 0, result.output
+    items = {item["id"]: item for item in as_json(invoke("types", "--json"))}
+    assert items["no_schema"]["arguments"] == []
+    job = create(invoke, "--title", "Embargoes", "--task", "no_schema")
+    assert job["task"] == "no_schema"
+    result = invoke("run", job["id"], "--wait")
+    assert result.exit_code == 0, result.output
+    assert "Run ended: SUCCESS" in result.output

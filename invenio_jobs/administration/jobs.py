@@ -12,6 +12,12 @@ content of each page is a React app of this package: the generic search and
 form components render flat fields of a search index, while a job has a
 schedule editor, a form generated from its job type's arguments and a live
 run history.
+
+The classes keep InvenioRDM's names, view names and addresses
+(``jobs-create`` at ``/jobs/create``, ``jobs-edit``, ``job-details``), so
+that ``url_for("administration.<name>")`` in other modules' templates and
+old bookmarks keep working. Our own names (``jobs_create`` at ``/jobs/new``,
+``jobs_edit``, ``jobs_details``) are small subclasses beside them.
 """
 
 from invenio_administration.views.base import (
@@ -33,6 +39,7 @@ class JobsViewMixin:
     resource_config = "jobs_resource"
     pid_path = "id"
     resource_name = "title"
+    list_view_name = "jobs"
 
     @classmethod
     def get_service_schema(cls):
@@ -50,6 +57,10 @@ class JobsViewMixin:
         )
 
 
+JobsAdminMixin = JobsViewMixin
+"""InvenioRDM's name of the settings common to the jobs pages."""
+
+
 class JobsListView(JobsViewMixin, AdminResourceListView):
     """``/administration/jobs``: every job, its schedule, last and next run."""
 
@@ -61,6 +72,8 @@ class JobsListView(JobsViewMixin, AdminResourceListView):
     icon = "settings"
     order = 1
     entry = "invenio-jobs-list"
+    template = "invenio_jobs/system/jobs/jobs-search.html"
+    create_view_name = "jobs-create"
 
     def get(self):
         """The list page."""
@@ -68,10 +81,10 @@ class JobsListView(JobsViewMixin, AdminResourceListView):
 
 
 class JobsCreateView(JobsViewMixin, AdminResourceCreateView):
-    """``/administration/jobs/new``: a new job."""
+    """``/administration/jobs/create``: a new job."""
 
-    name = "jobs_create"
-    url = "/jobs/new"
+    name = "jobs-create"
+    url = "/jobs/create"
     title = _("New job")
     entry = "invenio-jobs-form"
 
@@ -80,10 +93,17 @@ class JobsCreateView(JobsViewMixin, AdminResourceCreateView):
         return self.render_page(job_id=None)
 
 
+class JobsNewView(JobsCreateView):
+    """``/administration/jobs/new``: the same form, where our links point."""
+
+    name = "jobs_create"
+    url = "/jobs/new"
+
+
 class JobsEditView(JobsViewMixin, AdminResourceEditView):
     """``/administration/jobs/<id>/edit``: change a job."""
 
-    name = "jobs_edit"
+    name = "jobs-edit"
     url = "/jobs/<pid_value>/edit"
     title = _("Edit job")
     entry = "invenio-jobs-form"
@@ -93,14 +113,27 @@ class JobsEditView(JobsViewMixin, AdminResourceEditView):
         return self.render_page(job_id=pid_value)
 
 
+class JobsEditNameView(JobsEditView):
+    """The edit page under our view name, ``jobs_edit``."""
+
+    name = "jobs_edit"
+
+
 class JobsDetailsView(JobsViewMixin, AdminResourceDetailView):
     """``/administration/jobs/<id>``: a job's settings and run history."""
 
-    name = "jobs_details"
+    name = "job-details"
     url = "/jobs/<pid_value>"
     title = _("Job")
     entry = "invenio-jobs-details"
+    template = "invenio_jobs/system/jobs/jobs-details.html"
 
     def get(self, pid_value=None):
         """The job page."""
         return self.render_page(job_id=pid_value)
+
+
+class JobsDetailsNameView(JobsDetailsView):
+    """The job page under our view name, ``jobs_details``."""
+
+    name = "jobs_details"

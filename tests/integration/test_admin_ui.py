@@ -12,7 +12,9 @@ invenio_jobs.demo.assets``); screenshots of each page are saved in
 ``.test-artifacts/screenshots`` (or ``JOBS_SCREENSHOTS``).
 """
 
+import json
 import os
+import sys
 import uuid
 
 import pytest
@@ -52,7 +54,24 @@ create_app = create_combined_app
 
 
 @pytest.fixture(scope="module")
-def app_config(app_config, ui_assets):
+def seed_site(tmp_path_factory):
+    """InvenioRDM's documented ``ExportRecords``, installed with its entry point.
+
+    The test process finds it on ``sys.path``, the workers on ``PYTHONPATH``.
+    """
+    from seed_site.distribution import install
+
+    paths = install(tmp_path_factory.mktemp("seed-site"))
+    patch = pytest.MonkeyPatch()
+    patch.setattr(sys, "path", [*paths, *sys.path])
+    pythonpath = [*paths, os.environ.get("PYTHONPATH", "")]
+    patch.setenv("PYTHONPATH", os.pathsep.join(pythonpath).rstrip(os.pathsep))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config, ui_assets, seed_site):
     """The demo's theme and security settings, with fast page refreshes."""
     # invenio_app's factory reads the static folder from the environment.
     os.environ["INVENIO_STATIC_FOLDER"] = str(ui_assets / "static")
@@ -374,3 +393,96 @@ def test_pages_are_refused_to_non_administrators(chromium, client, users):
     login_user_via_session(client, email="user@example.org")
     for path in paths:
         assert client.get(path).status_code == 403, path
+
+
+def run_status(job_id):
+    """The status of the job's newest run, read in a fresh transaction."""
+    runs = runs_of(job_id)
+    return runs[0].status if runs else None
+
+
+def save_new_job(admin, title, job_type):
+    """Fill the create form's title and job type; the caller saves."""
+    admin.type("#job-title", title)
+    admin.choose("#job-task", job_type)
+
+
+def saved_job_id(admin):
+    """The id of the job the form saved, from the job page it went to."""
+    admin.wait(lambda: "/create" not in admin.driver.current_url, "saved")
+    admin.find(".jobs-job-title")
+    return admin.driver.current_url.rstrip("/").split("/")[-1]
+
+
+def test_job_type_without_arguments_schema_is_created_and_run(admin, start_worker):
+    """A type made with ``arguments_schema=None``: no form, no error, SUCCESS.
+
+    The create form is opened at InvenioRDM's address, ``/jobs/create``.
+    """
+    start_worker()
+    admin.open("/administration/jobs/create")
+    save_new_job(admin, "Lift embargoes", "No schema")
+    admin.find(".jobs-arguments-segment .jobs-no-arguments")
+    assert not admin.find_all(".jobs-arguments-segment [id^=argument-]")
+    admin.click(".jobs-save")
+    job_id = saved_job_id(admin)
+    assert db_job(job_id).task == "no_schema"
+
+    admin.click(".jobs-run-now")
+    admin.find(".jobs-run-modal .jobs-no-arguments")
+    assert not admin.find_all(".jobs-run-modal .ui.error.message")
+    admin.click(".jobs-run-confirm")
+    run = admin.wait(lambda: runs_of(job_id), "a run")[0]
+    admin.wait(lambda: row_status(admin, run.id) == "SUCCESS", "SUCCESS", 60)
+    assert run_status(job_id) == RunStatusEnum.SUCCESS
+    assert admin.errors() == []
+
+
+def test_seed_export_records_runs_with_serializer_set(admin, start_worker):
+    """The documentation's ``ExportRecords``: ``serializer`` set in the admin UI.
+
+    Its schema does not declare ``serializer`` (a trailing comma makes it a
+    tuple), so the form sets it under "Other arguments"; the task receives
+    ``since`` and ``serializer``. The run is then opened at InvenioRDM's run
+    address, ``/administration/runs/<run_id>``.
+    """
+    start_worker()
+    admin.open("/administration/jobs/create")
+    save_new_job(admin, "Export to JSON", "Export records")
+    admin.find("#argument-since")
+    admin.click(".jobs-extra-arguments-open")
+    admin.type("#arguments-extra", "[1, 2]")
+    admin.click(".jobs-save")
+    admin.find(".jobs-form-error")
+    assert "Other arguments must be a JSON object." in admin.text(".jobs-form-error")
+    admin.type("#arguments-extra", '{"serializer": "json"}')
+    admin.wait(lambda: not admin.find_all(".jobs-form-error"), "error gone")
+    admin.screenshot("job-create-other-arguments")
+    admin.click(".jobs-save")
+    job_id = saved_job_id(admin)
+    assert db_job(job_id).run_args.get("serializer") == "json"
+
+    admin.click(".jobs-run-now")
+    extra = admin.find(".jobs-run-modal #arguments-extra")
+    assert json.loads(extra.get_attribute("value")) == {"serializer": "json"}
+    admin.click(".jobs-run-confirm")
+    run = admin.wait(lambda: runs_of(job_id), "a run")[0]
+    admin.wait(lambda: row_status(admin, run.id) == "SUCCESS", "SUCCESS", 60)
+    run = runs_of(job_id)[0]
+    assert run.status == RunStatusEnum.SUCCESS
+    assert run.args["serializer"] == "json"
+
+    admin.open(f"/administration/runs/{run.id}")
+    status = admin.find(".jobs-run-title .jobs-status")
+    assert status.get_attribute("data-status") == "SUCCESS"
+    admin.wait(
+        lambda: any(
+            "serializer=json" in line.text and "since=" in line.text
+            for line in admin.find_all(".jobs-log-line")
+        ),
+        "the task's line with since and serializer",
+        30,
+    )
+    assert json.loads(admin.text(".jobs-run-args"))["serializer"] == "json"
+    admin.screenshot("run-page-inveniordm-address")
+    assert admin.errors() == []

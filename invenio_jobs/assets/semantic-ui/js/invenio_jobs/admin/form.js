@@ -51,6 +51,7 @@ function JobForm({ config, api, jobId }) {
   const [schedule, setSchedule] = useState(scheduleToState(null, config.default_timezone));
   const [tasks, setTasks] = useState([]);
   const [argumentFields, setArgumentFields] = useState(null);
+  const [argumentsProblem, setArgumentsProblem] = useState(null);
   const [emails, setEmails] = useState("");
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
@@ -103,6 +104,7 @@ function JobForm({ config, api, jobId }) {
 
   const chooseTask = async (taskId) => {
     set({ task: taskId, run_args: {} });
+    setArgumentsProblem(null);
     try {
       const described = await api.taskArguments(taskId);
       setJob((current) => ({ ...current, task: taskId, run_args: argumentDefaults(described.fields) }));
@@ -113,6 +115,10 @@ function JobForm({ config, api, jobId }) {
 
   const save = async (event) => {
     event.preventDefault();
+    if (argumentsProblem) {
+      setMessage(argumentsProblem);
+      return;
+    }
     setSaving(true);
     setMessage(null);
     const payload = {
@@ -232,7 +238,11 @@ function JobForm({ config, api, jobId }) {
               fields={argumentFields}
               values={job.run_args || {}}
               errors={argumentErrors}
-              onChange={(runArgs) => set({ run_args: runArgs })}
+              onChange={(runArgs, problem) => {
+                set({ run_args: runArgs });
+                if (!problem && message === argumentsProblem) setMessage(null);
+                setArgumentsProblem(problem);
+              }}
             />
           </Segment>
         )}

@@ -11,8 +11,12 @@
 // describes them: one input per field, its help text, its default, and the
 // server's error under it. The server validates; the form only converts
 // what was typed to the field's JSON type.
+//
+// Arguments the description has no field for (a job type may take more
+// than its schema declares, as InvenioRDM's ExportRecords example does) are
+// edited as one JSON object under "Other arguments", and sent with the rest.
 
-import React from "react";
+import React, { useEffect, useState } from "react";
 import PropTypes from "prop-types";
 import { Form, Header } from "semantic-ui-react";
 import { i18next } from "../../i18next";
@@ -157,22 +161,127 @@ ArgumentField.propTypes = {
 };
 ArgumentField.defaultProps = { value: undefined, error: null };
 
+// The values of ``values`` that no field of the description holds.
+function splitExtra(fields, values) {
+  const known = new Set((fields || []).map((field) => field.name));
+  const declared = {};
+  const extra = {};
+  Object.entries(values || {}).forEach(([name, value]) => {
+    if (known.has(name)) declared[name] = value;
+    else extra[name] = value;
+  });
+  return { declared, extra };
+}
+
+const asText = (extra) => (Object.keys(extra).length ? JSON.stringify(extra, null, 2) : "");
+
+function parseExtra(text) {
+  if (!text.trim()) return {};
+  const value = JSON.parse(text);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new Error("not an object");
+  }
+  return value;
+}
+
+// "Other arguments": a JSON object of the arguments without a field. What is
+// typed stays as typed while it parses to the current arguments; a text that
+// is not a JSON object is reported to the parent as a problem.
+function ExtraArguments({ extra, errors, onChange }) {
+  const current = asText(extra);
+  const [text, setText] = useState(current);
+  const [open, setOpen] = useState(current !== "");
+  const [invalid, setInvalid] = useState(false);
+
+  useEffect(() => {
+    let same = false;
+    try {
+      same = JSON.stringify(parseExtra(text)) === JSON.stringify(extra);
+    } catch (err) {
+      same = false;
+    }
+    if (!same && !invalid) {
+      setText(current);
+      if (current) setOpen(true);
+    }
+    // Only a change from outside (a loaded job, another job type) resets it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [current]);
+
+  const change = (value) => {
+    setText(value);
+    try {
+      const parsed = parseExtra(value);
+      setInvalid(false);
+      onChange(parsed, null);
+    } catch (err) {
+      setInvalid(true);
+      onChange(extra, i18next.t("Other arguments must be a JSON object."));
+    }
+  };
+  const messages = Object.entries(errors).map(([name, text]) => `${name}: ${text}`);
+  if (invalid) {
+    messages.unshift(i18next.t("Other arguments must be a JSON object."));
+  }
+
+  if (!open) {
+    return (
+      <button type="button" className="ui basic tiny button jobs-extra-arguments-open" onClick={() => setOpen(true)}>
+        {i18next.t("Other arguments (JSON)")}
+      </button>
+    );
+  }
+  return (
+    <>
+      <Form.TextArea
+        id="arguments-extra"
+        name="arguments-extra"
+        className="jobs-code"
+        label={i18next.t("Other arguments (JSON)")}
+        rows={3}
+        placeholder='{"name": "value"}'
+        value={text}
+        error={messages.length ? { content: messages.join(" "), pointing: "above" } : undefined}
+        onChange={(e, data) => change(data.value)}
+      />
+      <p className="jobs-field-help">
+        {i18next.t(
+          "Arguments the form has no field for, as one JSON object; they are given to the job type as they are."
+        )}
+      </p>
+    </>
+  );
+}
+
+ExtraArguments.propTypes = {
+  extra: PropTypes.object.isRequired,
+  errors: PropTypes.object.isRequired,
+  onChange: PropTypes.func.isRequired,
+};
+
+// ``onChange(values, problem)``: ``problem`` is a message while the other
+// arguments are not a JSON object (the values then keep their last good ones).
 export function ArgumentsForm({ fields, values, errors, onChange }) {
   const visible = (fields || []).filter((field) => !field.hidden);
-  if (!visible.length) {
-    return <p className="jobs-no-arguments">{i18next.t("This job type takes no arguments.")}</p>;
-  }
+  const { declared, extra } = splitExtra(fields, values);
   const set = (name, value) => {
     const next = { ...values };
     if (value === undefined) delete next[name];
     else next[name] = value;
-    onChange(next);
+    onChange(next, null);
   };
+  const visibleNames = new Set(visible.map((field) => field.name));
+  const otherErrors = Object.fromEntries(
+    Object.entries(errors).filter(([name]) => !visibleNames.has(name))
+  );
   return (
     <div className="jobs-arguments">
       <Header as="h4" dividing>
         {i18next.t("Arguments")}
       </Header>
+      {!visible.length && (
+        <p className="jobs-no-arguments">{i18next.t("This job type takes no arguments.")}</p>
+      )}
       {visible.map((field) => (
         <ArgumentField
           key={field.name}
@@ -182,6 +291,11 @@ export function ArgumentsForm({ fields, values, errors, onChange }) {
           onChange={(value) => set(field.name, value)}
         />
       ))}
+      <ExtraArguments
+        extra={extra}
+        errors={otherErrors}
+        onChange={(others, problem) => onChange({ ...declared, ...others }, problem)}
+      />
     </div>
   );
 }

@@ -114,6 +114,7 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
   const [open, setOpen] = useState(false);
   const [description, setDescription] = useState(null);
   const [args, setArgs] = useState({});
+  const [argsProblem, setArgsProblem] = useState(null);
   const [queue, setQueue] = useState(job.default_queue || config.default_queue);
   const [title, setTitle] = useState("");
   const [error, setError] = useState(null);
@@ -124,6 +125,7 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
     setOpen(true);
     setQueue(job.default_queue || config.default_queue);
     setTitle("");
+    setArgsProblem(null);
     try {
       const described = await api.taskArguments(job.task);
       setDescription(described);
@@ -133,6 +135,10 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
     }
   };
   const start = async () => {
+    if (argsProblem) {
+      setError({ message: argsProblem, fields: {} });
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -188,7 +194,11 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
                 fields={description.fields}
                 values={args}
                 errors={argErrors}
-                onChange={setArgs}
+                onChange={(next, problem) => {
+                  setArgs(next);
+                  if (!problem && error && error.message === argsProblem) setError(null);
+                  setArgsProblem(problem);
+                }}
               />
             )}
             {error && <Message error content={error.message} />}
