@@ -103,6 +103,30 @@ def _counter():
     return sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
 
+class _NotificationList:
+    """A list kept under one key of ``Job.notifications`` (InvenioRDM's storage).
+
+    Reads give a list (empty when unset); writes keep the other key and drop
+    empty ones, so that the column stays exactly what InvenioRDM writes.
+    """
+
+    def __init__(self, key: str):
+        """Name the key of ``notifications`` this list lives under."""
+        self.key = key
+
+    def __get__(self, job, owner=None):
+        """The list of ``job``; the descriptor itself on the class."""
+        if job is None:
+            return self
+        return list((job.notifications or {}).get(self.key) or [])
+
+    def __set__(self, job, values):
+        """Store ``values`` under the key, keeping the other one."""
+        stored = {k: v for k, v in (job.notifications or {}).items() if v}
+        stored[self.key] = list(values or [])
+        job.notifications = {k: v for k, v in stored.items() if v} or None
+
+
 class Job(db.Model, db.Timestamp):
     """A configured job: a job type, its arguments and its schedule."""
 
@@ -165,31 +189,10 @@ class Job(db.Model, db.Timestamp):
             for status in RunStatusEnum
         }
 
-    def _notification(self, key) -> list:
-        return list((self.notifications or {}).get(key) or [])
-
-    def _set_notification(self, key, values):
-        stored = {k: v for k, v in (self.notifications or {}).items() if v}
-        stored[key] = list(values or [])
-        self.notifications = {k: v for k, v in stored.items() if v} or None
-
-    @property
-    def notification_emails(self) -> list:
-        """The addresses told when a run ends in one of the watched statuses."""
-        return self._notification("emails")
-
-    @notification_emails.setter
-    def notification_emails(self, values):
-        self._set_notification("emails", values)
-
-    @property
-    def notification_statuses(self) -> list:
-        """The status names (``FAILED`` ...) whose runs' ends are told."""
-        return self._notification("statuses")
-
-    @notification_statuses.setter
-    def notification_statuses(self, values):
-        self._set_notification("statuses", values)
+    notification_emails = _NotificationList("emails")
+    """The addresses told when a run ends in one of the watched statuses."""
+    notification_statuses = _NotificationList("statuses")
+    """The status names (``FAILED`` ...) whose runs' ends are told."""
 
     def __repr__(self) -> str:
         """Show the id and title, for logs and debugging."""
