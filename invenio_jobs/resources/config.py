@@ -9,9 +9,7 @@
 import marshmallow as ma
 from flask_resources import (
     HTTPJSONException,
-    JSONDeserializer,
     JSONSerializer,
-    RequestBodyParser,
     ResourceConfig,
     ResponseHandler,
     create_error_handler,
@@ -19,12 +17,15 @@ from flask_resources import (
 from invenio_records_resources.resources.errors import ErrorHandlersMixin
 
 from ..services.errors import (
+    InvalidRequestBodyError,
     JobNotFoundError,
+    RequestBodyTooLargeError,
     RunNotFoundError,
     RunStatusChangeError,
     RunTooManyResults,
     TaskNotFoundError,
 )
+from .parsers import JSONObjectParser, QueryText
 
 JSON_TYPES = ("application/json", "application/vnd.inveniordm.v1+json")
 
@@ -37,6 +38,19 @@ def _bad_request(exc):
     return HTTPJSONException(code=400, description=str(exc.description))
 
 
+def _bad_body(code):
+    """An answer to a body that cannot be read, naming the field at fault."""
+
+    def answer(exc):
+        return HTTPJSONException(
+            code=code,
+            description=str(exc.description),
+            errors=[{"field": exc.field, "messages": [str(exc.description)]}],
+        )
+
+    return answer
+
+
 ERROR_HANDLERS = {
     **ErrorHandlersMixin.error_handlers,
     JobNotFoundError: create_error_handler(_not_found),
@@ -44,6 +58,8 @@ ERROR_HANDLERS = {
     TaskNotFoundError: create_error_handler(_not_found),
     RunStatusChangeError: create_error_handler(_bad_request),
     RunTooManyResults: create_error_handler(_bad_request),
+    InvalidRequestBodyError: create_error_handler(_bad_body(400)),
+    RequestBodyTooLargeError: create_error_handler(_bad_body(413)),
 }
 """Every error a client can cause, as a clear 4xx; never a bare 500."""
 
@@ -51,9 +67,7 @@ ERROR_HANDLERS = {
 class JSONResourceConfig(ResourceConfig):
     """JSON in and out, under both InvenioRDM content types."""
 
-    request_body_parsers = {
-        mimetype: RequestBodyParser(JSONDeserializer()) for mimetype in JSON_TYPES
-    }
+    request_body_parsers = {mimetype: JSONObjectParser() for mimetype in JSON_TYPES}
     default_content_type = "application/json"
     response_handlers = {
         mimetype: ResponseHandler(JSONSerializer()) for mimetype in JSON_TYPES
@@ -74,12 +88,12 @@ class JobsResourceConfig(JSONResourceConfig):
     }
     request_view_args = {"job_id": ma.fields.String()}
     request_search_args = {
-        "q": ma.fields.String(),
-        "active": ma.fields.String(),
-        "sort": ma.fields.String(),
-        "sort_direction": ma.fields.String(),
-        "page": ma.fields.String(),
-        "size": ma.fields.String(),
+        "q": QueryText(),
+        "active": QueryText(),
+        "sort": QueryText(),
+        "sort_direction": QueryText(),
+        "page": QueryText(),
+        "size": QueryText(),
     }
 
 
@@ -100,17 +114,17 @@ class RunsResourceConfig(JSONResourceConfig):
         "run_id": ma.fields.String(),
     }
     request_search_args = {
-        "q": ma.fields.String(),
-        "status": ma.fields.List(ma.fields.String()),
-        "sort": ma.fields.String(),
-        "sort_direction": ma.fields.String(),
-        "include_subtasks": ma.fields.String(),
-        "parent_run_id": ma.fields.String(),
-        "page": ma.fields.String(),
-        "size": ma.fields.String(),
-        "after": ma.fields.String(),
-        "level": ma.fields.String(),
-        "text": ma.fields.String(),
+        "q": QueryText(),
+        "status": ma.fields.List(QueryText()),
+        "sort": QueryText(),
+        "sort_direction": QueryText(),
+        "include_subtasks": QueryText(),
+        "parent_run_id": QueryText(),
+        "page": QueryText(),
+        "size": QueryText(),
+        "after": QueryText(),
+        "level": QueryText(),
+        "text": QueryText(),
     }
 
 
@@ -127,8 +141,8 @@ class TasksResourceConfig(JSONResourceConfig):
     }
     request_view_args = {"task_id": ma.fields.String()}
     request_search_args = {
-        "page": ma.fields.String(),
-        "size": ma.fields.String(),
+        "page": QueryText(),
+        "size": QueryText(),
     }
 
 
@@ -139,10 +153,10 @@ class LogsResourceConfig(JSONResourceConfig):
     url_prefix = "/logs"
     routes = {"list": "/jobs"}
     request_search_args = {
-        "q": ma.fields.String(),
-        "search_after": ma.fields.List(ma.fields.String()),
-        "sort": ma.fields.String(),
-        "size": ma.fields.String(),
-        "level": ma.fields.String(),
-        "text": ma.fields.String(),
+        "q": QueryText(),
+        "search_after": ma.fields.List(QueryText()),
+        "sort": QueryText(),
+        "size": QueryText(),
+        "level": QueryText(),
+        "text": QueryText(),
     }

@@ -38,6 +38,9 @@ INTERVAL_UNITS = (
 )
 """The interval units, largest first: the keywords of ``timedelta``."""
 
+MAX_INTERVAL = timedelta(days=100 * 366)
+"""Longest interval: fire times far beyond it would overflow dates."""
+
 DAY_NAMES = (
     "sunday",
     "monday",
@@ -261,6 +264,11 @@ def _compile_interval(data: dict) -> IntervalSchedule:
         total = _interval_delta(result)
     except OverflowError:
         raise InvalidScheduleError("interval", "The interval is too long.") from None
+    if total > MAX_INTERVAL:
+        raise InvalidScheduleError(
+            "interval",
+            f"The interval is too long: at most {MAX_INTERVAL.days} days.",
+        )
     if total <= timedelta(0):
         units = ", ".join(INTERVAL_UNITS)
         raise InvalidScheduleError(

@@ -11,13 +11,22 @@ from functools import cached_property
 
 
 def parse_uuid(value, not_found):
-    """A UUID from a path or a client; a malformed one is "not found"."""
+    """A UUID from a path or a client, in its canonical form only.
+
+    The canonical form is the one every link and answer gives: lower-case,
+    dashed (``str(uuid)``). Other spellings (``urn:uuid:``, braces, no dashes,
+    upper case) are "not found", like a malformed one, so that a job has one
+    address.
+    """
     if isinstance(value, uuid.UUID):
         return value
     try:
-        return uuid.UUID(str(value))
+        parsed = uuid.UUID(value)
     except (TypeError, ValueError, AttributeError):
         raise not_found(value) from None
+    if str(parsed) != value:
+        raise not_found(value)
+    return parsed
 
 
 def user_id_of(identity):

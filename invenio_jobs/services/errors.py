@@ -98,3 +98,19 @@ class RunTooManyResults(JobsServiceError):
                 max=max_docs,
             )
         )
+
+
+class InvalidRequestBodyError(JobsServiceError):
+    """The request body cannot be read as the JSON object expected: 400.
+
+    ``field`` names the part that is wrong (``body`` for the whole of it).
+    """
+
+    def __init__(self, description, field="body"):
+        """Keep the reason and the field it concerns."""
+        super().__init__(description)
+        self.field = field
+
+
+class RequestBodyTooLargeError(InvalidRequestBodyError):
+    """The request body is larger than the API reads: 413."""

@@ -38,6 +38,9 @@ MAX_PAGE_SIZE = 1000
 MAX_PAGE = 1_000_000
 """Highest page number: beyond it, offsets would overflow the database."""
 
+MAX_TIMEOUT = 30 * 24 * 3600
+"""Longest timeout of a job, in seconds (30 days); the column is a 32-bit integer."""
+
 MAX_LOG_ID = 2**63 - 1
 """Largest log line id (a big integer): larger cursors are refused, not sent."""
 
@@ -138,7 +141,9 @@ class JobSchema(Schema):
     )
     allow_overlap = fields.Boolean(load_default=False)
     timeout = fields.Integer(
-        allow_none=True, load_default=None, validate=validate.Range(min=1)
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_TIMEOUT),
     )
     max_retries = fields.Integer(load_default=0, validate=validate.Range(0, 100))
     notification_emails = fields.List(fields.Email(), load_default=list)
