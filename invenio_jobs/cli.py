@@ -329,10 +329,13 @@ def describe_argument(field: dict) -> str:
 @command("types")
 @json_option
 def types(as_json):
-    """List the registered job types and the arguments each one takes."""
+    """List the job types and their arguments; those that failed to load, and why."""
     result = current_tasks_service.search(system_identity, {"size": PAGE_SIZE})
     items = []
     for hit in result.hits:
+        if not hit.get("available", True):
+            items.append({**hit, "arguments": []})
+            continue
         args = current_tasks_service.read_task_form(system_identity, hit["id"])
         items.append({**hit, "arguments": args["fields"]})
     if as_json:
@@ -342,6 +345,10 @@ def types(as_json):
     table.add_column("Title")
     table.add_column("Arguments")
     for item in items:
+        if not item.get("available", True):
+            unavailable = Text(f"not available: {item['error']}", style="red")
+            table.add_row(item["id"], unavailable, Text("-", style="dim"))
+            continue
         arguments = "\n".join(
             describe_argument(f) for f in item["arguments"] if not f.get("hidden")
         )
@@ -357,6 +364,13 @@ def last_run_cell(job: dict) -> Text:
         return Text("never", style="dim")
     when = run.get("started_at") or run.get("created")
     return Text.assemble(status_text(run["status"]), " ", (show_time(when), "dim"))
+
+
+def type_cell(job: dict) -> Text:
+    """A job's type, marked when it is not available (its runs cannot start)."""
+    if job.get("task_available", True):
+        return Text(job["task"])
+    return Text.assemble(job["task"], " ", ("(not available)", "red"))
 
 
 @command("list")
@@ -385,7 +399,7 @@ def list_jobs(query, active, size, as_json):
         table.add_row(
             job["title"],
             Text("yes", style="green") if job["active"] else Text("no", style="dim"),
-            job["task"],
+            type_cell(job),
             job["schedule_description"],
             last_run_cell(job),
             show_time(job.get("next_run")),

@@ -7,6 +7,7 @@
 """The registry of job types, filled from the ``invenio_jobs.jobs`` entry points."""
 
 import logging
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from .errors import DuplicateJobTypeError, InvalidJobTypeError
@@ -15,6 +16,34 @@ from .jobs import JobType, undeclared_fields
 logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "invenio_jobs.jobs"
+
+
+@dataclass(frozen=True)
+class UnavailableJobType:
+    """A job type whose entry point failed to load.
+
+    It is kept, not dropped, so that its jobs can say why they do not run
+    and the administrator sees which module to fix.
+    """
+
+    id: str
+    origin: str
+    """The entry point, as ``name = module:attribute``."""
+    error: str
+    """The exception that loading raised, as ``Type: message``."""
+
+    @property
+    def reason(self) -> str:
+        """Why the job type cannot run, for runs, API clients and the CLI."""
+        return (
+            f"Job type '{self.id}' could not be loaded from entry point "
+            f"'{self.origin}': {self.error}"
+        )
+
+
+def not_registered_reason(job_id: str) -> str:
+    """Why a job of an id that no module registers cannot run."""
+    return f"Job type '{job_id}' is not registered (was it removed or renamed?)"
 
 
 class JobsRegistry:
@@ -30,6 +59,7 @@ class JobsRegistry:
         self._job_types: dict[str, type[JobType]] = {}
         self._origins: dict[str, str] = {}
         self._warned: set = set()
+        self._unavailable: dict[str, UnavailableJobType] = {}
 
     def register(
         self,
@@ -85,9 +115,52 @@ class JobsRegistry:
             )
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
-        """Register every job type of an entry point group."""
+        """Register every job type of an entry point group.
+
+        A module that fails to import (a missing dependency, a syntax error)
+        is a fault of one plugin: it is logged and kept as unavailable, and
+        everything else starts. A job type that loads but is invalid, or
+        clashes with another id, is a configuration mistake: it raises.
+        """
         for ep in sorted(entry_points(group=group), key=lambda ep: ep.name):
-            self.register(ep.load(), id_=ep.name, origin=f"{ep.name} = {ep.value}")
+            origin = f"{ep.name} = {ep.value}"
+            try:
+                job_type = ep.load()
+            except Exception as exc:  # noqa: BLE001 -- one plugin must not stop all
+                self.mark_unavailable(ep.name, origin, exc)
+                continue
+            self.register(job_type, id_=ep.name, origin=origin)
+
+    def mark_unavailable(self, job_id: str, origin: str, exc: BaseException):
+        """Keep a job type that could not be loaded, and log why."""
+        error = f"{type(exc).__name__}: {exc}"
+        self._unavailable[job_id] = UnavailableJobType(job_id, origin, error)
+        logger.error(
+            "Job type '%s' (entry point '%s') could not be loaded; its jobs "
+            "will not run until it loads: %s",
+            job_id,
+            origin,
+            error,
+            exc_info=exc,
+        )
+
+    def unavailable(self) -> dict[str, UnavailableJobType]:
+        """Job types whose entry point failed to load, by id.
+
+        An id that another entry point registered is not unavailable.
+        """
+        return {
+            job_id: item
+            for job_id, item in sorted(self._unavailable.items())
+            if job_id not in self._job_types
+        }
+
+    def unavailable_reason(self, job_id: str) -> str | None:
+        """Why jobs of this id cannot run; None when the job type is registered."""
+        if job_id in self._job_types:
+            return None
+        item = self._unavailable.get(job_id)
+        return item.reason if item is not None else not_registered_reason(job_id)
 
     def get(self, job_id: str) -> type[JobType]:
         """The job type with this id; ``KeyError`` when none is registered."""

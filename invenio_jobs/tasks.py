@@ -94,16 +94,51 @@ def send_runs(dispatches) -> list:
 
 
 # -- running a run -------------------------------------------------------------
+class JobTypeUnavailableError(LookupError):
+    """The job type of a run is not registered, or its module failed to load.
+
+    Nothing can make such a run succeed: it is never retried.
+    """
+
+
+def _text(exc: BaseException) -> str:
+    """The message of an exception, even one whose ``str`` fails."""
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 -- a broken __str__ must not hide the failure
+        return "(its message could not be read)"
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: message`` of an exception."""
+    return f"{type(exc).__name__}: {_text(exc)}"
+
+
 def _failure_message(exc: BaseException) -> str:
-    text = "".join(traceback.format_exception(exc)).rstrip()
-    return f"{type(exc).__name__}: {exc}\n\n{text}"
+    try:
+        text = "".join(traceback.format_exception(exc)).rstrip()
+    except Exception:  # noqa: BLE001 -- the error's name is still worth keeping
+        text = ""
+    return f"{_describe(exc)}\n\n{text}".rstrip()
+
+
+def _rollback():
+    """Roll the session back; a broken connection is left to the next query."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 -- nothing to roll back on a dead connection
+        logger.warning("Could not roll back the session.", exc_info=True)
 
 
 def _ended(moved: bool, run_id) -> bool:
     """Commit a step that may have ended a run; notify whom the job asks to."""
     db.session.commit()
     if moved:
-        notify_run_end(run_id)
+        try:
+            notify_run_end(run_id)
+        except Exception:  # noqa: BLE001 -- the run has ended: keep it so
+            _rollback()
+            logger.warning("Could not notify the end of %s", run_id, exc_info=True)
     return moved
 
 
@@ -139,7 +174,25 @@ def _retry_delay(attempt: int) -> float:
 
 
 def _retry(run: Run, job: Job, exc: BaseException) -> bool:
-    """Queue the run again after a retryable failure; False when out of tries."""
+    """Queue the run again after a retryable failure; False when out of tries.
+
+    Never raises: a fault while deciding or queueing the retry is logged and
+    the run fails with its own error, instead of staying RUNNING.
+    """
+    try:
+        return _queue_retry(run, job, exc)
+    except Exception:  # noqa: BLE001 -- the run must still end
+        _rollback()
+        logger.exception("Run %s: could not be queued again.", run.id)
+        return False
+
+
+def _queue_retry(run: Run, job: Job, exc: BaseException) -> bool:
+    if (
+        isinstance(exc, JobTypeUnavailableError)
+        or job.task not in current_jobs.registry
+    ):
+        return False
     job_type = current_jobs.registry.get(job.task)
     if not job_type.retry_on or not isinstance(exc, job_type.retry_on):
         return False
@@ -196,8 +249,9 @@ def _run_body(run: Run, job: Job):
         spec = run.args or {}
         task = current_celery_app.tasks[spec["task"]]
         return task(*spec.get("args", ()), **spec.get("kwargs", {}))
-    if job.task not in current_jobs.registry:
-        raise LookupError(f"Job type '{job.task}' is not registered.")
+    reason = current_jobs.registry.unavailable_reason(job.task)
+    if reason is not None:
+        raise JobTypeUnavailableError(reason)
     kwargs = lifecycle.task_arguments(job, run)
     return current_jobs.registry.get(job.task).task(**kwargs)
 
@@ -207,32 +261,55 @@ RETRIED = object()
 
 
 def _execute_body(run: Run, job: Job):
-    """Run the task; return (status, message, values), or RETRIED."""
+    """Run the task; return (status, message, values), or RETRIED.
+
+    Never raises an ``Exception``: a fault while handling the task's own
+    failure (a broken ``str`` of its error, a session that cannot roll back)
+    still gives an outcome, so that the run ends instead of waiting for the
+    maintenance task to call it lost.
+    """
+    try:
+        return _judge_body(run, job)
+    except Exception as exc:  # noqa: BLE001 -- the run must still end
+        _rollback()
+        logger.exception("Run %s: its failure could not be handled.", run.id)
+        return RunStatusEnum.FAILED, _failure_message(exc), {}
+
+
+def _judge_body(run: Run, job: Job):
     try:
         _run_body(run, job)
     except RunCancelled:
-        db.session.rollback()
+        _rollback()
         return RunStatusEnum.CANCELLED, "Stopped by an administrator.", {}
     except (RunTimedOut, SoftTimeLimitExceeded):
-        db.session.rollback()
+        _rollback()
         logger.error("Run %s timed out after %s s.", run.id, job.timeout)
         return RunStatusEnum.FAILED, f"Timed out after {job.timeout} s.", {}
+    except JobTypeUnavailableError as exc:
+        _rollback()
+        logger.error("Run %s cannot run: %s", run.id, exc)
+        return RunStatusEnum.FAILED, str(exc), {}
     except TaskExecutionError as exc:
         # A partial success: what the task did is kept (InvenioRDM's meaning).
         _commit_or_rollback()
-        logger.warning("Run %s partly failed: %s", run.id, exc)
+        message = _text(exc)
+        logger.warning("Run %s partly failed: %s", run.id, message)
         errored = getattr(exc, "errored_entries_count", 0)
-        return RunStatusEnum.PARTIAL_SUCCESS, str(exc), {"errored": errored}
+        return RunStatusEnum.PARTIAL_SUCCESS, message, {"errored": errored}
     except Exception as exc:  # noqa: BLE001 -- any failure ends the run
-        db.session.rollback()
+        _rollback()
         logger.exception("Run %s failed.", run.id)
         if run.parent_run_id is None and _retry(run, job, exc):
             return RETRIED
         return RunStatusEnum.FAILED, _failure_message(exc), {}
     except BaseException:
-        # The worker is being shut down or the task terminated: record it.
-        db.session.rollback()
-        _finish(run.id, RunStatusEnum.FAILED, "The worker stopped during the run.")
+        # The worker is being shut down or the task terminated: record it,
+        # and let the shutdown go on whatever recording does.
+        _rollback()
+        _finish_or_leave(
+            run.id, RunStatusEnum.FAILED, "The worker stopped during the run."
+        )
         raise
     db.session.commit()
     return None
@@ -243,7 +320,21 @@ def _commit_or_rollback():
     try:
         db.session.commit()
     except Exception:  # noqa: BLE001 -- a broken transaction is dropped
-        db.session.rollback()
+        _rollback()
+
+
+def _finish_or_leave(run_id, status, message=None, **values) -> bool:
+    """End a run; when even that fails, log it and leave the run to the reaper."""
+    try:
+        return _finish(run_id, status, message, **values)
+    except Exception:  # noqa: BLE001 -- nothing more can be done here
+        _rollback()
+        logger.exception(
+            "Run %s: could not be ended as %s; the maintenance task will fail it.",
+            run_id,
+            status.name,
+        )
+        return False
 
 
 def _job_context(run: Run, identity_id, request) -> dict:
@@ -262,18 +353,32 @@ def _job_context(run: Run, identity_id, request) -> dict:
 
 @shared_task(bind=True, ignore_result=True, name="invenio_jobs.tasks.execute_run")
 def execute_run(self, run_id, identity_id=None):
-    """Claim a queued run, run its task with its log captured, record the end."""
-    config = current_app.config
+    """Claim a queued run, run its task with its log captured, record the end.
+
+    Once claimed, the run always ends here: a fault anywhere after the claim
+    ends it FAILED with that fault, rather than leaving it RUNNING until the
+    maintenance task calls it lost.
+    """
     run_uuid = uuid.UUID(str(run_id))
     claimed = lifecycle.claim(run_uuid, worker=socket.gethostname()[:255])
     db.session.commit()
     if not claimed:
         logger.info("Run %s is not queued any more; nothing to do.", run_uuid)
         return
+    try:
+        _execute_claimed(self.request, run_uuid, identity_id)
+    except Exception as exc:  # noqa: BLE001 -- the run must still end
+        _rollback()
+        logger.exception("Run %s: failed outside its task.", run_uuid)
+        _finish_or_leave(run_uuid, RunStatusEnum.FAILED, _failure_message(exc))
 
+
+def _execute_claimed(request, run_uuid, identity_id):
+    """Run a claimed run's task with its log captured, and record how it ended."""
+    config = current_app.config
     run = db.session.get(Run, run_uuid)
     job = run.job
-    job_context = _job_context(run, identity_id, self.request)
+    job_context = _job_context(run, identity_id, request)
     with (
         set_job_context(job_context),
         capture_run_logs(db.engine, run.id, config) as log_buffer,
@@ -292,16 +397,17 @@ def execute_run(self, run_id, identity_id=None):
         try:
             outcome = _execute_body(run, job)
         finally:
-            context.close()
+            _close_context(context, run_uuid)
     if outcome is RETRIED:
         return
     if outcome is None:  # the task returned
         outcome = (RunStatusEnum.SUCCESS, None, {})
     status, message, values = outcome
+    parent_run_id = run.parent_run_id
     errored = values.pop("errored", 0)
     if status in (RunStatusEnum.SUCCESS, RunStatusEnum.PARTIAL_SUCCESS):
         db.session.refresh(run)
-        if run.total_subtasks and run.parent_run_id is None:
+        if run.total_subtasks and parent_run_id is None:
             # It ends with its subtasks, no better than its task did.
             lifecycle.mark_task_finished(run.id, message, errored)
             db.session.commit()
@@ -310,8 +416,16 @@ def execute_run(self, run_id, identity_id=None):
     if errored:
         values["errored_entries"] = Run.errored_entries + errored
     _finish(run_uuid, status, message, **values)
-    if run.parent_run_id is not None:
+    if parent_run_id is not None:
         _end_subtask(run, succeeded=status is RunStatusEnum.SUCCESS)
+
+
+def _close_context(context, run_id):
+    """Stop a run's heartbeat; a fault there must not lose the run's outcome."""
+    try:
+        context.close()
+    except Exception:  # noqa: BLE001 -- the outcome matters more
+        logger.warning("Run %s: could not stop its heartbeat.", run_id, exc_info=True)
 
 
 # -- maintenance -------------------------------------------------------------------

@@ -10,7 +10,7 @@ import contextlib
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 
 from invenio_jobs.models import Job, Run, RunStatusEnum
 
@@ -53,3 +53,12 @@ def count_queries(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def delete_jobs_and_runs(database):
+    """Empty the jobs and runs tables, after a test that committed for real."""
+    database.session.rollback()
+    with database.engine.begin() as conn:
+        conn.execute(delete(Run.__table__))
+        conn.execute(delete(Job.__table__))
+    database.session.expire_all()

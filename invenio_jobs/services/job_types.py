@@ -9,6 +9,7 @@
 from invenio_records_resources.services.base import LinksTemplate, Service
 
 from ..proxies import current_jobs
+from ..registry import UnavailableJobType
 from .arguments import describe_schema
 from .errors import TaskNotFoundError
 
@@ -31,17 +32,34 @@ class TasksService(Service):
             raise TaskNotFoundError(task_id)
         return current_jobs.registry.get(task_id)
 
+    def _unavailable_item(self, identity, unavailable):
+        return self.result_item(self, identity, unavailable, _UnavailableDump())
+
     def search(self, identity, params=None):
-        """Every registered job type, sorted by id."""
+        """Every registered job type sorted by id, then those that failed to load.
+
+        The unavailable ones (``"available": false`` and the ``error``) are
+        listed so that an administrator sees which module to fix; they have
+        no links, since they have no arguments to read.
+        """
         self.require_permission(identity, "search")
         params = self.config.search_params_schema().load(params or {})
-        job_types = [current_jobs.registry.get(i) for i in current_jobs.registry]
+        registry = current_jobs.registry
+        job_types = [registry.get(i) for i in registry]
+        job_types += list(registry.unavailable().values())
         page, size = params["page"], params["size"]
         page_items = job_types[(page - 1) * size : page * size]
         return self.result_list(
             self,
             identity,
-            [self._item(identity, jt) for jt in page_items],
+            [
+                (
+                    self._unavailable_item(identity, jt)
+                    if isinstance(jt, UnavailableJobType)
+                    else self._item(identity, jt)
+                )
+                for jt in page_items
+            ],
             len(job_types),
             params,
             links_tpl=LinksTemplate(self.config.links_search),
@@ -87,4 +105,18 @@ class _JobTypeDump:
             "id": job_type.id,
             "title": str(job_type.title or job_type.id),
             "description": str(job_type.description or ""),
+            "available": True,
+        }
+
+
+class _UnavailableDump:
+    """Dumps a job type that failed to load: its id, and why it is unavailable."""
+
+    def dump(self, unavailable) -> dict:
+        return {
+            "id": unavailable.id,
+            "title": unavailable.id,
+            "description": "",
+            "available": False,
+            "error": unavailable.reason,
         }

@@ -98,6 +98,8 @@ def default_args(job: Job, last_success: Run | None) -> str:
     needs no query per job; a job type that fails here gives ``"{}"``.
     """
     since = last_success.started_at if last_success is not None else None
+    if job.task not in current_jobs.registry:
+        return "{}"  # its job type is gone: ``task_error`` says so
     try:
         job_type = current_jobs.registry.get(job.task)
         arguments = build_default_arguments(job_type, job, job.run_args, since)
@@ -107,6 +109,16 @@ def default_args(job: Job, last_success: Run | None) -> str:
             "Could not compute the default arguments of job %s", job.id, exc_info=True
         )
         return "{}"
+
+
+def task_availability(task: str) -> dict:
+    """Whether a job's type can run, and why not: ``task_available``, ``task_error``.
+
+    A job of a removed, renamed or failing job type is kept with its
+    schedule; these fields tell the administrator why it creates no runs.
+    """
+    reason = current_jobs.registry.unavailable_reason(task)
+    return {"task_available": reason is None, "task_error": reason}
 
 
 def build_default_arguments(job_type, job: Job, args, since) -> dict:
@@ -159,7 +171,11 @@ class JobsService(DumpSchemasMixin, Service):
             job,
             self.dump_schema,
             links_tpl=self._links(),
-            extra={"last_run": last, "default_args": default_args(job, last_success)},
+            extra={
+                "last_run": last,
+                "default_args": default_args(job, last_success),
+                **task_availability(job.task),
+            },
         )
 
     def _items(self, identity, jobs):

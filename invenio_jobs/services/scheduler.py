@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..lifecycle import Dispatch, queued_run
 from ..models import Job, Run, RunStatusEnum, RunTrigger, utcnow
+from ..proxies import current_jobs
 from ..schedules import plan_fires
 from ..tasks import prune_runs, reap_runs, send_runs
 
@@ -62,6 +63,10 @@ class JobsTick:
     skipped: int = 0
     """Fire times that created no run: the job's previous run was active."""
 
+    unavailable: int = 0
+    """Fire times that created no run: the job's type is not registered or
+    failed to load."""
+
 
 def _claim_statement(now: datetime, limit: int, dialect: str):
     """Due jobs, locked, and the earliest future fire time: one statement.
@@ -77,6 +82,7 @@ def _claim_statement(now: datetime, limit: int, dialect: str):
         sa.select(
             job.id,
             job.title,
+            job.task,
             job.schedule,
             job.next_run_at,
             job.schedule_anchor,
@@ -189,6 +195,7 @@ class RunScheduler(Scheduler):
         self._jobs_check_at = 0.0
         self._maintenance_at = 0.0
         self._prune_at = 0.0
+        self._unavailable_logged: set = set()
 
     @property
     def info(self) -> str:
@@ -296,6 +303,7 @@ class RunScheduler(Scheduler):
         grace = timedelta(seconds=config["JOBS_SCHEDULER_MISFIRE_GRACE_SECONDS"])
         default_queue = config["JOBS_DEFAULT_QUEUE"]
         new_runs, dispatches, advances, skipped = [], {}, [], 0
+        unavailable = 0
         for job in jobs:
             plan = self._plan(job, now, grace, config)
             skips = 0
@@ -303,7 +311,9 @@ class RunScheduler(Scheduler):
                 next_run_at = None
             else:
                 next_run_at = plan.next_run_at
-                if plan.fires and job.id in busy:
+                if plan.fires and not self._job_type_available(job):
+                    unavailable += len(plan.fires)
+                elif plan.fires and job.id in busy:
                     skips = len(plan.fires)
                     for fire in plan.fires:
                         logger.warning(
@@ -352,13 +362,15 @@ class RunScheduler(Scheduler):
                 )
         _advance_jobs(advances, now, dialect)
         db.session.commit()
-        if inserted or skipped:
+        if inserted or skipped or unavailable:
             logger.info(
                 "Job scheduler: %d due job(s): %d run(s) queued, %d fire(s) "
-                "skipped (previous run active).",
+                "skipped (previous run active), %d skipped (job type not "
+                "available).",
                 len(jobs),
                 len(inserted),
                 skipped,
+                unavailable,
             )
 
         if len(jobs) >= limit:
@@ -371,7 +383,30 @@ class RunScheduler(Scheduler):
             delay=delay,
             dispatches=[d for run_id, d in dispatches.items() if run_id in inserted],
             skipped=skipped,
+            unavailable=unavailable,
         )
+
+    def _job_type_available(self, job) -> bool:
+        """Whether the job's type can run; logs once while it cannot.
+
+        A job of a removed, renamed or failing job type keeps its schedule:
+        its fire times pass without runs (a run could only fail), and runs
+        come back by themselves once the job type is registered again.
+        """
+        reason = current_jobs.registry.unavailable_reason(job.task)
+        if reason is None:
+            self._unavailable_logged.discard(job.id)
+            return True
+        if job.id not in self._unavailable_logged:
+            self._unavailable_logged.add(job.id)
+            logger.error(
+                "Job %s (%s): its fire times are skipped until its job type "
+                "is available: %s",
+                job.id,
+                job.title,
+                reason,
+            )
+        return False
 
     @staticmethod
     def _delay(earliest: datetime | None, now: datetime, cap: float) -> float:

@@ -135,14 +135,20 @@ def start_worker(app, database, tmp_path):
     """Start Celery worker processes; they are stopped after the test."""
     started = []
 
-    def start(concurrency=2, pool="prefork", queues="celery,low", **settings):
+    def start(
+        concurrency=2,
+        pool="prefork",
+        queues="celery,low",
+        app_module="worker_app",
+        **settings,
+    ):
         name = f"w{uuid.uuid4().hex[:8]}@%h"
         args = [
             sys.executable,
             "-m",
             "celery",
             "-A",
-            "worker_app",
+            app_module,
             "worker",
             "-l",
             "INFO",
@@ -172,13 +178,13 @@ def start_beat(app, database, tmp_path):
     """Start ``celery beat`` processes with the job scheduler."""
     started = []
 
-    def start(max_interval=1, **settings):
+    def start(max_interval=1, app_module="worker_app", **settings):
         args = [
             sys.executable,
             "-m",
             "celery",
             "-A",
-            "worker_app",
+            app_module,
             "beat",
             "-l",
             "INFO",

@@ -18,6 +18,7 @@ import sys
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from browser import Browser, LiveServer, chromedriver_path
 from conftest import wait_until
 from invenio_access.permissions import system_identity
@@ -486,3 +487,24 @@ def test_seed_export_records_runs_with_serializer_set(admin, start_worker):
     assert json.loads(admin.text(".jobs-run-args"))["serializer"] == "json"
     admin.screenshot("run-page-inveniordm-address")
     assert admin.errors() == []
+
+
+def test_a_job_of_a_removed_job_type_is_marked_not_available(admin):
+    """The list and the job page say its type is gone, and why."""
+    job = make_job(title="Orphan")
+    db.session.execute(
+        sa.update(Job).where(Job.id == uuid.UUID(job["id"])).values(task="vanished")
+    )
+    db.session.commit()
+    admin.open("/administration/jobs")
+    row = f".jobs-row[data-job-id='{job['id']}']"
+    admin.wait(
+        lambda: "Job type not available" in admin.find(row).text, "label in the list"
+    )
+    admin.open(f"/administration/jobs/{job['id']}")
+    admin.wait(
+        lambda: "is not registered (was it removed or renamed?)"
+        in admin.find(".jobs-task-unavailable").text,
+        "reason on the job page",
+    )
+    admin.screenshot("job-type-not-available")

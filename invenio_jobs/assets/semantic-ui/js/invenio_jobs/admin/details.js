@@ -30,6 +30,7 @@ import {
   RunProgress,
   SettingRow,
   StatusLabel,
+  TaskUnavailableLabel,
   Time,
   cronZone,
   exactTime,
@@ -68,6 +69,7 @@ function JobSettings({ job, taskTitle, config }) {
             )}
             <SettingRow label={i18next.t("Job type")}>
               {taskTitle} <code className="jobs-muted">{job.task}</code>
+              <TaskUnavailableLabel job={job} detailed />
             </SettingRow>
             <SettingRow label={i18next.t("Schedule")}>
               {job.schedule ? job.schedule_description : i18next.t("Manual only")}

@@ -60,7 +60,10 @@ function JobForm({ config, api, jobId }) {
   useEffect(() => {
     api
       .listTasks()
-      .then((result) => setTasks(result.hits.hits))
+      // Job types that failed to load cannot be chosen: they have no form.
+      .then((result) =>
+        setTasks(result.hits.hits.filter((t) => jobId || t.available !== false))
+      )
       .catch((error) => setMessage(describeError(error).message));
     if (jobId) {
       api

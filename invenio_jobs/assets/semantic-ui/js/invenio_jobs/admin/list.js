@@ -28,6 +28,7 @@ import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
 import {
   StatusLabel,
+  TaskUnavailableLabel,
   Time,
   cronZone,
   exactTime,
@@ -105,7 +106,10 @@ function JobRow({ job, taskTitles, config, api, onChanged, onError }) {
           <Label basic size="small" content={i18next.t("Inactive")} />
         )}
       </Table.Cell>
-      <Table.Cell>{taskTitles[job.task] || job.task}</Table.Cell>
+      <Table.Cell>
+        {taskTitles[job.task] || job.task}
+        <TaskUnavailableLabel job={job} />
+      </Table.Cell>
       <Table.Cell className="jobs-schedule">
         {job.schedule ? job.schedule_description : (
           <span className="jobs-muted">{i18next.t("Manual only")}</span>

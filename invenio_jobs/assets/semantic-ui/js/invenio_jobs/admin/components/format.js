@@ -198,3 +198,23 @@ export function SettingRow({ label, children }) {
 
 SettingRow.propTypes = { label: PropTypes.string.isRequired, children: PropTypes.node };
 SettingRow.defaultProps = { children: null };
+
+// Marks a job whose type is not registered or failed to load: it creates no
+// runs until the type is back; the reason shows on hover, or below it.
+export function TaskUnavailableLabel({ job, detailed }) {
+  if (job.task_available !== false) return null;
+  return (
+    <div className="jobs-task-unavailable">
+      <Label color="red" basic size="small" title={job.task_error || ""}>
+        {i18next.t("Job type not available")}
+      </Label>
+      {detailed && job.task_error && <div className="jobs-muted">{job.task_error}</div>}
+    </div>
+  );
+}
+
+TaskUnavailableLabel.propTypes = {
+  job: PropTypes.object.isRequired,
+  detailed: PropTypes.bool,
+};
+TaskUnavailableLabel.defaultProps = { detailed: false };
