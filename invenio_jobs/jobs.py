@@ -148,6 +148,11 @@ class JobType:
             return dict(custom_args)
         if since is None:
             since = _last_success_start(job_obj)
+        return cls._arguments_since(job_obj, since, kwargs)
+
+    @classmethod
+    def _arguments_since(cls, job_obj, since, kwargs: dict) -> dict:
+        """:meth:`build_task_arguments` with ``since`` settled, given what it names."""
         accepted = _accepted_parameters(cls.build_task_arguments)
         if accepted is not None:
             kwargs = {k: v for k, v in kwargs.items() if k in accepted}
@@ -230,15 +235,25 @@ def load_arguments(job_type, args: dict | None) -> tuple[dict, dict | None]:
     return loaded, custom
 
 
-def build_default_arguments(job_type, job_obj, args: dict | None, since=None) -> dict:
+def build_default_arguments(
+    job_type, job_obj, args: dict | None, since=None, since_known=False
+) -> dict:
     """The task's arguments for a run with these stored arguments.
 
     ``since`` given by the arguments wins; otherwise the one given here (a
     caller that knows the last success passes it, and saves the hook a
     query); otherwise the job type's ``_build_task_arguments`` chooses.
+    ``since_known`` says that a None ``since`` means "never succeeded", so
+    that the base hook need not look the last success up again.
     """
     loaded, custom_args = load_arguments(job_type, args)
     since = loaded.pop("since", None) or since
+    base_hook = (
+        job_type._build_task_arguments.__func__
+        is JobType._build_task_arguments.__func__
+    )
+    if since is None and since_known and base_hook and not custom_args:
+        return job_type._arguments_since(job_obj, None, loaded)
     return job_type._build_task_arguments(
         job_obj=job_obj, since=since, custom_args=custom_args, **loaded
     )

@@ -17,7 +17,7 @@ from invenio_db import db
 from invenio_db.uow import ModelCommitOp, unit_of_work
 from invenio_records_resources.services.base import LinksTemplate, Service
 
-from ..jobs import JobType, _accepted_parameters, load_arguments
+from ..jobs import build_default_arguments
 from ..models import Job, Run, RunStatusEnum, delete_runs, utcnow
 from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
@@ -102,7 +102,9 @@ def default_args(job: Job, last_success: Run | None) -> str:
         return "{}"  # its job type is gone: ``task_error`` says so
     try:
         job_type = current_jobs.registry.get(job.task)
-        arguments = build_default_arguments(job_type, job, job.run_args, since)
+        arguments = build_default_arguments(
+            job_type, job, job.run_args, since, since_known=True
+        )
         return json.dumps(arguments, default=_json_default, sort_keys=True)
     except Exception:  # noqa: BLE001 -- a job type's code must not break a read
         current_app.logger.warning(
@@ -119,27 +121,6 @@ def task_availability(task: str) -> dict:
     """
     reason = current_jobs.registry.unavailable_reason(task)
     return {"task_available": reason is None, "task_error": reason}
-
-
-def build_default_arguments(job_type, job: Job, args, since) -> dict:
-    """A run's task arguments from ``args``, with ``since`` already known.
-
-    Through the job type's ``_build_task_arguments`` hook; for the base hook
-    and no ``since`` (the job never succeeded), its body is followed here
-    without its look-up of the last success, which the caller already did.
-    """
-    loaded, custom = load_arguments(job_type, args)
-    given = loaded.pop("since", None)
-    since = given if given is not None else since
-    hook = job_type._build_task_arguments
-    if since is not None or hook.__func__ is not JobType._build_task_arguments.__func__:
-        return hook(job_obj=job, since=since, custom_args=custom, **loaded)
-    if custom:
-        return dict(custom)
-    accepted = _accepted_parameters(job_type.build_task_arguments)
-    if accepted is not None:
-        loaded = {k: v for k, v in loaded.items() if k in accepted}
-    return dict(job_type.build_task_arguments(job, since=None, **loaded))
 
 
 def _json_default(value):
