@@ -25,6 +25,28 @@ def make_job(session, **kwargs):
     return job
 
 
+def job_row(title, when, **values):
+    """The values of one active job for a bulk INSERT, created at ``when``.
+
+    Bulk inserts skip the model's Python defaults, so every column without
+    a server default is given here.
+    """
+    row = dict(
+        id=uuid.uuid4(),
+        title=title,
+        task="no_args",
+        active=True,
+        run_args={},
+        misfire_policy="coalesce",
+        allow_overlap=False,
+        notifications=None,
+        created=when,
+        updated=when,
+    )
+    row.update(values)
+    return row
+
+
 def make_run(session, job, **kwargs):
     """Add a run of ``job`` with sensible defaults and flush it."""
     values = dict(job_id=job.id, queue="celery", status=RunStatusEnum.QUEUED)

@@ -16,6 +16,7 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from helpers import job_row
 from invenio_access.permissions import system_identity
 
 from invenio_jobs.models import Job
@@ -51,19 +52,8 @@ def scheduled_jobs(db):
     db.session.execute(
         Job.__table__.insert(),
         [
-            dict(
-                id=uuid.uuid4(),
-                title=f"{prefix} {i:02d}",
-                task="no_args",
-                active=True,
-                schedule=schedule,
-                schedule_anchor=START,
-                run_args={},
-                misfire_policy="coalesce",
-                allow_overlap=False,
-                notifications=None,
-                created=START,
-                updated=START,
+            job_row(
+                f"{prefix} {i:02d}", START, schedule=schedule, schedule_anchor=START
             )
             for i, schedule in enumerate(schedules)
         ],

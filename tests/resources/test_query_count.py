@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from helpers import count_queries
+from helpers import count_queries, job_row
 
 from invenio_jobs.models import Job, Run, RunStatusEnum
 
@@ -22,20 +22,7 @@ def many_jobs(db):
     jobs, runs = [], []
     for i in range(30):
         job_id = uuid.uuid4()
-        jobs.append(
-            dict(
-                id=job_id,
-                title=f"Job {i:02d}",
-                task="no_args",
-                active=True,
-                run_args={},
-                misfire_policy="coalesce",
-                allow_overlap=False,
-                notifications=None,
-                created=start,
-                updated=start,
-            )
-        )
+        jobs.append(job_row(f"Job {i:02d}", start, id=job_id))
         for r in range(50):
             when = start + timedelta(minutes=r)
             runs.append(
