@@ -13,6 +13,13 @@ notation and short intervals ("1h30m") into stored schedules.
 """
 
 import re
+from functools import lru_cache
+from pathlib import Path
+
+import cron_descriptor
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+from cron_descriptor import ExpressionDescriptor, Options
 
 from ..errors import InvalidScheduleError
 from .compiled import CompiledSchedule, CronSchedule, IntervalSchedule
@@ -133,13 +140,21 @@ def _cron_notation(schedule: CronSchedule) -> str:
 
 
 def describe(
-    schedule: dict | CompiledSchedule | None, default_timezone: str = "UTC"
+    schedule: dict | CompiledSchedule | None,
+    default_timezone: str = "UTC",
+    language: str | None = None,
 ) -> str:
-    """The schedule in words, for lists and the CLI.
+    """The schedule in words, for lists and the CLI, in ``language`` (``"de"``).
 
-    A stored schedule that no longer validates is described as invalid
-    rather than raising, so that one bad job cannot break a whole list.
+    English (the default) keeps the sentences built here, which clients and
+    scripts already read. Other languages take the cron part from
+    cron-descriptor and our own words (intervals, time zone, day and month
+    names) from the package's catalog. A stored schedule that no longer
+    validates is described as invalid rather than raising, so that one bad
+    job cannot break a whole list.
     """
+    if language and _language_of(language) != "en":
+        return _describe_in(schedule, default_timezone, _language_of(language))
     if schedule is None:
         return "not scheduled"
     try:
@@ -149,6 +164,142 @@ def describe(
     if isinstance(compiled, IntervalSchedule):
         return _describe_interval(compiled)
     return _describe_crontab(compiled)
+
+
+# -- other languages ---------------------------------------------------------------
+CATALOG = Path(__file__).resolve().parent.parent / "translations"
+"""Where the package's compiled catalogs are (``<language>/LC_MESSAGES``)."""
+
+_CRON_LOCALES = Path(cron_descriptor.__file__).resolve().parent / "locale"
+"""cron-descriptor's compiled catalogs, one ``<locale>.mo`` per language."""
+
+_NAMES = re.compile(
+    r"\b(" + "|".join(name.capitalize() for name in DAY_NAMES + MONTH_NAMES) + r")\b"
+)
+"""Day and month names as cron-descriptor writes them: in English, whatever
+the language of its sentence (it reads them from the process' C locale)."""
+
+_EVERY_ONE = {
+    "weeks": "every week",
+    "days": "every day",
+    "hours": "every hour",
+    "minutes": "every minute",
+    "seconds": "every second",
+}
+"""An interval of one unit, in words (msgids of the catalog)."""
+
+_AMOUNTS = {
+    "weeks": ("%(num)s week", "%(num)s weeks"),
+    "days": ("%(num)s day", "%(num)s days"),
+    "hours": ("%(num)s hour", "%(num)s hours"),
+    "minutes": ("%(num)s minute", "%(num)s minutes"),
+    "seconds": ("%(num)s second", "%(num)s seconds"),
+}
+"""An amount of each unit, singular and plural (msgids of the catalog)."""
+
+
+def _language_of(language: str) -> str:
+    """The bare language code of a locale ("de" for "de_CH" or "de-CH")."""
+    return str(language).replace("-", "_").split("_")[0].lower()
+
+
+@lru_cache(maxsize=None)
+def _catalog(language: str) -> NullTranslations:
+    """The package's translations into ``language`` (English when there are none)."""
+    return Translations.load(str(CATALOG), [language], domain="messages")
+
+
+@lru_cache(maxsize=None)
+def _cron_locale(language: str) -> str:
+    """cron-descriptor's locale for ``language``: ``de`` -> ``de_DE``."""
+    known = sorted(path.stem for path in _CRON_LOCALES.glob("*.mo"))
+    for code in known:
+        if code.split("_")[0].lower() == language:
+            return code
+    return "en_US"
+
+
+@lru_cache(maxsize=1024)
+def _cron_words(expression: str, language: str) -> str:
+    """The cron expression in words by cron-descriptor, names in ``language``.
+
+    cron-descriptor writes day and month names from the process' C locale,
+    in English; they are replaced by the catalog's. Cached: the sentence of
+    an expression never changes.
+    """
+    options = Options()
+    options.locale_code = _cron_locale(language)
+    options.use_24hour_time_format = True
+    options.day_of_week_start_index_zero = True
+    try:
+        text = ExpressionDescriptor(expression, options).get_description()
+    except Exception:  # noqa: BLE001 -- what it cannot say, the notation says
+        return f"cron {expression}"
+    gettext = _catalog(language).gettext
+    return _NAMES.sub(lambda match: gettext(match[1]), text)
+
+
+def _crontab_words(schedule: CronSchedule, language: str) -> str:
+    """A crontab's fields in words, with Celery's meaning of both day fields.
+
+    cron-descriptor reads a day of month and a day of week as either one
+    (Vixie cron); here both must match ("the first Monday": days 1-7, only
+    if that day is a Monday), so the weekdays are said as a condition.
+    """
+    fields = {field: str(schedule[field]) for field in CRON_ORDER}
+    both = fields["day_of_month"] != "*" and fields["day_of_week"] != "*"
+    if both:
+        fields["day_of_week"] = "*"
+    words = _cron_words(" ".join(fields[field] for field in CRON_ORDER), language)
+    if not both:
+        return words
+    gettext = _catalog(language).gettext
+    ordered = sorted(schedule.parsed.day_of_week, key=lambda day: (day - 1) % 7)
+    names = [gettext(DAY_NAMES[day].capitalize()) for day in ordered]
+    days = names[0]
+    if len(names) > 1:
+        days = gettext("%(first)s or %(last)s") % {
+            "first": ", ".join(names[:-1]),
+            "last": names[-1],
+        }
+    return gettext("%(words)s, only if that day is a %(days)s") % {
+        "words": words,
+        "days": days,
+    }
+
+
+def _describe_in(schedule, default_timezone: str, language: str) -> str:
+    """The schedule in words in a language other than English."""
+    catalog = _catalog(language)
+    gettext, ngettext = catalog.gettext, catalog.ngettext
+    if schedule is None:
+        return gettext("not scheduled")
+    try:
+        compiled = validate_schedule(schedule, default_timezone)
+    except InvalidScheduleError as error:
+        return gettext("invalid schedule (%(error)s)") % {"error": error}
+    if isinstance(compiled, CronSchedule):
+        return gettext("%(words)s (%(zone)s)") % {
+            "words": _crontab_words(compiled, language),
+            "zone": compiled["timezone"],
+        }
+    units = [unit for unit in INTERVAL_UNITS if unit in compiled]
+    if len(units) == 1 and compiled[units[0]] == 1:
+        return gettext(_EVERY_ONE[units[0]])
+    parts = [
+        ngettext(*_AMOUNTS[unit], compiled[unit])
+        % {"num": format_decimal(compiled[unit], locale=language)}
+        for unit in units
+    ]
+    if len(parts) > 1:
+        parts = [", ".join(parts[:-1]), parts[-1]]
+        joined = gettext("%(first)s and %(last)s") % {
+            "first": parts[0],
+            "last": parts[1],
+        }
+    else:
+        joined = parts[0]
+    return gettext("every %(amounts)s") % {"amounts": joined}
 
 
 def parse_cron_expression(
