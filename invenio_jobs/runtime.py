@@ -14,18 +14,33 @@ special cases.
 Writes go through their own database connection, not the job's session: a
 job that rolls back its work keeps its progress, and the job's transaction is
 never committed behind its back.
+
+A stop is seen at the job's next ``progress`` or ``check_cancelled`` call:
+at most once a second that call reads the run's status on a connection
+without a transaction, which no writer blocks (PostgreSQL, SQLite in WAL
+mode), so that a stop works with every pool, the solo pool included, where
+Celery cannot terminate the task.
 """
 
+import logging
 import threading
 import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
+from flask import has_app_context
+from invenio_db import db
 
 from .lifecycle import side_connection
 from .models import Run, RunStatusEnum, utcnow
 
 _current: ContextVar["RunContext | None"] = ContextVar("invenio_jobs_run", default=None)
+
+logger = logging.getLogger(__name__)
+
+STOP_CHECK_SECONDS = 1.0
+"""A running job reads whether it was asked to stop at most this often (s)."""
 
 
 class RunCancelled(Exception):
@@ -77,6 +92,9 @@ class RunContext:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._cancel_requested = threading.Event()
+        self._last_stop_check = time.monotonic()
+        self._stop_note = None
+        self._stop_logged = False
         self._thread = None
 
     # -- life cycle -------------------------------------------------------
@@ -124,12 +142,57 @@ class RunContext:
             if status is None or status is RunStatusEnum.CANCELLING:
                 self._cancel_requested.set()
 
+    def _read_stop(self):
+        """Whether the run was asked to stop, read now; remember who asked.
+
+        Read in autocommit: no transaction, so no lock to wait for, and never
+        the job's own session, whose transaction would hide the request.
+        """
+        self._last_stop_check = time.monotonic()
+        try:
+            with self._engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as conn:
+                row = conn.execute(
+                    sa.select(Run.status, Run.message, Run.stop_requested_at).where(
+                        Run.id == self.id
+                    )
+                ).one_or_none()
+        except Exception:  # noqa: BLE001 -- read again at the next check
+            return
+        if row is None:
+            self._cancel_requested.set()
+        elif row.status is RunStatusEnum.CANCELLING:
+            self._stop_note = (row.message, row.stop_requested_at)
+            self._cancel_requested.set()
+
+    def _log_stop(self):
+        """Say in the run's log that the task stops now, and since when it was asked."""
+        message, requested_at = self._stop_note or (None, None)
+        waited = ""
+        if requested_at is not None:
+            seconds = (utcnow() - requested_at).total_seconds()
+            waited = f" {max(seconds, 0):.1f} s after the request"
+        logger.warning(
+            "Stopping now, at the task's next check%s. %s",
+            waited,
+            message or "The run was asked to stop.",
+        )
+
     # -- what tasks call ---------------------------------------------------
     def check_cancelled(self):
         """Raise RunCancelled (or RunTimedOut) when the run must end now."""
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise RunTimedOut(f"timed out after {self.timeout} s")
+        due = time.monotonic() - self._last_stop_check >= STOP_CHECK_SECONDS
+        if not self._cancel_requested.is_set() and due:
+            self._read_stop()
         if self._cancel_requested.is_set():
+            if not self._stop_logged:
+                self._stop_logged = True
+                if self._stop_note is None:  # seen by the heartbeat
+                    self._read_stop()
+                self._log_stop()
             raise RunCancelled("stopped by an administrator")
 
     def set_total(self, total: int):
@@ -164,7 +227,7 @@ class RunContext:
         if not values:
             return
         try:
-            with side_connection() as conn:
+            with self._state_connection() as conn:
                 conn.execute(sa.update(Run).where(Run.id == self.id).values(**values))
         except Exception:  # noqa: BLE001 -- keep the counts for the next flush
             with self._lock:
@@ -173,6 +236,22 @@ class RunContext:
                 if total is not None and self._total is None:
                     self._total = total
 
+    @contextmanager
+    def _state_connection(self):
+        """Where the run's own state is written: committed at once when it can be.
+
+        A connection of its own, committed at the end of the block, unless
+        the job's session holds SQLite's one write lock (it has written and
+        not committed yet): a second connection would then wait for the job,
+        so the write joins the job's transaction instead.
+        """
+        if self._engine.dialect.name == "sqlite" and _session_writes_sqlite():
+            with side_connection() as conn:
+                yield conn
+            return
+        with self._engine.begin() as conn:
+            yield conn
+
     def spawn_subtask(self, task, args=None, kwargs=None, title=None):
         """Send a Celery task as a subtask of this run; return the child run id.
 
@@ -180,6 +259,17 @@ class RunContext:
         counts its subtasks and ends when the last one has ended.
         """
         return self._spawn(self, task, args or (), kwargs or {}, title)
+
+
+def _session_writes_sqlite() -> bool:
+    """Whether the session's SQLite connection has a transaction open (a lock)."""
+    if not has_app_context():
+        return False
+    session = db.session()
+    if not session.in_transaction():
+        return False
+    dbapi = session.connection().connection.dbapi_connection
+    return bool(getattr(dbapi, "in_transaction", True))
 
 
 class _NoRun:

@@ -97,10 +97,15 @@ def _sqlite_begin(conn):
     A transaction that first reads and then writes, while another process
     committed in between, fails at once with "database is locked" (the busy
     timeout does not apply to that case); taking the lock up front makes it
-    wait its turn instead.
+    wait its turn instead. A connection in autocommit (a running job
+    reading whether it was asked to stop) only reads: it takes no lock, so
+    that a job's own open transaction never makes it wait.
     """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.dialect.name != "sqlite":
+        return
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def instance_path() -> Path:

@@ -54,7 +54,41 @@ ROR_TYPES = {
 ROR_STATUSES = {"active", "inactive", "withdrawn"}
 _SHORT_ID = re.compile(r"0[0-9a-hjkmnp-tv-z]{6}[0-9]{2}")
 BATCH = 50
-"""Entries written per transaction: SQLite's other writers wait for less."""
+"""Entries written per transaction at most, when the job does not wait."""
+
+HOLD_SECONDS = 0.2
+"""Longest a demo job keeps a transaction open (SQLite's write lock)."""
+
+
+class ShortTransactions:
+    """Commit often, and never wait with a transaction open.
+
+    On SQLite a transaction holds the one write lock of the database: the
+    web app, beat and the run's own bookkeeping wait for it. Work is
+    committed every ``BATCH`` entries or ``HOLD_SECONDS``, whichever comes
+    first, and always before the job sleeps (its ``delay``).
+    """
+
+    def __init__(self, delay: float = 0.0):
+        """Count from now; ``delay`` is the pause after each entry."""
+        self.delay = delay
+        self.pending = 0
+        self.since = time.monotonic()
+
+    def commit(self):
+        """Commit what is pending and start counting again."""
+        db.session.commit()
+        self.pending = 0
+        self.since = time.monotonic()
+
+    def done(self):
+        """One entry written: commit when due, then pause if asked to."""
+        self.pending += 1
+        held = time.monotonic() - self.since
+        if self.delay or self.pending >= BATCH or held >= HOLD_SECONDS:
+            self.commit()
+        if self.delay:
+            time.sleep(self.delay)
 
 
 def default_dump() -> Path:
@@ -151,11 +185,13 @@ def update_affiliations(since=None, source=None, strict=False, delay=0.0):
         if short not in existing or existing[short].values() != values
     ]
     current_run.set_total(len(changes) + len(rejected))
+    transactions = ShortTransactions(delay)
+    transactions.commit()  # the reads above hold no lock during the work
     for index, ror_id, reason in rejected:
         log.warning("Rejected record %d (%s): %s.", index, ror_id, reason)
         current_run.progress(errored=1)
     added = updated = 0
-    for position, (short, values) in enumerate(changes, start=1):
+    for short, values in changes:
         row = existing.get(short)
         if row is None:
             db.session.add(DemoAffiliation(id=short, **values))
@@ -171,11 +207,8 @@ def update_affiliations(since=None, source=None, strict=False, delay=0.0):
             log.info("Updated %s: %s.", short, ", ".join(fields_changed))
             updated += 1
             current_run.progress(updated=1)
-        if position % BATCH == 0:
-            db.session.commit()
-        if delay:
-            time.sleep(delay)
-    db.session.commit()
+        transactions.done()
+    transactions.commit()
     unchanged = len(valid) - len(changes)
     log.info(
         "Done: %d added, %d updated, %d unchanged, %d rejected.",
@@ -186,7 +219,10 @@ def update_affiliations(since=None, source=None, strict=False, delay=0.0):
     )
     if strict and rejected:
         raise TaskExecutionPartialError(
-            f"{len(rejected)} of {len(records)} records rejected.",
+            # Entries are the records that needed work, as the progress
+            # bar counts them; unchanged records are not entries.
+            f"{len(rejected)} of {len(changes) + len(rejected)} entries rejected "
+            f"({unchanged} other records of the dump were unchanged).",
             errored_entries=len(rejected),
         )
 
@@ -215,9 +251,11 @@ def check_affiliations(since=None, delay=0.0):
             "No affiliations to check yet: run 'Update affiliations' first."
         )
     current_run.set_total(len(ids))
+    transactions = ShortTransactions(delay)
+    transactions.commit()
     now = utcnow()
     with_problems = 0
-    for position, short in enumerate(ids, start=1):
+    for short in ids:
         row = db.session.get(DemoAffiliation, short)
         row.problems = find_problems(row)
         row.checked_at = now
@@ -227,11 +265,8 @@ def check_affiliations(since=None, delay=0.0):
             current_run.progress(errored=1)
         else:
             current_run.progress(updated=1)
-        if position % BATCH == 0:
-            db.session.commit()
-        if delay:
-            time.sleep(delay)
-    db.session.commit()
+        transactions.done()
+    transactions.commit()
     log.info("Checked %d affiliations: %d with problems.", len(ids), with_problems)
     if with_problems:
         raise TaskExecutionPartialError(

@@ -11,8 +11,9 @@ import uuid
 
 import sqlalchemy as sa
 from flask import current_app
+from invenio_accounts.models import User
 from invenio_db import db
-from invenio_db.uow import ModelCommitOp, unit_of_work
+from invenio_db.uow import unit_of_work
 from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
 from marshmallow import ValidationError
@@ -20,8 +21,9 @@ from marshmallow import ValidationError
 from .. import lifecycle
 from ..lifecycle import Dispatch, side_connection
 from ..logging.jobs import current_job_context
-from ..models import Job, Run, RunStatusEnum, RunTrigger, delete_runs
+from ..models import Job, Run, RunLog, RunStatusEnum, RunTrigger, delete_runs, utcnow
 from ..proxies import current_jobs
+from ..runtime import current_run
 from ..tasks import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
@@ -37,6 +39,16 @@ def _matching(text: str):
     except ValueError:
         return condition
     return sa.or_(condition, Run.id == as_id, Run.task_id == str(as_id))
+
+
+def _stop_note(identity, via=None) -> str:
+    """Who asked a run to stop, and when: for the run's log and message."""
+    user_id = user_id_of(identity)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    who = f"by {user.email or f'user {user.id}'}" if user is not None else ""
+    who = " ".join(part for part in (who, via) if part) or "by the system"
+    when = utcnow().strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"Stop requested {who} at {when}."
 
 
 def _cannot_stop(run) -> RunStatusChangeError:
@@ -121,7 +133,7 @@ class RunsService(DumpSchemasMixin, Service):
         return self.item(identity, self.get_run(job_id, run_id))
 
     def search(self, identity, job_id, params=None):
-        """A page of a job's runs, newest first, optionally by status."""
+        """A page of a job's runs, newest first, optionally by status and trigger."""
         self.require_permission(identity, "search")
         params = self.config.search_params_schema().load(params or {})
         job_uuid = parse_uuid(job_id, JobNotFoundError)
@@ -134,6 +146,8 @@ class RunsService(DumpSchemasMixin, Service):
             statement = statement.where(Run.parent_run_id.is_(None))
         if params["status"]:
             statement = statement.where(Run.status.in_(params["status"]))
+        if params["trigger"]:
+            statement = statement.where(Run.trigger.in_(params["trigger"]))
         if params["q"].strip():
             statement = statement.where(_matching(params["q"].strip()))
         total = db.session.scalar(
@@ -166,10 +180,9 @@ class RunsService(DumpSchemasMixin, Service):
         self.require_permission(identity, "create")
         job = current_jobs.jobs_service.get_job(job_id)
         values = self.config.create_schema().load(data or {})
-        if job.task not in current_jobs.registry:
-            raise ValidationError(
-                {"task": [f"Job type '{job.task}' is not registered any more."]}
-            )
+        reason = current_jobs.registry.unavailable_reason(job.task)
+        if reason is not None:  # removed, renamed, or its module fails to load
+            raise ValidationError({"task": [reason]})
         job_type = current_jobs.registry.get(job.task)
         args = values["args"] if values["args"] is not None else job.run_args
         if values["custom_args"]:  # InvenioRDM's run form: the task's args verbatim
@@ -179,38 +192,41 @@ class RunsService(DumpSchemasMixin, Service):
         except ValidationError as exc:
             raise ValidationError({"args": exc.normalized_messages()}) from exc
         queue = values["queue"] or job.default_queue or current_jobs.default_queue
-        run = Run(
-            **lifecycle.queued_run(
-                job.id,
-                values["title"] or job.title,
-                args,
-                queue,
-                RunTrigger.MANUAL,
-                started_by_id=user_id_of(identity),
-            )
+        # A blank title stays blank: the pages call it "Manual run", as the
+        # form's placeholder promises, in the reader's language.
+        queued = lifecycle.queued_run(
+            job.id,
+            (values["title"] or "").strip() or None,
+            args,
+            queue,
+            RunTrigger.MANUAL,
+            started_by_id=user_id_of(identity),
         )
-        db.session.add(run)
-        uow.register(ModelCommitOp(run))
+        # One INSERT ... RETURNING: the run's number is given by the INSERT.
+        run = db.session.scalars(lifecycle.insert_runs([queued]).returning(Run)).one()
         identity_id = getattr(identity, "id", None)
         dispatch = Dispatch.of(run, timeout=job.timeout, identity_id=identity_id)
         uow.register(DispatchRunsOp([dispatch]))
         return self.item(identity, run)
 
     @unit_of_work()
-    def stop(self, identity, job_id, run_id, uow=None):
+    def stop(self, identity, job_id, run_id, uow=None, via=None):
         """Stop a run: a queued one at once, a running one at its next check.
 
         A running run is asked to stop (CANCELLING) and its Celery task is
-        revoked; the task sees the request at its next ``current_run`` call.
-        One that does not stop within ``JOBS_STOP_GRACE_SECONDS`` is
-        terminated by the maintenance task. Its subtasks stop with it.
+        revoked; the task sees the request at its next ``current_run`` call
+        (at most a second later, with any pool). One that does not stop
+        within ``JOBS_STOP_GRACE_SECONDS`` is terminated by the maintenance
+        task. Its subtasks stop with it. The run's log and message say who
+        asked and when; ``via`` names the channel (the command line).
         """
         self.require_permission(identity, "stop")
         run = self.get_run(job_id, run_id)
         if run.status.is_finished:
             raise _cannot_stop(run)
+        note = _stop_note(identity, via)
         for target in [run.id, *self._active_children(run.id)]:
-            self._request_stop(target, uow)
+            self._request_stop(target, uow, note)
         db.session.flush()
         db.session.refresh(run)
         if run.status.is_finished and run.status is not RunStatusEnum.CANCELLED:
@@ -227,13 +243,25 @@ class RunsService(DumpSchemasMixin, Service):
         ).all()
 
     @staticmethod
-    def _request_stop(run_id, uow):
-        """Cancel a queued run, or ask a running one to stop; conditional both."""
+    def _request_stop(run_id, uow, note):
+        """Cancel a queued run, or ask a running one to stop; conditional both.
+
+        Either way a line of the run's log says who asked and when.
+        """
         task_id = db.session.scalar(sa.select(Run.task_id).where(Run.id == run_id))
-        if lifecycle.cancel(run_id, "Stopped before it started."):
+        if lifecycle.cancel(run_id, f"Stopped before it started. {note}"):
             uow.register(NotifyRunEndOp(run_id))
-        elif not lifecycle.request_stop(run_id):
+        elif not lifecycle.request_stop(run_id, message=note):
             return
+        db.session.execute(
+            sa.insert(RunLog).values(
+                run_id=run_id,
+                timestamp=utcnow(),
+                level="WARNING",
+                logger="invenio_jobs.stop",
+                message=note,
+            )
+        )
         if task_id:
             uow.register(RevokeTaskOp(task_id))
 
@@ -291,6 +319,7 @@ class RunsService(DumpSchemasMixin, Service):
     def add_total_entries(self, identity, run_id, job_id, total_entries, uow=None):
         """Add to the number of entries a run processes, atomically."""
         self.require_permission(identity, "update")
+        current_run.check_cancelled()  # the job's progress call sees a stop
         if isinstance(total_entries, bool) or not isinstance(total_entries, int):
             raise ValueError("total_entries must be an integer")
         if total_entries < 0:
@@ -311,7 +340,17 @@ class RunsService(DumpSchemasMixin, Service):
         :meth:`finalize_subtask`.
         """
         self.require_permission(identity, "create")
+        current_run.check_cancelled()  # the job's progress call sees a stop
         parent = self.get_run(job_id, parent_run_id)
+        if parent.status is not RunStatusEnum.RUNNING:
+            raise RunStatusChangeError(
+                parent,
+                RunStatusEnum.RUNNING,
+                _(
+                    "The run is %(status)s; it takes no new subtask.",
+                    status=parent.status.name,
+                ),
+            )
         with side_connection(commit=True) as conn:
             child = lifecycle.add_subtask(
                 parent.id,
