@@ -19,7 +19,7 @@ from invenio_access.permissions import system_identity
 from invenio_jobs.models import Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service, current_runs_service
 from invenio_jobs.runtime import current_run
-from invenio_jobs.tasks import _retry_delay, execute_run, reap_runs
+from invenio_jobs.tasks import _retry_delay, execute_run, reap_runs, send_due_runs
 
 
 def make_job(**overrides):
@@ -41,6 +41,26 @@ def reload(run_id):
 
     db.session.expire_all()
     return db.session.get(Run, uuid.UUID(str(run_id)))
+
+
+def retry_until_done(run, backoff=30):
+    """Let a retried run's back-off pass, as the beat does, until it ends.
+
+    Each retry waits in the database (QUEUED, not sent, due after the
+    back-off): nothing is handed to the broker before it is due.
+    """
+    from invenio_db import db
+
+    while run.status is RunStatusEnum.QUEUED:
+        assert run.dispatched_at is None
+        wait = (run.due_at - datetime.now(timezone.utc)).total_seconds()
+        assert backoff * 2 ** (run.attempt - 2) - 5 <= wait
+        assert send_due_runs() == 0  # not due yet
+        run.due_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        db.session.commit()
+        assert send_due_runs() == 1
+        run = reload(run.id)
+    return run
 
 
 def marker_lines(path):
@@ -116,6 +136,8 @@ def test_retryable_failures_are_retried_up_to_max_retries(app, db, tmp_path):
     """A job type's retryable error queues the same run again, attempt + 1."""
     marker = tmp_path / "marker"
     run = run_now(make_job(max_retries=2), flaky=2, marker=str(marker))
+    assert run.status is RunStatusEnum.QUEUED
+    run = retry_until_done(run)
     assert run.status is RunStatusEnum.SUCCESS
     assert run.attempt == 3
     assert len(marker_lines(marker)) == 3
@@ -124,7 +146,9 @@ def test_retryable_failures_are_retried_up_to_max_retries(app, db, tmp_path):
 def test_retries_stop_at_max_retries(app, db, tmp_path):
     """Out of tries, the run ends FAILED with the last error."""
     marker = tmp_path / "marker"
-    run = run_now(make_job(max_retries=1), flaky=5, marker=str(marker))
+    run = retry_until_done(
+        run_now(make_job(max_retries=1), flaky=5, marker=str(marker))
+    )
     assert run.status is RunStatusEnum.FAILED
     assert run.attempt == 2
     assert run.message.startswith("ConnectionError: flaky failure 2")
@@ -279,17 +303,19 @@ def test_reaper_terminates_runs_that_ignore_a_stop(app, db):
 
 
 def test_reaper_resends_queued_runs_whose_message_was_lost(app, db, tmp_path):
-    """A QUEUED run never taken is sent again, under the same id, and runs once."""
+    """A sent run whose message is not in the broker is sent again, runs once."""
     from invenio_db import db as db_
 
     marker = tmp_path / "marker"
+    sent = _old(app.config["JOBS_REDISPATCH_AFTER_SECONDS"] + 5)
     run = Run(
         id=uuid.uuid4(),
         job_id=uuid.UUID(make_job()),
         queue="celery",
         args={"marker": str(marker)},
         task_id=str(uuid.uuid4()),
-        created=_old(app.config["JOBS_REDISPATCH_AFTER_SECONDS"] + 5),
+        created=sent,
+        dispatched_at=sent,
     )
     db_.session.add(run)
     db_.session.commit()

@@ -242,7 +242,14 @@ def test_a_manual_run_of_an_unknown_job_type_is_a_clear_400(app, admin_client):
     """Running it now is refused with the field, not a 500."""
     res = admin_client.post(f"/jobs/{make_job(task='vanished')}/runs", json={})
     assert res.status_code == 400
-    assert "vanished" in json.dumps(res.json)
+    assert res.json["errors"] == [
+        {
+            "field": "task",
+            "messages": [
+                "Job type 'vanished' is not registered (was it removed or renamed?)"
+            ],
+        }
+    ]
 
 
 # -- the scheduler -------------------------------------------------------------

@@ -62,6 +62,9 @@ def process_env(app, **jobs_settings) -> dict:
             [str(HERE), str(TESTS), env.get("PYTHONPATH", "")]
         ).rstrip(os.pathsep),
         INVENIO_SQLALCHEMY_DATABASE_URI=config["SQLALCHEMY_DATABASE_URI"],
+        # Celery's command line reads the broker from these two first.
+        BROKER_URL=config["BROKER_URL"],
+        CELERY_BROKER_URL=config["BROKER_URL"],
         INVENIO_BROKER_URL=config["BROKER_URL"],
         INVENIO_CELERY_BROKER_URL=config["BROKER_URL"],
         INVENIO_CELERY_RESULT_BACKEND="None",

@@ -152,7 +152,8 @@ def test_three_beats_fire_every_grid_time_exactly_once(
         assert RunStatusEnum.FAILED not in statuses
         return statuses == {RunStatusEnum.SUCCESS}
 
-    wait_until(all_succeeded, timeout=90, interval=1, message="all runs succeeded")
+    # 6,000 runs for one worker of 4 processes: minutes on a loaded machine.
+    wait_until(all_succeeded, timeout=300, interval=1, message="all runs succeeded")
 
 
 def test_changes_while_beat_runs_are_followed(app, database, start_worker, start_beat):
@@ -263,7 +264,11 @@ def test_missed_fires_follow_each_policy_after_beat_restarts(
 
 
 def test_beat_survives_losing_its_database_connections(app, database, start_beat):
-    """PostgreSQL drops beat's connections: beat logs it and keeps firing."""
+    """PostgreSQL drops beat's connections: beat replaces them and keeps firing.
+
+    Each pooled connection is tested as it is taken (pre-ping): a dropped
+    one is replaced before any tick uses it, so no tick even fails.
+    """
     name = f"jobs-beat-{uuid.uuid4().hex[:8]}"
     beat = start_beat(
         max_interval=1,
@@ -295,7 +300,8 @@ def test_beat_survives_losing_its_database_connections(app, database, start_beat
         message="fires after the connections were dropped",
     )
     assert beat.popen.poll() is None
-    assert "tick failed" in beat.log
+    assert "tick failed" not in beat.log
+    assert "unreachable" not in beat.log
     times = fires_by_job(database, [job_id])[job_id]
     assert len(times) == len(set(times))
 

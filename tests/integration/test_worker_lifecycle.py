@@ -40,6 +40,7 @@ def app_config(app_config):
     app_config.update(
         JOBS_STALE_AFTER_SECONDS=STALE,
         JOBS_REDISPATCH_AFTER_SECONDS=2,
+        JOBS_SEND_RETRY_SECONDS=1,
         JOBS_STOP_GRACE_SECONDS=GRACE,
     )
     return app_config
@@ -158,13 +159,15 @@ def test_a_lost_message_is_sent_again_and_runs_once(
     monkeypatch.undo()
     run = run_of(run_id)
     assert run.status is RunStatusEnum.QUEUED
-    assert run.dispatched_at is None
+    assert run.dispatched_at is None  # it waits in the database, due again soon
+    assert run.due_at is not None
 
     start_worker(**WORKER_SETTINGS)
-    time.sleep(2.5)
-    assert reap_runs.apply().get()["resent"] == 1
+    time.sleep(1.5)
+    reaped = reap_runs.apply().get()
+    assert (reaped["due"], reaped["resent"]) == (1, 0)
     wait_status(run_id, RunStatusEnum.SUCCESS)
-    assert reap_runs.apply().get()["resent"] == 0
+    assert reap_runs.apply().get()["due"] == 0
     time.sleep(1)
     assert len(lines(marker)) == 1
 
@@ -188,9 +191,13 @@ def test_timeout_in_a_worker(app, start_worker):
     assert run.message == "Timed out after 2 s."
 
 
-def test_retries_with_back_off_in_a_worker(app, start_worker, tmp_path):
-    """Attempts 1 and 2 fail, 3 succeeds; waits of 1 s then 2 s between them."""
+def test_retries_with_back_off_in_a_worker(app, start_worker, start_beat, tmp_path):
+    """Attempts 1 and 2 fail, 3 succeeds; waits of 1 s then 2 s between them.
+
+    Each retry waits in the database and the beat sends it when it is due.
+    """
     start_worker(**WORKER_SETTINGS)
+    start_beat(JOBS_SCHEDULER_MAX_INTERVAL=0.5)
     marker = tmp_path / "marker"
     run_id = run_now(new_job(max_retries=2), flaky=2, marker=str(marker))
     run = wait_status(run_id, RunStatusEnum.SUCCESS, timeout=30)
