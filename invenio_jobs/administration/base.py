@@ -11,10 +11,11 @@ webpack entry. The pages call the REST API from the browser, with the
 session of the logged-in administrator, so the permissions are the API's.
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from invenio_i18n import lazy_gettext as _
+from invenio_i18n.proxies import current_i18n
 
 CATEGORY = _("System")
 
@@ -22,6 +23,33 @@ CATEGORY = _("System")
 def api_prefix() -> str:
     """The path of the REST API on this site (``/api``), for same-origin calls."""
     return urlsplit(current_app.config["SITE_API_URL"]).path.rstrip("/") or "/api"
+
+
+def language_links() -> list[dict]:
+    """The site's languages, each with the link that switches to it.
+
+    The link goes through invenio-i18n's ``/lang/<code>``, which keeps the
+    choice in the session, so that every page after it (and the API's
+    messages) stays in that language; ``ln`` is left out of the way back, as
+    it would override the choice. Empty when the site has one language or
+    no such route.
+    """
+    languages = current_i18n.get_languages()
+    if len(languages) < 2 or "invenio_i18n.set_lang" not in current_app.view_functions:
+        return []
+    query = [
+        (key, value) for key, value in request.args.items(multi=True) if key != "ln"
+    ]
+    back = request.path + (f"?{urlencode(query)}" if query else "")
+    return [
+        {
+            "code": code,
+            "name": str(name),
+            "url": url_for("invenio_i18n.set_lang", lang_code=code, next=back),
+            "current": code == current_i18n.language,
+        }
+        for code, name in languages
+    ]
 
 
 def page_context() -> dict:
@@ -47,4 +75,5 @@ def page_context() -> dict:
         "default_queue": current_app.config["JOBS_DEFAULT_QUEUE"],
         "default_timezone": current_app.config["JOBS_SCHEDULER_TIMEZONE"],
         "refresh_ms": int(current_app.config["JOBS_ADMINISTRATION_REFRESH"] * 1000),
+        "languages": language_links(),
     }

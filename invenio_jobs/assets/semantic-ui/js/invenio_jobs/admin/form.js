@@ -15,7 +15,7 @@ import { Button, Form, Header, Loader, Message, Segment } from "semantic-ui-reac
 import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { ArgumentsForm, argumentDefaults } from "./components/ArgumentsForm";
-import { fillPath, queueOptions } from "./components/format";
+import { STATUS, fillPath, queueOptions } from "./components/format";
 import { mountPage } from "./components/mount";
 import { ScheduleEditor, scheduleToState, stateToSchedule } from "./components/ScheduleEditor";
 
@@ -30,6 +30,22 @@ const misfireOptions = () => [
   { key: "skip", value: "skip", text: i18next.t("Skip: wait for the next time") },
   { key: "catch_up", value: "catch_up", text: i18next.t("Catch up: run once per missed time") },
 ];
+
+// The fields that show their own errors under them.
+const PLACED = [
+  "title",
+  "description",
+  "task",
+  "default_queue",
+  "schedule",
+  "run_args.",
+  "timeout",
+  "max_retries",
+  "misfire_policy",
+  "notification_emails",
+  "notification_statuses",
+];
+const isPlaced = (field) => PLACED.some((name) => field === name || field.startsWith(name));
 
 const emptyJob = (config) => ({
   title: "",
@@ -100,10 +116,13 @@ function JobForm({ config, api, jobId }) {
   Object.entries(errors).forEach(([field, text]) => {
     if (field.startsWith("run_args.")) argumentErrors[field.slice(9)] = text;
   });
-  const emailErrors = Object.entries(errors)
-    .filter(([field]) => field.startsWith("notification_emails"))
-    .map(([, text]) => text)
-    .join(" ");
+  const emailErrors = Array.from(
+    new Set(
+      Object.entries(errors)
+        .filter(([field]) => field.startsWith("notification_emails"))
+        .map(([, text]) => text)
+    )
+  ).join(" ");
 
   const chooseTask = async (taskId) => {
     set({ task: taskId, run_args: {} });
@@ -148,9 +167,15 @@ function JobForm({ config, api, jobId }) {
     } catch (error) {
       const described = describeError(error);
       setErrors(described.fields);
+      // Errors of a field the form has no place for are listed in the banner.
+      const unplaced = Object.entries(described.fields)
+        .filter(([field]) => !isPlaced(field))
+        .map(([field, text]) => `${field}: ${text}`);
       setMessage(
         Object.keys(described.fields).length
-          ? i18next.t("Some fields need a change; see the messages under them.")
+          ? [i18next.t("Some fields need a change; see the messages under them."), ...unplaced].join(
+              " "
+            )
           : described.message
       );
       setSaving(false);
@@ -188,6 +213,8 @@ function JobForm({ config, api, jobId }) {
               search
               name="task"
               id="job-task"
+              aria-label={i18next.t("Job type")}
+              searchInput={{ "aria-label": i18next.t("Job type") }}
               label={i18next.t("Job type")}
               placeholder={i18next.t("Choose what the job runs")}
               disabled={!!jobId}
@@ -205,6 +232,7 @@ function JobForm({ config, api, jobId }) {
               selection
               name="default_queue"
               id="job-queue"
+              aria-label={i18next.t("Queue")}
               label={i18next.t("Queue")}
               value={job.default_queue}
               error={errorOf("default_queue")}
@@ -215,6 +243,7 @@ function JobForm({ config, api, jobId }) {
           <Form.Checkbox
             toggle
             name="active"
+            id="job-active"
             label={i18next.t("Active: run on its schedule")}
             checked={job.active}
             onChange={(e, { checked }) => set({ active: checked })}
@@ -259,6 +288,7 @@ function JobForm({ config, api, jobId }) {
               type="number"
               min={1}
               name="timeout"
+              id="job-timeout"
               label={i18next.t("Timeout (seconds)")}
               placeholder={i18next.t("No limit")}
               value={job.timeout === null ? "" : job.timeout}
@@ -270,6 +300,7 @@ function JobForm({ config, api, jobId }) {
               min={0}
               max={100}
               name="max_retries"
+              id="job-max-retries"
               label={i18next.t("Retries")}
               value={job.max_retries}
               error={errorOf("max_retries")}
@@ -278,6 +309,8 @@ function JobForm({ config, api, jobId }) {
             <Form.Dropdown
               selection
               name="misfire_policy"
+              id="job-misfire-policy"
+              aria-label={i18next.t("Missed runs")}
               label={i18next.t("Missed runs")}
               value={job.misfire_policy}
               error={errorOf("misfire_policy")}
@@ -288,6 +321,7 @@ function JobForm({ config, api, jobId }) {
           <Form.Checkbox
             toggle
             name="allow_overlap"
+            id="job-allow-overlap"
             label={i18next.t("Allow a new run while the last one still runs")}
             checked={job.allow_overlap}
             onChange={(e, { checked }) => set({ allow_overlap: checked })}
@@ -300,6 +334,7 @@ function JobForm({ config, api, jobId }) {
           </Header>
           <Form.Input
             name="notification_emails"
+            id="job-notification-emails"
             label={i18next.t("Email addresses")}
             placeholder="ops@example.org, admin@example.org"
             value={emails}
@@ -310,11 +345,17 @@ function JobForm({ config, api, jobId }) {
             multiple
             selection
             name="notification_statuses"
+            id="job-notification-statuses"
+            aria-label={i18next.t("When a run ends with")}
             label={i18next.t("When a run ends with")}
             placeholder={i18next.t("Any status")}
             value={job.notification_statuses || []}
             error={errorOf("notification_statuses")}
-            options={FINISHED.map((status) => ({ key: status, value: status, text: status }))}
+            options={FINISHED.map((status) => ({
+              key: status,
+              value: status,
+              text: STATUS[status].text(),
+            }))}
             onChange={(e, { value }) => set({ notification_statuses: value })}
           />
         </Segment>

@@ -20,13 +20,13 @@ import {
   Input,
   Label,
   Message,
-  Pagination,
   Table,
 } from "semantic-ui-react";
 import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
 import {
+  PageLinks,
   StatusLabel,
   TaskUnavailableLabel,
   Time,
@@ -36,6 +36,7 @@ import {
   formatDuration,
   startedBy,
 } from "./components/format";
+import { HealthPanel } from "./components/HealthPanel";
 import { mountPage } from "./components/mount";
 import { usePolling } from "./components/usePolling";
 
@@ -89,15 +90,21 @@ function NextRun({ job }) {
 
 NextRun.propTypes = { job: PropTypes.object.isRequired };
 
-function JobRow({ job, taskTitles, config, api, onChanged, onError }) {
+function JobRow({ job, taskTitles, config, api, onChanged, onError, onNotice }) {
   const page = fillPath(config.pages.job, { id: job.id });
+  // Long titles and descriptions are cut to their cell; the whole text is
+  // their title (on hover) and on the job page.
   return (
     <Table.Row className="jobs-row" data-job-id={job.id}>
-      <Table.Cell>
-        <a href={page} className="jobs-title">
+      <Table.Cell className="jobs-title-cell">
+        <a href={page} className="jobs-title" title={job.title}>
           {job.title}
         </a>
-        {job.description && <div className="jobs-muted jobs-description">{job.description}</div>}
+        {job.description && (
+          <div className="jobs-muted jobs-description" title={job.description}>
+            {job.description}
+          </div>
+        )}
       </Table.Cell>
       <Table.Cell collapsing>
         {job.active ? (
@@ -140,7 +147,13 @@ function JobRow({ job, taskTitles, config, api, onChanged, onError }) {
           <ToggleActiveButton
             job={job}
             api={api}
-            onChanged={(changed, error) => (error ? onError(error) : onChanged())}
+            onChanged={(changed, error, notice) => {
+              if (error) onError(error);
+              else {
+                onNotice(notice);
+                onChanged();
+              }
+            }}
           />
           <DeleteJobButton job={job} api={api} onDeleted={() => onChanged()} />
         </Button.Group>
@@ -156,6 +169,7 @@ JobRow.propTypes = {
   api: PropTypes.object.isRequired,
   onChanged: PropTypes.func.isRequired,
   onError: PropTypes.func.isRequired,
+  onNotice: PropTypes.func.isRequired,
 };
 
 function JobsList({ config, api }) {
@@ -170,6 +184,7 @@ function JobsList({ config, api }) {
   const [result, setResult] = useState(null);
   const [taskTitles, setTaskTitles] = useState({});
   const [error, setError] = useState(null);
+  const [notice, setNotice] = useState(null);
 
   const load = useCallback(async () => {
     const request = { q: query.q, sort: query.sort, page: query.page, size: PAGE_SIZE };
@@ -230,6 +245,7 @@ function JobsList({ config, api }) {
           />
         </Grid.Column>
       </Grid>
+      <HealthPanel api={api} config={config} />
       <form
         className="ui form jobs-toolbar"
         onSubmit={(event) => {
@@ -278,6 +294,17 @@ function JobsList({ config, api }) {
         </div>
       </form>
       {error && <Message negative content={error} />}
+      <div role="status" aria-live="polite">
+        {notice && (
+          <Message
+            positive
+            size="small"
+            className="jobs-notice"
+            content={notice}
+            onDismiss={() => setNotice(null)}
+          />
+        )}
+      </div>
       {result && result.hits.hits.length === 0 && (
         <Message info className="jobs-empty">
           {query.q || query.active !== "all"
@@ -286,6 +313,7 @@ function JobsList({ config, api }) {
         </Message>
       )}
       {result && result.hits.hits.length > 0 && (
+        <div className="jobs-table-scroll">
         <Table celled striped compact className="jobs-table">
           <Table.Header>
             <Table.Row>
@@ -308,10 +336,12 @@ function JobsList({ config, api }) {
                 api={api}
                 onChanged={load}
                 onError={setError}
+                onNotice={setNotice}
               />
             ))}
           </Table.Body>
         </Table>
+        </div>
       )}
       {result && (
         <Grid columns={2} verticalAlign="middle">
@@ -320,7 +350,8 @@ function JobsList({ config, api }) {
           </Grid.Column>
           <Grid.Column textAlign="right">
             {pages > 1 && (
-              <Pagination
+              <PageLinks
+                label={i18next.t("Pages of jobs")}
                 activePage={query.page}
                 totalPages={pages}
                 onPageChange={(e, { activePage }) => setQuery({ ...query, page: activePage })}

@@ -91,6 +91,7 @@ function ArgumentField({ field, value, error, onChange }) {
       <>
         <Form.Dropdown
           {...common}
+          aria-label={label}
           selection
           clearable={!field.required}
           value={value === undefined ? "" : value}

@@ -128,18 +128,33 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
   }, [key]);
 
   const allErrors = { ...errors, ...previewErrors };
-  const errorOf = (field) => {
-    const text = allErrors[`schedule.${field}`];
-    return text ? { content: text, pointing: "above" } : undefined;
+  const errorOf = (...fields) => {
+    const texts = fields.map((field) => allErrors[`schedule.${field}`]).filter(Boolean);
+    return texts.length ? { content: texts.join(" "), pointing: "above" } : undefined;
   };
+  // Errors of the schedule that no input shows go in the message below.
+  const shownHere =
+    value.kind === "interval"
+      ? [value.unit, "interval"]
+      : value.kind === "crontab"
+      ? [...CRON_FIELDS, "timezone"]
+      : [];
+  const otherErrors = Object.entries(allErrors)
+    .filter(
+      ([field]) =>
+        field === "schedule" ||
+        (field.startsWith("schedule.") && !shownHere.includes(field.slice(9)))
+    )
+    .map(([, text]) => text);
   const set = (changes) => onChange({ ...value, ...changes });
   const labels = cronLabels();
 
   return (
     <Segment className="jobs-schedule-editor">
-      <Form.Group inline>
-        <label>{i18next.t("Schedule")}</label>
+      <Form.Group inline role="radiogroup" aria-labelledby="schedule-kind-label">
+        <label id="schedule-kind-label">{i18next.t("Schedule")}</label>
         <Form.Radio
+          id="schedule-kind-none"
           label={i18next.t("None (run by hand)")}
           name="schedule-kind"
           value="none"
@@ -147,6 +162,7 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
           onChange={() => set({ kind: "none" })}
         />
         <Form.Radio
+          id="schedule-kind-interval"
           label={i18next.t("Interval")}
           name="schedule-kind"
           value="interval"
@@ -154,6 +170,7 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
           onChange={() => set({ kind: "interval" })}
         />
         <Form.Radio
+          id="schedule-kind-crontab"
           label={i18next.t("Cron")}
           name="schedule-kind"
           value="crontab"
@@ -171,13 +188,14 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
             id="schedule-every"
             label={i18next.t("Every")}
             value={value.every}
-            error={errorOf(value.unit)}
+            error={errorOf(value.unit, "interval")}
             onChange={(e, { value: every }) => set({ every })}
           />
           <Form.Dropdown
             selection
             name="schedule.unit"
             id="schedule-unit"
+            aria-label={i18next.t("Unit")}
             label={i18next.t("Unit")}
             value={value.unit}
             options={unitOptions()}
@@ -188,7 +206,7 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
 
       {value.kind === "crontab" && (
         <>
-          <Form.Group widths="equal">
+          <Form.Group widths="equal" className="jobs-cron-fields">
             {CRON_FIELDS.map((field) => (
               <Form.Input
                 key={field}
@@ -206,6 +224,8 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
             selection
             name="schedule.timezone"
             id="schedule-timezone"
+            aria-label={i18next.t("Time zone")}
+            searchInput={{ "aria-label": i18next.t("Time zone") }}
             label={i18next.t("Time zone")}
             value={value.timezone}
             options={timeZones(value.timezone)}
@@ -220,7 +240,9 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
         </>
       )}
 
-      {allErrors.schedule && <Message negative size="small" content={allErrors.schedule} />}
+      {otherErrors.length > 0 && (
+        <Message negative size="small" className="jobs-schedule-error" content={otherErrors.join(" ")} />
+      )}
       {schedule && preview && (
         <Message info size="small" className="jobs-schedule-preview">
           <Message.Header>{preview.description}</Message.Header>

@@ -8,14 +8,143 @@
 
 
 // Actions shared by the list and the job page: run now, (de)activate, delete.
+// Each dialog takes the focus when it opens, keeps Tab inside it, and gives
+// the focus back to the button that opened it when it closes.
 
-import React, { useState } from "react";
+import React, { useEffect, useRef, useState } from "react";
 import PropTypes from "prop-types";
 import { Button, Form, Message, Modal } from "semantic-ui-react";
 import { i18next } from "../../i18next";
 import { describeError } from "../api";
 import { ArgumentsForm, argumentDefaults } from "./ArgumentsForm";
 import { queueOptions } from "./format";
+
+const FOCUSABLE = [
+  "a[href]",
+  "button:not([disabled])",
+  "input:not([disabled]):not([type=hidden])",
+  "textarea:not([disabled])",
+  "select:not([disabled])",
+  "[tabindex]:not([tabindex='-1'])",
+].join(",");
+
+function focusables(element) {
+  return Array.from(element.querySelectorAll(FOCUSABLE)).filter(
+    (item) => item.getClientRects().length > 0
+  );
+}
+
+// Focus handling of a dialog marked with ``className``: ``open`` remembers
+// what had the focus; the returned props go on the Modal.
+export function useDialogFocus(open, className) {
+  const returnTo = useRef(null);
+  const wasOpen = useRef(false);
+  // Read while rendering the opening: the dialog takes the focus as soon as
+  // it mounts, before any effect of this component runs.
+  if (open && !wasOpen.current) returnTo.current = document.activeElement;
+  wasOpen.current = open;
+  useEffect(() => {
+    if (!open) return undefined;
+    const keepInside = (event) => {
+      if (event.key !== "Tab") return;
+      const dialog = document.querySelector(`.${className}`);
+      if (!dialog) return;
+      const items = focusables(dialog);
+      if (!items.length) return;
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (!dialog.contains(document.activeElement)) {
+        event.preventDefault();
+        first.focus();
+      } else if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    };
+    document.addEventListener("keydown", keepInside, true);
+    return () => document.removeEventListener("keydown", keepInside, true);
+  }, [open, className]);
+  return {
+    role: "dialog",
+    "aria-modal": true,
+    onMount: () => {
+      const dialog = document.querySelector(`.${className}`);
+      if (!dialog) return;
+      const target =
+        dialog.querySelector("[data-autofocus] input, [data-autofocus]") ||
+        focusables(dialog)[0];
+      if (target) target.focus();
+    },
+    onUnmount: () => {
+      const previous = returnTo.current;
+      if (previous && document.body.contains(previous)) previous.focus();
+    },
+  };
+}
+
+// A question before an action that cannot be taken back at once. ``name``
+// marks the dialog (``<name>-modal``) and its button (``<name>-confirm``),
+// which has the focus when the dialog opens; ``danger`` colours it red.
+export function ConfirmDialog({
+  name,
+  open,
+  header,
+  question,
+  error,
+  action,
+  danger,
+  busy,
+  onConfirm,
+  onCancel,
+}) {
+  const dialog = `${name}-modal`;
+  const focus = useDialogFocus(open, dialog);
+  return (
+    <Modal
+      open={open}
+      size="tiny"
+      onClose={onCancel}
+      className={dialog}
+      aria-labelledby={`${dialog}-header`}
+      {...focus}
+    >
+      <Modal.Header id={`${dialog}-header`}>{header}</Modal.Header>
+      <Modal.Content>
+        <p>{question}</p>
+        {error && <Message negative content={error} />}
+      </Modal.Content>
+      <Modal.Actions>
+        <Button onClick={onCancel} content={i18next.t("Cancel")} />
+        <Button
+          data-autofocus
+          negative={danger}
+          primary={!danger}
+          loading={busy}
+          onClick={onConfirm}
+          className={`${name}-confirm`}
+          content={action}
+        />
+      </Modal.Actions>
+    </Modal>
+  );
+}
+
+ConfirmDialog.propTypes = {
+  name: PropTypes.string.isRequired,
+  open: PropTypes.bool.isRequired,
+  header: PropTypes.string.isRequired,
+  question: PropTypes.string.isRequired,
+  error: PropTypes.string,
+  action: PropTypes.string.isRequired,
+  danger: PropTypes.bool,
+  busy: PropTypes.bool,
+  onConfirm: PropTypes.func.isRequired,
+  onCancel: PropTypes.func.isRequired,
+};
+ConfirmDialog.defaultProps = { error: null, danger: false, busy: false };
 
 export function DeleteJobButton({ job, api, onDeleted, ...buttonProps }) {
   const [open, setOpen] = useState(false);
@@ -45,27 +174,20 @@ export function DeleteJobButton({ job, api, onDeleted, ...buttonProps }) {
         className="jobs-delete"
         {...buttonProps}
       />
-      <Modal open={open} size="tiny" onClose={() => setOpen(false)} className="jobs-delete-modal">
-        <Modal.Header>{i18next.t("Delete job")}</Modal.Header>
-        <Modal.Content>
-          <p>
-            {i18next.t("Delete the job \"{{title}}\" with all its runs and their logs?", {
-              title: job.title,
-            })}
-          </p>
-          {error && <Message negative content={error} />}
-        </Modal.Content>
-        <Modal.Actions>
-          <Button onClick={() => setOpen(false)} content={i18next.t("Cancel")} />
-          <Button
-            negative
-            loading={busy}
-            onClick={remove}
-            className="jobs-delete-confirm"
-            content={i18next.t("Delete")}
-          />
-        </Modal.Actions>
-      </Modal>
+      <ConfirmDialog
+        name="jobs-delete"
+        open={open}
+        danger
+        header={i18next.t("Delete job")}
+        question={i18next.t("Delete the job \"{{title}}\" with all its runs and their logs?", {
+          title: job.title,
+        })}
+        action={i18next.t("Delete")}
+        error={error}
+        busy={busy}
+        onConfirm={remove}
+        onCancel={() => setOpen(false)}
+      />
     </>
   );
 }
@@ -76,13 +198,30 @@ DeleteJobButton.propTypes = {
   onDeleted: PropTypes.func.isRequired,
 };
 
+// Activate at once; deactivate after a confirmation, since it stops the
+// schedule. ``onChanged(job, error, notice)``: ``notice`` says what was done.
 export function ToggleActiveButton({ job, api, onChanged, ...buttonProps }) {
   const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const toggle = async () => {
     setBusy(true);
     try {
-      onChanged(await api.updateJob(job.id, { active: !job.active }));
+      const changed = await api.updateJob(job.id, { active: !job.active });
+      setConfirming(false);
+      onChanged(
+        changed,
+        null,
+        changed.active
+          ? i18next.t("\"{{title}}\" is active: it runs on its schedule again.", {
+              title: job.title,
+            })
+          : i18next.t(
+              "\"{{title}}\" is deactivated: it does not run on its schedule until it is activated.",
+              { title: job.title }
+            )
+      );
     } catch (err) {
+      setConfirming(false);
       onChanged(job, describeError(err).message);
     } finally {
       setBusy(false);
@@ -90,16 +229,32 @@ export function ToggleActiveButton({ job, api, onChanged, ...buttonProps }) {
   };
   const label = job.active ? i18next.t("Deactivate") : i18next.t("Activate");
   return (
-    <Button
-      icon={job.active ? "pause" : "play circle outline"}
-      basic
-      loading={busy}
-      title={label}
-      aria-label={label}
-      onClick={toggle}
-      className="jobs-toggle"
-      {...buttonProps}
-    />
+    <>
+      <Button
+        className="jobs-toggle"
+        basic
+        loading={busy}
+        // Not the play icon of Run now: this one switches the schedule.
+        icon={job.active ? "pause" : "toggle on"}
+        aria-label={label}
+        title={label}
+        onClick={() => (job.active ? setConfirming(true) : toggle())}
+        {...buttonProps}
+      />
+      <ConfirmDialog
+        question={i18next.t(
+          "Deactivate \"{{title}}\"? It stops running on its schedule; runs already started go on, and you can still run it by hand.",
+          { title: job.title }
+        )}
+        header={i18next.t("Deactivate job")}
+        action={i18next.t("Deactivate")}
+        name="jobs-deactivate"
+        onCancel={() => setConfirming(false)}
+        onConfirm={toggle}
+        open={confirming}
+        busy={busy}
+      />
+    </>
   );
 }
 
@@ -119,19 +274,26 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
   const [title, setTitle] = useState("");
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const focus = useDialogFocus(open, "jobs-run-modal");
 
+  const [loading, setLoading] = useState(false);
+  // The dialog opens once the arguments are known, at its full size: a form
+  // that grows under the pointer would catch a click meant for "Run".
   const show = async () => {
     setError(null);
-    setOpen(true);
     setQueue(job.default_queue || config.default_queue);
     setTitle("");
     setArgsProblem(null);
+    setLoading(true);
     try {
       const described = await api.taskArguments(job.task);
       setDescription(described);
       setArgs({ ...argumentDefaults(described.fields), ...(job.run_args || {}) });
     } catch (err) {
       setError(describeError(err));
+    } finally {
+      setLoading(false);
+      setOpen(true);
     }
   };
   const start = async () => {
@@ -165,17 +327,25 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
         basic
         title={i18next.t("Run now")}
         aria-label={i18next.t("Run now")}
+        loading={loading}
         onClick={show}
         className="jobs-run-now"
         {...buttonProps}
       />
-      <Modal open={open} onClose={() => setOpen(false)} className="jobs-run-modal">
-        <Modal.Header>
+      <Modal
+        open={open}
+        onClose={() => setOpen(false)}
+        className="jobs-run-modal"
+        aria-labelledby="jobs-run-header"
+        {...focus}
+      >
+        <Modal.Header id="jobs-run-header">
           {i18next.t("Run \"{{title}}\" now", { title: job.title })}
         </Modal.Header>
         <Modal.Content>
           <Form error={!!error}>
             <Form.Input
+              id="run-title"
               label={i18next.t("Title of this run")}
               placeholder={i18next.t("Manual run")}
               value={title}
@@ -183,7 +353,9 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
             />
             <Form.Dropdown
               selection
+              id="run-queue"
               label={i18next.t("Queue")}
+              aria-label={i18next.t("Queue")}
               name="queue"
               value={queue}
               options={queueOptions(config)}
@@ -214,7 +386,7 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
             labelPosition="left"
             onClick={start}
             className="jobs-run-confirm"
-            content={i18next.t("Run")}
+            content={i18next.t("Run", { context: "verb" })}
           />
         </Modal.Actions>
       </Modal>

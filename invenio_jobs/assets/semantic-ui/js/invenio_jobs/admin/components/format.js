@@ -12,7 +12,7 @@
 import React from "react";
 import PropTypes from "prop-types";
 import { DateTime, Duration } from "luxon";
-import { Label, Progress, Table } from "semantic-ui-react";
+import { Label, Pagination, Progress, Table } from "semantic-ui-react";
 import { i18next } from "../../i18next";
 
 export const ACTIVE_STATUSES = ["QUEUED", "RUNNING", "CANCELLING"];
@@ -58,22 +58,50 @@ export function cronZone(job) {
   return job.schedule && job.schedule.type === "crontab" ? job.schedule.timezone || null : null;
 }
 
-// The local time of the browser, or of the zone given (a cron's zone).
+// The page's language, for Intl's formats of dates, times and numbers.
+export const pageLocale = () => i18next.language || "en";
+
+const WITH_ZONE = { ...DateTime.DATETIME_MED_WITH_SECONDS, timeZoneName: "short" };
+
+// A time in the page's locale, always with its zone: the zone given (a
+// cron's zone, named as the job names it), else the browser's.
 export function exactTime(iso, zone) {
-  let time = parse(iso);
+  const time = parse(iso);
   if (!time || !time.isValid) return "";
   if (zone) {
-    const zoned = time.setZone(zone);
+    const zoned = time.setZone(zone).setLocale(pageLocale());
     if (zoned.isValid) {
       return `${zoned.toLocaleString(DateTime.DATETIME_MED_WITH_SECONDS)} ${zone}`;
     }
   }
-  return time.toLocaleString(DateTime.DATETIME_MED_WITH_SECONDS);
+  return time.setLocale(pageLocale()).toLocaleString(WITH_ZONE);
+}
+
+// A log line's time: date, time to the millisecond, and zone.
+export function logTime(iso) {
+  const time = parse(iso);
+  if (!time || !time.isValid) return iso || "";
+  const local = time.setLocale(pageLocale());
+  return `${local.toLocaleString(DateTime.DATE_SHORT)} ${local.toFormat("HH:mm:ss.SSS")} ${
+    local.offsetNameShort
+  }`;
 }
 
 export function relativeTime(iso) {
   const time = parse(iso);
-  return time && time.isValid ? time.toRelative({ locale: i18next.language }) : "";
+  return time && time.isValid ? time.toRelative({ locale: pageLocale() }) : "";
+}
+
+// What made a run, in words: "scheduled", "coalesce", "catch up", ...
+export function triggerText(trigger) {
+  const words = {
+    manual: () => i18next.t("manual"),
+    scheduled: () => i18next.t("scheduled"),
+    coalesce: () => i18next.t("coalesced"),
+    catch_up: () => i18next.t("catch-up"),
+    subtask: () => i18next.t("subtask"),
+  };
+  return words[trigger] ? words[trigger]() : trigger || "";
 }
 
 // "3 minutes ago", with the exact local time on hover.
@@ -218,3 +246,30 @@ TaskUnavailableLabel.propTypes = {
   detailed: PropTypes.bool,
 };
 TaskUnavailableLabel.defaultProps = { detailed: false };
+
+// Page links whose names a screen reader can read ("Next page", "Page 3").
+export function PageLinks({ label, activePage, totalPages, onPageChange }) {
+  return (
+    <Pagination
+      aria-label={label}
+      activePage={activePage}
+      totalPages={totalPages}
+      onPageChange={onPageChange}
+      firstItem={{ "aria-label": i18next.t("First page"), content: "«" }}
+      lastItem={{ "aria-label": i18next.t("Last page"), content: "»" }}
+      prevItem={{ "aria-label": i18next.t("Previous page"), content: "‹" }}
+      nextItem={{ "aria-label": i18next.t("Next page"), content: "›" }}
+      ellipsisItem={{ "aria-hidden": true, content: "…", disabled: true }}
+      pageItem={(Item, props) => (
+        <Item {...props} aria-label={i18next.t("Page {{page}}", { page: props.value })} />
+      )}
+    />
+  );
+}
+
+PageLinks.propTypes = {
+  label: PropTypes.string.isRequired,
+  activePage: PropTypes.number.isRequired,
+  totalPages: PropTypes.number.isRequired,
+  onPageChange: PropTypes.func.isRequired,
+};
