@@ -19,6 +19,7 @@ InvenioRDM's spellings work with their meaning: ``create --task``, ``log``
 """
 
 import functools
+import getpass
 import json
 import time
 import uuid
@@ -713,7 +714,10 @@ def stop(run_id):
     """Stop a run: a queued one at once, a running one at its next check."""
     run = find_run(run_id)
     result = current_runs_service.stop(
-        system_identity, run["job_id"], run["id"]
+        system_identity,
+        run["job_id"],
+        run["id"],
+        via=f"from the command line by '{getpass.getuser()}'",
     ).to_dict()
     click.echo(f"Run {result['id']} is {result['status']}.")
 

@@ -64,11 +64,26 @@ JOBS_STALE_AFTER_SECONDS = 60
 """A running run without a heartbeat for this long lost its worker: FAILED."""
 
 JOBS_REDISPATCH_AFTER_SECONDS = 120
-"""A queued run not taken by a worker after this long (s) is sent again.
-
-Its message may have been lost (broker down when the run was created, or a
-broker restart). The same run id is sent, so the run still runs once.
+"""A queued run not taken by a worker this long (s) after it was sent may be
+sent again, but only if its message is missing: when the broker's queue
+holds fewer messages than there are runs waiting on it (minus those that
+workers hold). A run waiting in a backlog is never sent twice. Each run is
+sent again at most once per interval, which doubles with each sending. The
+same run id is sent, so the run still runs once.
 """
+
+JOBS_SEND_RETRY_SECONDS = 10
+"""A run the broker refused (broker down) is sent again after this long (s)."""
+
+JOBS_OUTCOME_WRITE_SECONDS = 50
+"""How long (s) a worker retries writing a run's claim or outcome while the
+database is unreachable. Keep it below ``JOBS_STALE_AFTER_SECONDS``: past
+that, the maintenance task decides the run's fate."""
+
+JOBS_DATABASE_PRE_PING = True
+"""Test a pooled database connection before each use and replace it if a
+restart of the database dropped it (SQLAlchemy's ``pool_pre_ping``, added to
+invenio-db's engine). Costs one round trip per checkout."""
 
 JOBS_STOP_GRACE_SECONDS = 30
 """Time (s) a running run has to stop by itself before it is terminated."""
@@ -174,3 +189,10 @@ JOBS_ADMINISTRATION_HTML = "/administration/jobs/{id}"
 
 JOBS_ADMINISTRATION_REFRESH = 2
 """Seconds between two refreshes of running runs on the admin pages."""
+
+JOBS_METRICS_TOKEN = None
+"""A secret that lets a scraper read ``/api/jobs/metrics`` without signing in.
+
+Sent as ``Authorization: Bearer <token>``; None lets only those whom
+``JOBS_RUNS_PERMISSION_POLICY`` allows ``read_metrics`` (administrators).
+"""

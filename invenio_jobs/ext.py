@@ -9,8 +9,10 @@
 from importlib.metadata import entry_points
 
 from flask import current_app
+from invenio_db import db
 
 from . import config
+from .database import install_pre_ping
 from .registry import ENTRY_POINT_GROUP, JobsRegistry
 from .resources import (
     JobsResource,
@@ -32,6 +34,7 @@ from .services import (
     TasksService,
     TasksServiceConfig,
 )
+from .services.stats import StatsService, StatsServiceConfig
 
 
 class InvenioJobs:
@@ -65,6 +68,7 @@ class InvenioJobs:
         self.runs_service = RunsService(RunsServiceConfig.build(app))
         self.tasks_service = TasksService(TasksServiceConfig.build(app))
         self.logs_service = LogsService(LogsServiceConfig.build(app))
+        self.stats_service = StatsService(StatsServiceConfig.build(app))
 
     def init_resources(self, app):
         """Create the REST resources on top of the services."""
@@ -177,10 +181,14 @@ def finalize_app(app):
     Job types import their tasks, which may need other extensions: loading
     them at finalize time, not at init time, keeps the import order harmless.
     A ``JOBS_DEFAULT_QUEUE`` of None is resolved to Celery's default queue
-    here, so that every reader of the setting gets a queue name.
+    here, so that every reader of the setting gets a queue name. The
+    database pool learns to replace connections a restart dropped.
     """
     ext = app.extensions["invenio-jobs"]
     ext.load_job_types()
     register_services(app)
+    if app.config.get("JOBS_DATABASE_PRE_PING") and "sqlalchemy" in app.extensions:
+        with app.app_context():
+            install_pre_ping(db.engine)
     if not app.config.get("JOBS_DEFAULT_QUEUE"):
         app.config["JOBS_DEFAULT_QUEUE"] = _celery_default_queue(app)

@@ -113,11 +113,10 @@ class Dispatch:
     queue: str
     task_id: str
     identity_id: object = None
-    countdown: float = 0
     timeout: int | None = None
 
     @classmethod
-    def of(cls, run, timeout=None, identity_id=None, countdown=0):
+    def of(cls, run, timeout=None, identity_id=None):
         """The dispatch of a run, given as a model or as :func:`queued_run` values.
 
         ``timeout`` is the job's, which becomes the task's time limit.
@@ -128,7 +127,6 @@ class Dispatch:
             queue=get("queue"),
             task_id=get("task_id"),
             identity_id=identity_id,
-            countdown=countdown,
             timeout=timeout,
         )
 
@@ -146,7 +144,8 @@ def queued_run(
 ) -> dict:
     """The values of a new QUEUED run: the one way a run is born.
 
-    They suit both ``Run(**values)`` and a bulk INSERT of many runs.
+    They suit both ``Run(**values)`` and a bulk INSERT of many runs; a
+    run's short number within its job is given by :func:`insert_runs`.
     """
     now = now or utcnow()
     return {
@@ -162,9 +161,80 @@ def queued_run(
         "scheduled_at": scheduled_at,
         "trigger": trigger,
         "attempt": 1,
+        # Sent right after the commit; ``send_runs`` gives it back to the
+        # database (``due_at``) if the broker refuses it.
+        "dispatched_at": now,
         "created": now,
         "updated": now,
     }
+
+
+def next_run_number(job_id, position: int = 1):
+    """A job's next run number (its highest + ``position``), as a scalar subquery.
+
+    Evaluated inside the run's INSERT, so that numbering costs no statement
+    of its own; ``position`` numbers several runs of one job in one INSERT.
+    """
+    numbered = sa.alias(Run.__table__, "numbered")
+    return (
+        sa.select(sa.func.coalesce(sa.func.max(numbered.c.number), 0) + position)
+        .where(numbered.c.job_id == job_id)
+        .scalar_subquery()
+    )
+
+
+def numbered_rows(runs: list[dict]) -> list[dict]:
+    """:func:`queued_run` values with their numbers, for ``insert(...).values()``.
+
+    Runs of a job are numbered in the order given; subtasks have no number
+    (they are shown under their parent, which has one).
+    """
+    positions: dict = {}
+    rows = []
+    for run in runs:
+        number = None
+        if run.get("parent_run_id") is None:
+            positions[run["job_id"]] = positions.get(run["job_id"], 0) + 1
+            number = next_run_number(run["job_id"], positions[run["job_id"]])
+        rows.append({**run, "number": number})
+    return rows
+
+
+def number_runs(runs: list[dict], connection) -> list[dict]:
+    """Number many runs with one SELECT of their jobs' highest numbers.
+
+    For batches (the scheduler's): a multi-row INSERT with a subquery per
+    row costs far more than the one statement it saves. A job's scheduled
+    runs are numbered by one beat at a time (its claim locks the job).
+    """
+    job_ids = {run["job_id"] for run in runs if run.get("parent_run_id") is None}
+    highest = {}
+    if job_ids:
+        highest = dict(
+            connection.execute(
+                sa.select(Run.job_id, sa.func.max(Run.number))
+                .where(Run.job_id.in_(job_ids))
+                .group_by(Run.job_id)
+            )
+            .tuples()
+            .all()
+        )
+    for run in runs:
+        number = None
+        if run.get("parent_run_id") is None:
+            number = highest[run["job_id"]] = (highest.get(run["job_id"]) or 0) + 1
+        run["number"] = number
+    return runs
+
+
+def insert_runs(runs: list[dict], statement=None):
+    """The one INSERT of :func:`queued_run` values, numbering each run in it.
+
+    ``statement`` is a dialect's INSERT of ``jobs_run`` (with its ON
+    CONFLICT clause); a plain one by default.
+    """
+    statement = sa.insert(Run) if statement is None else statement
+    return statement.values(numbered_rows(runs))
 
 
 # -- living ----------------------------------------------------------------------
@@ -190,18 +260,28 @@ def cancel(run_id, message: str) -> bool:
     )
 
 
-def request_stop(run_id) -> bool:
-    """Ask a running run to stop at its next check: RUNNING -> CANCELLING."""
+def request_stop(run_id, message: str | None = None) -> bool:
+    """Ask a running run to stop at its next check: RUNNING -> CANCELLING.
+
+    ``message`` (who asked, and when) is the run's message until it ends.
+    """
+    values = {"message": message} if message else {}
     return transition(
-        run_id, Status.CANCELLING, [Status.RUNNING], stop_requested_at=utcnow()
+        run_id,
+        Status.CANCELLING,
+        [Status.RUNNING],
+        stop_requested_at=utcnow(),
+        **values,
     )
 
 
 def retry(run_id, due: datetime, message: str) -> str | None:
     """Queue a failed attempt again: RUNNING -> QUEUED with a new task id.
 
-    ``due`` is when the next attempt may start. Returns the new Celery task
-    id, or None when the run was not RUNNING any more.
+    The run waits in the database until ``due``, when the beat sends it
+    (:func:`take_due`): no message waits in the broker or in a worker.
+    Returns the new Celery task id, or None when the run was not RUNNING
+    any more.
     """
     task_id = str(uuid.uuid4())
     moved = transition(
@@ -210,13 +290,70 @@ def retry(run_id, due: datetime, message: str) -> str | None:
         [Status.RUNNING],
         attempt=Run.attempt + 1,
         task_id=task_id,
-        dispatched_at=due,
+        dispatched_at=None,
+        due_at=due,
         message=message,
     )
     return task_id if moved else None
 
 
-def mark_task_finished(run_id, partial_message=None, errored_entries=0) -> bool:
+def take_due(now: datetime, limit: int, connection) -> list:
+    """Mark queued runs whose due time has come as sent; return them.
+
+    One conditional UPDATE: a run is taken by one caller only (several
+    beat processes look at once), and it is then handed to the broker by
+    that caller. Returns ``(id, queue, task_id, job_id, started_by_id)``
+    rows.
+    """
+    due = (
+        sa.select(Run.id)
+        .where(
+            Run.due_at <= now,
+            Run.dispatched_at.is_(None),
+            Run.status == Status.QUEUED,
+        )
+        .order_by(Run.due_at)
+        .limit(limit)
+    )
+    if connection.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        sa.update(Run)
+        .where(
+            Run.id.in_(due.scalar_subquery()),
+            Run.dispatched_at.is_(None),
+            Run.status == Status.QUEUED,
+        )
+        .values(dispatched_at=now, due_at=None)
+        .returning(Run.id, Run.queue, Run.task_id, Run.job_id, Run.started_by_id)
+        .execution_options(synchronize_session=False)
+    )
+    return connection.execute(statement).all()
+
+
+def postpone(run_ids, due: datetime, connection) -> None:
+    """Give queued runs that the broker refused back to the database until ``due``."""
+    connection.execute(
+        sa.update(Run)
+        .where(Run.id.in_(list(run_ids)), Run.status == Status.QUEUED)
+        .values(dispatched_at=None, due_at=due)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_resent(run_ids, now: datetime, connection) -> None:
+    """Record that queued runs were sent again (their next re-send waits longer)."""
+    connection.execute(
+        sa.update(Run)
+        .where(Run.id.in_(list(run_ids)), Run.status == Status.QUEUED)
+        .values(dispatched_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_task_finished(
+    run_id, partial_message=None, errored_entries=0, connection=None
+) -> bool:
     """Record that a parent's own task returned; it ends with its subtasks.
 
     Not a change of status: the run stays RUNNING (or CANCELLING) until
@@ -238,7 +375,7 @@ def mark_task_finished(run_id, partial_message=None, errored_entries=0) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    return db.session.execute(statement).rowcount == 1
+    return (connection or db.session).execute(statement).rowcount == 1
 
 
 # -- ending ----------------------------------------------------------------------
@@ -257,10 +394,23 @@ def finish(
     )
 
 
-def mark_lost(run_id, last_heartbeat: datetime | None) -> bool:
-    """Fail a run whose worker stopped beating: RUNNING | CANCELLING -> FAILED."""
+def mark_lost(
+    run_id, last_heartbeat: datetime | None, worker_alive: bool = False
+) -> bool:
+    """Fail a run whose worker stopped beating: RUNNING | CANCELLING -> FAILED.
+
+    ``worker_alive``: its worker still answers, so it is the database that
+    it lost (an outage longer than the stale time), not its life.
+    """
     since = last_heartbeat.isoformat() if last_heartbeat else "start"
-    return finish(run_id, Status.FAILED, f"Worker lost: no heartbeat since {since}.")
+    if worker_alive:
+        message = (
+            "Lost its database: the worker is alive but could not record "
+            f"this run since {since}."
+        )
+    else:
+        message = f"Worker lost: no heartbeat since {since}."
+    return finish(run_id, Status.FAILED, message)
 
 
 def terminate(run_id, grace_seconds) -> bool:

@@ -214,6 +214,27 @@ class Run(db.Model, db.Timestamp):
         sa.Index("ix_jobs_run_parent_run_id", "parent_run_id"),
         # The reaper's scans: running runs by heartbeat, queued runs by age.
         sa.Index("ix_jobs_run_status_created", "status", "created"),
+        # Runs waiting in the database to be sent, by due time.
+        sa.Index("ix_jobs_run_due_at", "due_at"),
+        # A run's short number within its job (#42): the next one is MAX + 1.
+        sa.Index("ix_jobs_run_job_id_number", "job_id", "number"),
+        # Health statistics: a window's top-level runs by hour and status, read
+        # from the index alone.
+        sa.Index(
+            "ix_jobs_run_health_created",
+            "created",
+            "status",
+            postgresql_where=sa.text("parent_run_id IS NULL"),
+            sqlite_where=sa.text("parent_run_id IS NULL"),
+        ),
+        # Scheduling lag of a window: fire time against start, scheduled runs only.
+        sa.Index(
+            "ix_jobs_run_health_scheduled_at",
+            "scheduled_at",
+            "started_at",
+            postgresql_where=sa.text("scheduled_at IS NOT NULL"),
+            sqlite_where=sa.text("scheduled_at IS NOT NULL"),
+        ),
     )
 
     id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
@@ -236,10 +257,17 @@ class Run(db.Model, db.Timestamp):
     # The fire time that created the run; NULL for manual runs.
     scheduled_at = sa.Column(db.UTCDateTime, nullable=True)
     trigger = sa.Column(RunTriggerType(), nullable=False, default=RunTrigger.MANUAL)
+    # Short number of a run within its job (#1, #2 ...), given by the run's
+    # INSERT itself (see ``lifecycle.queued_run``); NULL for subtasks.
+    number = sa.Column(sa.Integer, nullable=True)
     attempt = sa.Column(sa.Integer, nullable=False, default=1)
     worker = sa.Column(sa.String(255), nullable=True)
 
+    # When the run's message was handed to the broker; NULL while it waits
+    # in the database to be sent at ``due_at`` (a retry's back-off, or a
+    # send that failed): delays live here, never in the broker.
     dispatched_at = sa.Column(db.UTCDateTime, nullable=True)
+    due_at = sa.Column(db.UTCDateTime, nullable=True)
     started_at = sa.Column(db.UTCDateTime, nullable=True)
     finished_at = sa.Column(db.UTCDateTime, nullable=True)
     heartbeat_at = sa.Column(db.UTCDateTime, nullable=True)
@@ -303,6 +331,19 @@ class RunLog(db.Model):
     logger = sa.Column(sa.String(255), nullable=True)
     message = sa.Column(sa.Text, nullable=False)
     context = sa.Column(JSON, nullable=True)
+
+
+class Counter(db.Model):
+    """A running total of events that leave no row behind (reaper actions, log lines).
+
+    Kept in the database so that every web process reports the same figures;
+    see :mod:`invenio_jobs.counters`.
+    """
+
+    __tablename__ = "jobs_counter"
+
+    name = sa.Column(sa.String(64), primary_key=True)
+    value = sa.Column(sa.BigInteger, nullable=False, default=0, server_default="0")
 
 
 def delete_runs(run_ids):

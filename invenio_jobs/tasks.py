@@ -29,9 +29,17 @@ from celery.utils.log import get_task_logger
 from flask import current_app
 from invenio_access.permissions import system_user_id
 from invenio_db import db
+from kombu.exceptions import ChannelError
 from sqlalchemy.orm import joinedload
 
 from . import lifecycle
+from .counters import add_reaper_counts
+from .database import (
+    Outage,
+    is_unreachable,
+    retry_through_outage,
+    write_with_retry,
+)
 from .errors import TaskExecutionError
 from .lifecycle import ENDING, Dispatch, side_connection
 from .logging import capture_run_logs, set_job_context
@@ -44,19 +52,80 @@ logger = get_task_logger(__name__)
 
 REAP_BATCH = 500
 
+WORKER_OUTAGE = Outage("Worker")
+MAINTENANCE_OUTAGE = Outage("Maintenance task")
+
+SESSION_WROTE = "invenio_jobs.wrote"
+"""Key of ``session.info``: the session holds writes not yet committed."""
+
+
+@sa.event.listens_for(db.session, "after_flush")
+def _note_flush(session, flush_context):
+    session.info[SESSION_WROTE] = True
+
+
+@sa.event.listens_for(db.session, "do_orm_execute")
+def _note_statement(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[SESSION_WROTE] = True
+
+
+@sa.event.listens_for(db.session, "after_commit")
+@sa.event.listens_for(db.session, "after_rollback")
+def _forget_writes(session):
+    session.info.pop(SESSION_WROTE, None)
+
+
+def _write(write):
+    """Run ``write(connection)``, one short write of a run's life, and commit.
+
+    Through a database restart or outage it is retried on fresh
+    connections for up to ``JOBS_OUTCOME_WRITE_SECONDS``, so that what a
+    run reached is recorded rather than lost with a dead connection. On
+    SQLite (one writer, no server to lose) it is the session's connection.
+    """
+    if db.engine.dialect.name == "sqlite":
+        with side_connection(commit=True) as conn:
+            return write(conn)
+    return write_with_retry(
+        db.engine,
+        write,
+        current_app.config["JOBS_OUTCOME_WRITE_SECONDS"],
+        WORKER_OUTAGE,
+    )
+
+
+def _release_session():
+    """End the session's transaction before a task runs, keeping what it loaded.
+
+    A connection held idle for the length of a task is the one a database
+    restart kills under it; the task and the end of the run take fresh ones.
+    """
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
 
 # -- sending runs to workers ---------------------------------------------------
 def send_runs(dispatches) -> list:
     """Send ``execute_run`` for committed queued runs; return the ids sent.
 
-    A run whose message cannot be sent (broker down) stays QUEUED: the
-    maintenance task sends it again later, under the same run id.
-    ``dispatched_at`` is written through a connection of its own, so that
-    sending never commits the caller's session.
+    Runs are stored as sent (``dispatched_at``) when they are made. A run
+    the broker refuses (broker down) is given back to the database, due
+    again after ``JOBS_SEND_RETRY_SECONDS``, and the beat sends it then,
+    under the same run id. After one refusal the rest of the batch is not
+    tried: each attempt on a dead broker costs its own retries.
     """
-    sent = []
+    sent, refused = [], []
     grace = current_app.config["JOBS_STOP_GRACE_SECONDS"]
     for item in dispatches:
+        if refused:
+            refused.append(item.run_id)
+            continue
         options = {}
         if item.timeout:
             options = {
@@ -68,29 +137,58 @@ def send_runs(dispatches) -> list:
                 args=(str(item.run_id), item.identity_id),
                 queue=item.queue,
                 task_id=item.task_id,
-                countdown=item.countdown or None,
                 **options,
             )
-        except Exception:  # noqa: BLE001 -- the reaper sends it again
+        except Exception:  # noqa: BLE001 -- kept in the database, sent later
             logger.warning(
-                "Could not send run %s; will retry.", item.run_id, exc_info=True
+                "Could not send run %s; it is sent again later.",
+                item.run_id,
+                exc_info=True,
             )
+            refused.append(item.run_id)
             continue
-        sent.append((item.run_id, item.countdown))
+        sent.append(item.run_id)
+    if refused:
+        due = utcnow() + timedelta(
+            seconds=current_app.config["JOBS_SEND_RETRY_SECONDS"]
+        )
+        try:
+            with side_connection(commit=True) as conn:
+                lifecycle.postpone(refused, due, conn)
+        except Exception:  # noqa: BLE001 -- the reaper finds them missing
+            logger.warning("Could not postpone %d run(s).", len(refused))
+    return sent
+
+
+def send_due_runs(limit: int = 500) -> int:
+    """Send the queued runs whose due time has come; return how many were sent.
+
+    Retries after their back-off, and runs the broker refused, wait in the
+    database until they are due. Called by the beat at each look and by the
+    maintenance task; several beats at once take each run once.
+    """
     now = utcnow()
-    by_delay = {}
-    for run_id, countdown in sent:
-        by_delay.setdefault(countdown or 0, []).append(run_id)
-    if by_delay:
-        # One UPDATE per distinct delay: usually a single one for a batch.
-        with side_connection(commit=True) as conn:
-            for countdown, run_ids in by_delay.items():
-                conn.execute(
-                    sa.update(Run)
-                    .where(Run.id.in_(run_ids), Run.status == RunStatusEnum.QUEUED)
-                    .values(dispatched_at=now + timedelta(seconds=countdown))
-                )
-    return [run_id for run_id, _ in sent]
+    with side_connection(commit=True) as conn:
+        rows = lifecycle.take_due(now, limit, conn)
+        job_ids = {row.job_id for row in rows}
+        timeouts = dict(
+            conn.execute(sa.select(Job.id, Job.timeout).where(Job.id.in_(job_ids)))
+            .tuples()
+            .all()
+            if job_ids
+            else ()
+        )
+    dispatches = [
+        Dispatch(
+            row.id,
+            row.queue,
+            row.task_id,
+            identity_id=row.started_by_id,
+            timeout=timeouts.get(row.job_id),
+        )
+        for row in rows
+    ]
+    return len(send_runs(dispatches))
 
 
 # -- running a run -------------------------------------------------------------
@@ -130,9 +228,8 @@ def _rollback():
         logger.warning("Could not roll back the session.", exc_info=True)
 
 
-def _ended(moved: bool, run_id) -> bool:
-    """Commit a step that may have ended a run; notify whom the job asks to."""
-    db.session.commit()
+def _notified(moved: bool, run_id) -> bool:
+    """Notify whom the job asks to when a step ended the run; return ``moved``."""
     if moved:
         try:
             notify_run_end(run_id)
@@ -142,9 +239,19 @@ def _ended(moved: bool, run_id) -> bool:
     return moved
 
 
+def _ended(moved: bool, run_id) -> bool:
+    """Commit a step that may have ended a run; notify whom the job asks to."""
+    db.session.commit()
+    return _notified(moved, run_id)
+
+
 def _finish(run_id, status, message=None, **values) -> bool:
-    """End a run that this worker holds, commit, notify."""
-    return _ended(lifecycle.finish(run_id, status, message, **values), run_id)
+    """End a run that this worker holds (retried through an outage), notify."""
+
+    def write(conn):
+        return lifecycle.finish(run_id, status, message, connection=conn, **values)
+
+    return _notified(_write(write), run_id)
 
 
 def notify_run_end(run_id):
@@ -208,10 +315,6 @@ def _queue_retry(run: Run, job: Job, exc: BaseException) -> bool:
         ),
     )
     db.session.commit()
-    if task_id is not None:
-        send_runs(
-            [Dispatch(run.id, run.queue, task_id, countdown=delay, timeout=job.timeout)]
-        )
     return task_id is not None
 
 
@@ -224,11 +327,10 @@ def finish_parent(parent_id) -> bool:
     return moved
 
 
-def _end_subtask(run: Run, succeeded: bool):
+def _end_subtask(parent_run_id, succeeded: bool):
     """Count an ended subtask on its parent, which may end with it."""
-    with side_connection(commit=True) as conn:
-        lifecycle.count_subtask(run.parent_run_id, succeeded, conn)
-    finish_parent(run.parent_run_id)
+    _write(lambda conn: lifecycle.count_subtask(parent_run_id, succeeded, conn))
+    finish_parent(parent_run_id)
 
 
 def _spawn_subtask(context, task, args, kwargs, title):
@@ -248,11 +350,13 @@ def _run_body(run: Run, job: Job):
     if run.parent_run_id is not None:
         spec = run.args or {}
         task = current_celery_app.tasks[spec["task"]]
+        _release_session()
         return task(*spec.get("args", ()), **spec.get("kwargs", {}))
     reason = current_jobs.registry.unavailable_reason(job.task)
     if reason is not None:
         raise JobTypeUnavailableError(reason)
     kwargs = lifecycle.task_arguments(job, run)
+    _release_session()
     return current_jobs.registry.get(job.task).task(**kwargs)
 
 
@@ -311,8 +415,27 @@ def _judge_body(run: Run, job: Job):
             run.id, RunStatusEnum.FAILED, "The worker stopped during the run."
         )
         raise
-    db.session.commit()
+    _commit_task_work(run)
     return None
+
+
+def _commit_task_work(run: Run):
+    """Commit what the task left in the session.
+
+    When the database went away meanwhile and the task left nothing to
+    write, its outcome stands (the connection that died held nothing);
+    a task whose writes are lost with the connection has failed.
+    """
+    wrote = db.session.info.get(SESSION_WROTE, False)
+    try:
+        db.session.commit()
+    except sa.exc.SQLAlchemyError as exc:
+        if wrote or not is_unreachable(exc):
+            raise
+        _rollback()
+        logger.warning(
+            "Run %s: its session's connection was lost; it held no work.", run.id
+        )
 
 
 def _commit_or_rollback():
@@ -360,8 +483,16 @@ def execute_run(self, run_id, identity_id=None):
     maintenance task calls it lost.
     """
     run_uuid = uuid.UUID(str(run_id))
-    claimed = lifecycle.claim(run_uuid, worker=socket.gethostname()[:255])
-    db.session.commit()
+    worker = (self.request.hostname or socket.gethostname())[:255]
+    try:
+        claimed = _write(lambda conn: lifecycle.claim(run_uuid, worker, conn))
+    except sa.exc.SQLAlchemyError as exc:
+        if not is_unreachable(exc):
+            raise
+        # Its message is used up: the maintenance task finds it missing
+        # from the queue and sends it again once the database is back.
+        logger.error("Run %s: not claimed, the database is unreachable.", run_uuid)
+        return
     if not claimed:
         logger.info("Run %s is not queued any more; nothing to do.", run_uuid)
         return
@@ -376,8 +507,17 @@ def execute_run(self, run_id, identity_id=None):
 def _execute_claimed(request, run_uuid, identity_id):
     """Run a claimed run's task with its log captured, and record how it ended."""
     config = current_app.config
-    run = db.session.get(Run, run_uuid)
-    job = run.job
+
+    def load():
+        run = db.session.get(Run, run_uuid, options=[joinedload(Run.job)])
+        return run, run.job
+
+    run, job = retry_through_outage(
+        load, config["JOBS_OUTCOME_WRITE_SECONDS"], WORKER_OUTAGE, db.session.rollback
+    )
+    # Read now: after the task the session's objects may be expired, and
+    # the database away.
+    parent_run_id = run.parent_run_id
     job_context = _job_context(run, identity_id, request)
     with (
         set_job_context(job_context),
@@ -403,21 +543,30 @@ def _execute_claimed(request, run_uuid, identity_id):
     if outcome is None:  # the task returned
         outcome = (RunStatusEnum.SUCCESS, None, {})
     status, message, values = outcome
-    parent_run_id = run.parent_run_id
     errored = values.pop("errored", 0)
-    if status in (RunStatusEnum.SUCCESS, RunStatusEnum.PARTIAL_SUCCESS):
-        db.session.refresh(run)
-        if run.total_subtasks and parent_run_id is None:
+    if parent_run_id is None and status in (
+        RunStatusEnum.SUCCESS,
+        RunStatusEnum.PARTIAL_SUCCESS,
+    ):
+        subtasks = _write(
+            lambda conn: conn.scalar(
+                sa.select(Run.total_subtasks).where(Run.id == run_uuid)
+            )
+        )
+        if subtasks:
             # It ends with its subtasks, no better than its task did.
-            lifecycle.mark_task_finished(run.id, message, errored)
-            db.session.commit()
-            finish_parent(run.id)
+            _write(
+                lambda conn: lifecycle.mark_task_finished(
+                    run_uuid, message, errored, connection=conn
+                )
+            )
+            finish_parent(run_uuid)
             return
     if errored:
         values["errored_entries"] = Run.errored_entries + errored
     _finish(run_uuid, status, message, **values)
     if parent_run_id is not None:
-        _end_subtask(run, succeeded=status is RunStatusEnum.SUCCESS)
+        _end_subtask(parent_run_id, succeeded=status is RunStatusEnum.SUCCESS)
 
 
 def _close_context(context, run_id):
@@ -434,15 +583,43 @@ def reap_runs():
     """Fail runs whose worker died, terminate runs that ignore a stop, resend lost ones.
 
     Each step is one query plus a bounded batch of conditional updates, so
-    that several reapers at once (one per beat process) do no harm.
+    that several reapers at once (one per beat process) do no harm. While
+    the database is unreachable it logs one line per outage and does
+    nothing.
     """
+    reaped = _maintenance(_reap)
+    if not reaped:
+        return reaped
+    add_reaper_counts(db.engine, reaped)
+    if any(reaped.values()):
+        logger.info("Reaped runs: %s", reaped)
+    return reaped
+
+
+def _maintenance(step) -> dict:
+    """Run a maintenance step; while the database is away, log it once, return {}."""
+    try:
+        result = step()
+    except sa.exc.SQLAlchemyError as exc:
+        _rollback()
+        if not is_unreachable(exc):
+            raise
+        MAINTENANCE_OUTAGE.failed(exc, current_app.config["JOBS_MAINTENANCE_INTERVAL"])
+        return {}
+    MAINTENANCE_OUTAGE.recovered()
+    return result
+
+
+def _reap() -> dict:
     config = current_app.config
     now = utcnow()
-    reaped = {"lost": 0, "terminated": 0, "resent": 0}
+    reaped = {"lost": 0, "terminated": 0, "resent": 0, "due": 0}
 
     stale_before = now - timedelta(seconds=config["JOBS_STALE_AFTER_SECONDS"])
-    stale = db.session.scalars(
-        sa.select(Run.id)
+    stale = db.session.execute(
+        sa.select(
+            Run.id, Run.parent_run_id, Run.heartbeat_at, Run.started_at, Run.worker
+        )
         .where(
             Run.status.in_(ENDING),
             Run.subtasks_closed.is_(False),
@@ -451,13 +628,13 @@ def reap_runs():
         )
         .limit(REAP_BATCH)
     ).all()
-    for run_id in stale:
-        run = db.session.get(Run, run_id)
-        last = run.heartbeat_at or run.started_at
-        moved = _ended(lifecycle.mark_lost(run_id, last), run_id)
+    alive = _live_workers({row.worker for row in stale}) if stale else set()
+    for row in stale:
+        last = row.heartbeat_at or row.started_at
+        moved = _ended(lifecycle.mark_lost(row.id, last, row.worker in alive), row.id)
         reaped["lost"] += moved
-        if moved and run.parent_run_id is not None:
-            _end_subtask(run, succeeded=False)
+        if moved and row.parent_run_id is not None:
+            _end_subtask(row.parent_run_id, succeeded=False)
 
     grace_before = now - timedelta(seconds=config["JOBS_STOP_GRACE_SECONDS"])
     stubborn = db.session.execute(
@@ -476,31 +653,166 @@ def reap_runs():
             lifecycle.terminate(run_id, config["JOBS_STOP_GRACE_SECONDS"]), run_id
         )
 
-    resend_before = now - timedelta(seconds=config["JOBS_REDISPATCH_AFTER_SECONDS"])
-    lost = db.session.scalars(
-        sa.select(Run)
-        .options(joinedload(Run.job))  # the job gives each run's time limit
-        .where(
-            Run.status == RunStatusEnum.QUEUED,
-            # Subtasks without a task id are sent by the module that made them.
-            Run.task_id.is_not(None),
-            sa.func.coalesce(Run.dispatched_at, Run.created) < resend_before,
-        )
-        .order_by(Run.created)
-        .limit(REAP_BATCH)
-    ).all()
-    dispatches = [Dispatch.of(run, timeout=run.job.timeout) for run in lost]
     db.session.commit()
-    reaped["resent"] = len(send_runs(dispatches))
+    reaped["due"] = send_due_runs(REAP_BATCH)
+    reaped["resent"] = _resend_missing(now, config)
     for parent_id in db.session.scalars(
         sa.select(Run.id)
         .where(Run.status.in_(ENDING), Run.subtasks_closed.is_(True))
         .limit(REAP_BATCH)
     ).all():
         finish_parent(parent_id)
-    if any(reaped.values()):
-        logger.info("Reaped runs: %s", reaped)
     return reaped
+
+
+def _live_workers(workers) -> set:
+    """Which of these Celery workers (``name@host``) answer a ping now."""
+    names = sorted(w for w in workers if w and "@" in w)
+    if not names:
+        return set()
+    try:
+        replies = current_celery_app.control.ping(destination=names, timeout=1.0)
+    except Exception:  # noqa: BLE001 -- unknown: call them lost
+        return set()
+    return {name for reply in replies for name in reply}
+
+
+# -- messages that went missing ---------------------------------------------------
+def _resend_missing(now, config) -> int:
+    """Send again the queued runs whose message is missing from the broker.
+
+    A run handed to the broker is only sent again when its queue holds
+    fewer messages than there are runs waiting on it, after taking out
+    the messages that workers hold: a backlog is never mistaken for lost
+    messages. Then the oldest runs are sent again, no more than are
+    missing, each at most once per interval (``JOBS_REDISPATCH_AFTER_SECONDS``,
+    doubled with each sending: a run sent at ``d`` after being made at
+    ``c`` waits ``d - c`` more).
+    """
+    after = timedelta(seconds=config["JOBS_REDISPATCH_AFTER_SECONDS"])
+    candidates = [
+        run
+        for run in db.session.scalars(
+            sa.select(Run)
+            .options(joinedload(Run.job))  # the job gives each run's time limit
+            .where(
+                Run.status == RunStatusEnum.QUEUED,
+                # Subtasks without a task id are sent by the module that made them.
+                Run.task_id.is_not(None),
+                Run.dispatched_at < now - after,
+            )
+            .order_by(Run.dispatched_at)
+            .limit(REAP_BATCH)
+        ).all()
+        if now - run.dispatched_at >= max(after, run.dispatched_at - run.created)
+    ]
+    if not candidates:
+        db.session.commit()
+        return 0
+    queues = sorted({run.queue for run in candidates})
+    waiting = dict(
+        db.session.execute(
+            sa.select(Run.queue, sa.func.count())
+            .where(
+                Run.status == RunStatusEnum.QUEUED,
+                Run.task_id.is_not(None),
+                Run.dispatched_at.is_not(None),
+                Run.queue.in_(queues),
+            )
+            .group_by(Run.queue)
+        )
+        .tuples()
+        .all()
+    )
+    db.session.commit()
+    depths = broker_queue_depths(queues)
+    if depths is None:
+        return 0  # the broker cannot be asked: nothing could be sent anyway
+    held = None
+    lost = []
+    for queue in queues:
+        missing = waiting.get(queue, 0) - depths.get(queue, 0)
+        if missing > 0 and held is None:
+            held = _task_ids_held_by_workers()
+        # Every message a worker holds may be one of this queue's: counting
+        # them all can only send fewer, never more.
+        missing -= len(held or ())
+        if missing <= 0:
+            continue
+        mine = [run for run in candidates if run.queue == queue]
+        lost += [run for run in mine if run.task_id not in held][:missing]
+    if not lost:
+        return 0
+    # Read in this order (runs, queue, workers), a message can only be
+    # counted twice, never missed; a run a worker took since is left out.
+    still_waiting = set(
+        db.session.scalars(
+            sa.select(Run.id).where(
+                Run.id.in_([run.id for run in lost]),
+                Run.status == RunStatusEnum.QUEUED,
+            )
+        ).all()
+    )
+    db.session.commit()
+    dispatches = [
+        Dispatch.of(run, timeout=run.job.timeout)
+        for run in lost
+        if run.id in still_waiting
+    ]
+    if not dispatches:
+        return 0
+    sent = send_runs(dispatches)
+    if sent:
+        with side_connection(commit=True) as conn:
+            lifecycle.mark_resent(sent, utcnow(), conn)
+        logger.warning(
+            "Sent %d run(s) again: their messages were missing from the broker.",
+            len(sent),
+        )
+    return len(sent)
+
+
+def broker_queue_depths(queues) -> dict | None:
+    """The number of messages waiting in each queue; None if the broker is away.
+
+    A queue the broker does not know holds no message; nor does any when
+    tasks run eagerly (in tests, in a shell), with no broker between.
+    """
+    if current_celery_app.conf.task_always_eager:
+        return dict.fromkeys(queues, 0)
+    depths = {}
+    try:
+        with current_celery_app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1)
+            for queue in queues:
+                with connection.channel() as channel:
+                    try:
+                        _, count, _ = channel.queue_declare(queue=queue, passive=True)
+                    except (ChannelError, *connection.channel_errors):
+                        count = 0
+                depths[queue] = count
+    except Exception:  # noqa: BLE001 -- retried at the next maintenance
+        logger.warning("Could not read the broker's queue lengths.", exc_info=True)
+        return None
+    return depths
+
+
+def _task_ids_held_by_workers() -> set:
+    """Task ids that workers have received and not yet run (or are running)."""
+    if current_celery_app.conf.task_always_eager:
+        return set()
+    try:
+        inspect = current_celery_app.control.inspect(timeout=1.0)
+        held = set()
+        for method in (inspect.reserved, inspect.active):
+            for tasks in (method() or {}).values():
+                for task in tasks:
+                    request = task.get("request", task)
+                    held.add(str(request.get("id")))
+        return held
+    except Exception:  # noqa: BLE001 -- unknown: assume none are held
+        logger.warning("Could not ask the workers what they hold.", exc_info=True)
+        return set()
 
 
 STATUS_COLORS = {
@@ -608,6 +920,10 @@ def prune_runs(batch_size=5000):
     finished runs, and always its last successful one (it is where the next
     run continues ``since``).
     """
+    return _maintenance(lambda: _prune(batch_size))
+
+
+def _prune(batch_size) -> dict:
     config = current_app.config
     pruned = {"logs": 0, "runs": 0}
     pruned["logs"] = delete_old_logs(

@@ -26,7 +26,11 @@ jobs = WebpackThemeBundle(
                 "invenio-jobs-theme": "./less/invenio_jobs/admin.less",
             },
             dependencies={
+                # Not bundled: the accessibility check of the browser tests
+                # injects its browser build from node_modules.
+                "axe-core": "^4.10.0",
                 "axios": "^1.7.7",
+                "chart.js": "^4.4.0",
                 "i18next": "^20.3.0",
                 "i18next-browser-languagedetector": "^6.1.0",
                 "lodash": "^4.17.0",

@@ -43,7 +43,7 @@ INVENIORDM_HEAD = "1784553083"
 TAKE_OVER = "b7e3f19a2c45"
 """Our revision that turns InvenioRDM's tables into ours."""
 
-JOBS_TABLES = {"jobs_job", "jobs_run", "jobs_run_log"}
+JOBS_TABLES = {"jobs_job", "jobs_run", "jobs_run_log", "jobs_counter"}
 
 RDM_UUID = UUIDType()
 RDM_JSON = inveniordm_json()
@@ -140,7 +140,7 @@ def _drop_everything(db):
     db.session.remove()
     db.drop_all()
     with db.engine.begin() as conn:
-        for name in ("jobs_run_log", "jobs_run", "jobs_job"):
+        for name in ("jobs_counter", "jobs_run_log", "jobs_run", "jobs_job"):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         conn.execute(sa.text('DROP TABLE IF EXISTS "transaction"'))
@@ -456,5 +456,59 @@ def test_downgrade_refuses_a_crontab_in_another_time_zone(base_app, database):
         assert INVENIORDM_HEAD not in heads(database)
         assert database.session.get(Job, job_id).schedule["timezone"] == "Europe/Zurich"
         database.session.remove()
+    finally:
+        restore(database)
+
+
+RUN_NUMBERS = "c4d8e1a7b902"
+"""Our revision that numbers each job's runs."""
+
+
+def test_run_numbers_follow_creation_order_per_job(base_app, database, monkeypatch):
+    """Upgrading numbers each job's runs 1, 2, ... by creation; subtasks get none.
+
+    Jobs are grouped two runs at a time here, so that the batching is walked;
+    the downgrade drops the numbers and a new upgrade gives the same ones.
+    """
+    try:
+        alembic = install(base_app, database, jobs_at=INVENIORDM_HEAD)
+        jobs, runs = inveniordm_rows(_add_user(database), runs_per_job=3)
+        # Created out of order: the number follows ``created``, not insertion.
+        runs["cron0"]["created"], runs["cron2"]["created"] = (
+            runs["cron2"]["created"],
+            runs["cron0"]["created"],
+        )
+        _write_rows(database, jobs, runs)
+        monkeypatch.setattr(revision(alembic, RUN_NUMBERS).module, "BATCH_SIZE", 2)
+        expected = {
+            "cron0": 3,
+            "cron1": 2,
+            "cron2": 1,
+            "odd0": 1,
+            "odd1": 2,
+            "odd2": 3,
+            "parent": 4,
+            "sub0": None,
+            "sub1": None,
+        }
+
+        def numbers():
+            found = {
+                key: database.session.get(Run, runs[key]["id"]).number
+                for key in expected
+            }
+            database.session.remove()
+            return found
+
+        alembic.upgrade()
+        assert numbers() == expected
+        assert jobs_diffs(alembic) == []
+
+        alembic.downgrade(target=revision(alembic, TAKE_OVER))
+        columns = sa.inspect(database.engine).get_columns("jobs_run")
+        assert "number" not in {column["name"] for column in columns}
+
+        alembic.upgrade()
+        assert numbers() == expected
     finally:
         restore(database)

@@ -168,9 +168,12 @@ def test_ambiguous_title_is_an_error_naming_the_matches(app, db, invoke):
         (("--cron", "* * *"), "--cron: Invalid cron expression"),
         (("--cron", "0 2 * * *", "--timezone", "Mars/Base"), "schedule.timezone"),
         (("--every", "soon"), "--every: Invalid interval 'soon'"),
-        (("--arg", "count=many"), "run_args.count: Not a valid integer."),
+        (("--arg", "count=many"), "run_args.count: Count: give a whole number."),
         (("--arg", "oops"), "--arg 'oops': give key=value."),
-        (("--queue", "nowhere"), "default_queue: Unknown queue 'nowhere'"),
+        (
+            ("--queue", "nowhere"),
+            "default_queue: Queue: 'nowhere' is not a queue of this site",
+        ),
         (("--cron", "0 2 * * *", "--every", "4h"), "either --cron or --every"),
     ],
 )
@@ -192,7 +195,7 @@ def test_unknown_job_type_is_refused(app, db, invoke):
     """A job type that is not registered: exit 2, named."""
     result = invoke("create", "-t", "nope", "--title", "X")
     assert result.exit_code == 2
-    assert "task: Unknown job type 'nope'." in result.output
+    assert "task: Job type: 'nope' is not a registered job type" in result.output
 
 
 @pytest.mark.parametrize("command", ["show", "runs", "next", "run", "delete"])
@@ -436,7 +439,9 @@ def test_create_with_unknown_task_is_refused(app, db, invoke):
     """An unknown ``--task`` is named, exit 2, and no job is created."""
     result = invoke("create", "--title", "Nope", "--task", "no_such_type")
     assert result.exit_code == 2
-    assert "task: Unknown job type 'no_such_type'." in result.output
+    assert (
+        "task: Job type: 'no_such_type' is not a registered job type" in result.output
+    )
     assert job_count(invoke) == 0
 
 

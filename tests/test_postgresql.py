@@ -16,6 +16,7 @@ from alembic_checks import (  # noqa: F401 (collected here, run on PostgreSQL)
     test_downgrade_refuses_a_crontab_in_another_time_zone,
     test_inveniordm_rows_upgrade_and_come_back,
     test_round_trip_matches_models,
+    test_run_numbers_follow_creation_order_per_job,
     test_upgrade_refuses_rows_it_cannot_keep,
 )
 

@@ -37,6 +37,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from flask import has_app_context
 
+from ..counters import add_counts
 from ..lifecycle import side_connection
 from ..models import RunLog
 from .jobs import EMPTY_JOB_CTX, job_context
@@ -258,6 +259,7 @@ class RunLogBuffer:
         with self._flush_lock:
             with self._lock:
                 rows, self._rows = self._rows, []
+                dropped = self.dropped if final else 0
                 if final and self.dropped:
                     self._last_created = max(time.time(), self._last_created)
                     rows.append(
@@ -282,6 +284,12 @@ class RunLogBuffer:
                 return
             with self._lock:
                 self.stored += len(rows)
+            add_counts(
+                self.engine,
+                final,
+                log_lines_written=len(rows),
+                log_lines_dropped=dropped,
+            )
 
 
 class RunLogHandler(logging.Handler):

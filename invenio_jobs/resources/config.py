@@ -15,10 +15,13 @@ from flask_resources import (
     create_error_handler,
 )
 from invenio_records_resources.resources.errors import ErrorHandlersMixin
+from sqlalchemy import exc as sa_exc
 
+from ..database import Outage, is_unreachable
 from ..services.errors import (
     InvalidRequestBodyError,
     JobNotFoundError,
+    MetricsAuthenticationError,
     RequestBodyTooLargeError,
     RunNotFoundError,
     RunStatusChangeError,
@@ -51,8 +54,52 @@ def _bad_body(code):
     return answer
 
 
+class DatabaseUnavailable(HTTPJSONException):
+    """503 with ``Retry-After``: the database is away, the request may be repeated."""
+
+    retry_after = 5
+
+    def get_headers(self, environ=None, scope=None):
+        """The JSON content type, and when to try again."""
+        return [
+            *super().get_headers(environ, scope),
+            ("Retry-After", str(self.retry_after)),
+        ]
+
+
+class AuthenticationRequired(HTTPJSONException):
+    """401 that tells a scraper which credentials the metrics take."""
+
+    def get_headers(self, environ=None, scope=None):
+        """The JSON content type, and the bearer token challenge."""
+        return [
+            *super().get_headers(environ, scope),
+            ("WWW-Authenticate", 'Bearer realm="invenio-jobs metrics"'),
+        ]
+
+
+API_OUTAGE = Outage("API")
+
+
+def _database_unavailable(exc):
+    if not is_unreachable(exc):
+        raise exc  # a fault of ours, not an outage: a 500 that is logged
+    API_OUTAGE.failed(exc, DatabaseUnavailable.retry_after)
+    return DatabaseUnavailable(
+        code=503,
+        description=(
+            "The database cannot be reached at the moment. "
+            "Try again in a few seconds."
+        ),
+    )
+
+
 ERROR_HANDLERS = {
     **ErrorHandlersMixin.error_handlers,
+    # A restart or outage of the database: 503, never a 500 with a traceback.
+    sa_exc.OperationalError: create_error_handler(_database_unavailable),
+    sa_exc.InterfaceError: create_error_handler(_database_unavailable),
+    sa_exc.DisconnectionError: create_error_handler(_database_unavailable),
     JobNotFoundError: create_error_handler(_not_found),
     RunNotFoundError: create_error_handler(_not_found),
     TaskNotFoundError: create_error_handler(_not_found),
@@ -60,6 +107,9 @@ ERROR_HANDLERS = {
     RunTooManyResults: create_error_handler(_bad_request),
     InvalidRequestBodyError: create_error_handler(_bad_body(400)),
     RequestBodyTooLargeError: create_error_handler(_bad_body(413)),
+    MetricsAuthenticationError: create_error_handler(
+        lambda exc: AuthenticationRequired(code=401, description=str(exc.description))
+    ),
 }
 """Every error a client can cause, as a clear 4xx; never a bare 500."""
 
@@ -85,6 +135,8 @@ class JobsResourceConfig(JSONResourceConfig):
         "list": "",
         "item": "/<job_id>",
         "schedule_preview": "/schedule-preview",
+        "stats": "/stats",
+        "metrics": "/metrics",
     }
     request_view_args = {"job_id": ma.fields.String()}
     request_search_args = {
@@ -94,6 +146,7 @@ class JobsResourceConfig(JSONResourceConfig):
         "sort_direction": QueryText(),
         "page": QueryText(),
         "size": QueryText(),
+        "window": QueryText(),
     }
 
 
@@ -116,6 +169,7 @@ class RunsResourceConfig(JSONResourceConfig):
     request_search_args = {
         "q": QueryText(),
         "status": ma.fields.List(QueryText()),
+        "trigger": ma.fields.List(QueryText()),
         "sort": QueryText(),
         "sort_direction": QueryText(),
         "include_subtasks": QueryText(),

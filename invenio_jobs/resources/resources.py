@@ -10,7 +10,7 @@ Query strings are taken as text here and validated by the services, so that
 the API, the CLI and the admin UI share one set of rules and messages.
 """
 
-from flask import Response, g, stream_with_context
+from flask import Response, g, request, stream_with_context
 from flask_resources import (
     Resource,
     from_conf,
@@ -20,7 +20,9 @@ from flask_resources import (
     response_handler,
     route,
 )
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from ..proxies import current_jobs
 from ..services.arguments import jsonify_arguments
 
 request_data = request_body_parser(
@@ -57,6 +59,8 @@ class JobsResource(ServiceResource):
             route("GET", routes["list"], self.search),
             route("POST", routes["list"], self.create),
             route("POST", routes["schedule_preview"], self.preview_schedule),
+            route("GET", routes["stats"], self.stats),
+            route("GET", routes["metrics"], self.metrics),
             route("GET", routes["item"], self.read),
             route("PUT", routes["item"], self.update),
             route("DELETE", routes["item"], self.delete),
@@ -113,6 +117,19 @@ class JobsResource(ServiceResource):
             "next_runs": [t.isoformat() for t in times],
             "description": description,
         }, 200
+
+    @request_search_args
+    @response_handler()
+    def stats(self):
+        """The health of the runs over a window: ``?window=24h`` or ``7d``."""
+        return current_jobs.stats_service.read(g.identity, _search_params()), 200
+
+    def metrics(self):
+        """The metrics in Prometheus' text format, for a scraper."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else None
+        body = current_jobs.stats_service.metrics(g.identity, token=token)
+        return Response(body, mimetype=None, content_type=CONTENT_TYPE_LATEST)
 
 
 class RunsResource(ServiceResource):

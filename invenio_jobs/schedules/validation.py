@@ -250,7 +250,7 @@ def _compile_interval(data: dict) -> IntervalSchedule:
             )
         if not math.isfinite(value) or value < 0:
             raise InvalidScheduleError(
-                unit, f"The number of {unit} must be 0 or more, not {value!r}."
+                unit, f"Every: give a number of {unit} greater than 0, not {value!r}."
             )
         try:
             timedelta(**{unit: value})
@@ -268,6 +268,14 @@ def _compile_interval(data: dict) -> IntervalSchedule:
         raise InvalidScheduleError(
             "interval",
             f"The interval is too long: at most {MAX_INTERVAL.days} days.",
+        )
+    given = [unit for unit in INTERVAL_UNITS if unit in data]
+    if total <= timedelta(0) and len(given) == 1 and data[given[0]] <= 0:
+        # One unit, as the admin form sends it: the error belongs to its field.
+        raise InvalidScheduleError(
+            given[0],
+            f"Every: give a number of {given[0]} greater than 0, "
+            f"not {data[given[0]]!r}.",
         )
     if total <= timedelta(0):
         units = ", ".join(INTERVAL_UNITS)

@@ -9,6 +9,7 @@
 from datetime import date, datetime
 
 from invenio_administration.marshmallow_utils import jsonify_schema
+from invenio_i18n import gettext
 from marshmallow import fields, missing, validate
 
 # Checked in order: subclasses before their parents.
@@ -47,6 +48,17 @@ def _json_value(value):
     return str(value)
 
 
+def _catalog(text) -> str:
+    """A label or help text in the reader's language, when the catalog has it.
+
+    Job types often give plain English strings; looking them up lets a
+    site's (or this package's) catalog translate them without changing the
+    job type.
+    """
+    text = str(text)
+    return gettext(text) if text else text
+
+
 def describe_field(name: str, field) -> dict:
     """One field: its type, whether it is required, its default and help."""
     metadata = field.metadata or {}
@@ -55,8 +67,8 @@ def describe_field(name: str, field) -> dict:
         "type": _field_type(field),
         "required": bool(field.required),
         "allow_none": bool(field.allow_none),
-        "title": str(metadata.get("title") or name.replace("_", " ").capitalize()),
-        "description": str(metadata.get("description") or ""),
+        "title": _catalog(metadata.get("title") or name.replace("_", " ").capitalize()),
+        "description": _catalog(metadata.get("description") or ""),
         "hidden": metadata.get("type") == "hidden",
     }
     default = field.load_default

@@ -9,6 +9,8 @@
 import uuid
 from functools import cached_property
 
+from flask_babel import get_locale
+
 
 def parse_uuid(value, not_found):
     """A UUID from a path or a client, in its canonical form only.
@@ -35,6 +37,15 @@ def user_id_of(identity):
         return int(identity.id)
     except (TypeError, ValueError):
         return None
+
+
+def current_language() -> str | None:
+    """The language of the request (``ln``, session, profile, Accept-Language).
+
+    Outside a request, the instance's default; None when none is known.
+    """
+    locale = get_locale()
+    return locale.language if locale is not None else None
 
 
 def like_pattern(text: str) -> str:

@@ -114,3 +114,17 @@ class InvalidRequestBodyError(JobsServiceError):
 
 class RequestBodyTooLargeError(InvalidRequestBodyError):
     """The request body is larger than the API reads: 413."""
+
+
+class MetricsAuthenticationError(JobsServiceError):
+    """The metrics were asked for without a valid token or sign-in: 401."""
+
+    def __init__(self, description=None):
+        """Say how to authenticate, unless a better reason is given."""
+        super().__init__(
+            description
+            or _(
+                "Sign in as an administrator, or send the metrics token as "
+                "'Authorization: Bearer <token>'."
+            )
+        )

@@ -21,7 +21,7 @@ from ..jobs import build_default_arguments
 from ..models import Job, Run, RunStatusEnum, delete_runs, utcnow
 from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
-from .base import DumpSchemasMixin, like_pattern, parse_uuid
+from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
 from .errors import JobNotFoundError
 from .uow import RevokeTaskOp
 
@@ -344,9 +344,9 @@ class JobsService(DumpSchemasMixin, Service):
         values = self.schema(partial=True).load({"schedule": schedule})
         compiled = values.get("schedule")
         if compiled is None:
-            return [], describe(None)
+            return [], describe(None, language=current_language())
         times = fire_times(compiled, utcnow(), count=count, anchor=anchor)
-        return times, describe(compiled)
+        return times, describe(compiled, language=current_language())
 
     def next_fire_times(self, identity, job_id, count=5):
         """The next fire times of a job's saved schedule, from its anchor.

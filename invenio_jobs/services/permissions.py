@@ -37,6 +37,8 @@ class RunPermissionPolicy(BasePermissionPolicy):
     can_update = ADMINS
     can_stop = ADMINS
     can_delete = ADMINS
+    can_read_stats = ADMINS
+    can_read_metrics = ADMINS
 
 
 class TasksPermissionPolicy(BasePermissionPolicy):

@@ -22,8 +22,8 @@ Each due job's schedule is compiled once per tick, by ``plan_fires``, which
 also gives its next fire time.
 
 A tick with nothing due is one SQL statement; a tick with due jobs is a fixed
-number of statements (claim, active runs, insert runs, advance jobs),
-whatever the number of jobs.
+number of statements (claim, active runs, run numbers, insert runs, advance
+jobs), whatever the number of jobs.
 """
 
 import time
@@ -38,11 +38,12 @@ from flask import current_app, has_app_context
 from invenio_db import db
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..lifecycle import Dispatch, queued_run
+from ..database import Outage, is_unreachable
+from ..lifecycle import Dispatch, number_runs, queued_run
 from ..models import Job, Run, RunStatusEnum, RunTrigger, utcnow
 from ..proxies import current_jobs
 from ..schedules import plan_fires
-from ..tasks import prune_runs, reap_runs, send_runs
+from ..tasks import prune_runs, reap_runs, send_due_runs, send_runs
 
 logger = get_logger(__name__)
 
@@ -195,7 +196,9 @@ class RunScheduler(Scheduler):
         self._jobs_check_at = 0.0
         self._maintenance_at = 0.0
         self._prune_at = 0.0
+        self._due_check_at = 0.0
         self._unavailable_logged: set = set()
+        self._outage = Outage("Job scheduler", logger)
 
     @property
     def info(self) -> str:
@@ -234,17 +237,49 @@ class RunScheduler(Scheduler):
                 self._prune_at = now + config["JOBS_PRUNE_INTERVAL"]
                 self.send_maintenance(prune_runs)
             if now >= self._jobs_check_at:
-                try:
-                    jobs_delay = self.tick_jobs().delay
-                except Exception:  # noqa: BLE001 -- beat must survive it
-                    logger.exception(
-                        "Job scheduler: tick failed; retrying in %s s.", retry
-                    )
-                    jobs_delay = retry
-                self._jobs_check_at = time.monotonic() + jobs_delay
-            waits = (self._jobs_check_at, self._maintenance_at, self._prune_at)
+                jobs_delay = self._look(self.tick_jobs, retry)
+                self._jobs_check_at = time.monotonic() + (
+                    retry if jobs_delay is None else jobs_delay.delay
+                )
+            if now >= self._due_check_at:
+                self._look(self.send_due_runs, retry)
+                self._due_check_at = time.monotonic() + retry
+            waits = (
+                self._jobs_check_at,
+                self._due_check_at,
+                self._maintenance_at,
+                self._prune_at,
+            )
             until = min(waits) - time.monotonic()
         return max(0.0, min(delay, until))
+
+    def _look(self, look, retry: float):
+        """Call one look at the database; None when it failed.
+
+        An unreachable database (a restart, an outage) is logged once per
+        outage, other errors with their traceback; neither stops beat.
+        """
+        try:
+            result = look()
+        except Exception as exc:  # noqa: BLE001 -- beat must survive it
+            if is_unreachable(exc):
+                self._outage.failed(exc, retry)
+            else:
+                logger.exception("Job scheduler: tick failed; retrying in %s s.", retry)
+            return None
+        self._outage.recovered()
+        return result
+
+    def send_due_runs(self) -> int:
+        """Send the queued runs that wait in the database and are due now."""
+        with self._app_context():
+            try:
+                return send_due_runs(
+                    int(self.flask_app.config["JOBS_SCHEDULER_BATCH_SIZE"])
+                )
+            except Exception:
+                db.session.rollback()
+                raise
 
     def send_maintenance(self, task=reap_runs):
         """Send a maintenance task; every beat may do so, they are idempotent."""
@@ -353,7 +388,10 @@ class RunScheduler(Scheduler):
         inserted = set()
         if new_runs:
             inserted = set(
-                db.session.scalars(_insert_runs_statement(dialect), new_runs).all()
+                db.session.scalars(
+                    _insert_runs_statement(dialect),
+                    number_runs(new_runs, db.session),
+                ).all()
             )
             if len(inserted) < len(new_runs):
                 logger.info(

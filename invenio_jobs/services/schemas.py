@@ -15,6 +15,7 @@ import uuid
 
 from flask import current_app
 from invenio_i18n import gettext as _
+from invenio_i18n import lazy_gettext
 from marshmallow import (
     RAISE,
     Schema,
@@ -28,9 +29,11 @@ from marshmallow import (
 
 from ..errors import InvalidScheduleError
 from ..jobs import CUSTOM_ARGUMENTS, normalise_arguments
-from ..models import RunStatusEnum
+from ..models import RunStatusEnum, RunTrigger
 from ..proxies import current_jobs
-from ..schedules import MISFIRE_POLICIES, describe, validate_schedule
+from ..schedules import INTERVAL_UNITS, MISFIRE_POLICIES, describe, validate_schedule
+from .arguments import describe_schema
+from .base import current_language
 
 MAX_PAGE_SIZE = 1000
 """Largest page a client may ask for."""
@@ -53,8 +56,48 @@ def validate_queue(value):
     """Refuse queues no worker is configured to consume."""
     if value is not None and value not in _queue_names():
         raise ValidationError(
-            f"Unknown queue '{value}'. Known queues: {', '.join(_queue_names())}."
+            _(
+                "Queue: '%(queue)s' is not a queue of this site; choose one of "
+                "%(queues)s.",
+                queue=value,
+                queues=", ".join(_queue_names()),
+            )
         )
+
+
+def _interval_units():
+    """The interval units in the reader's language, for messages."""
+    return {
+        "weeks": _("weeks"),
+        "days": _("days"),
+        "hours": _("hours"),
+        "minutes": _("minutes"),
+        "seconds": _("seconds"),
+        "milliseconds": _("milliseconds"),
+        "microseconds": _("microseconds"),
+    }
+
+
+def schedule_error_message(error: InvalidScheduleError, value: dict) -> str:
+    """A schedule's error in the reader's language, naming the field and the fix.
+
+    ``schedules`` knows no languages: its messages are English. The most
+    common mistake, an interval of zero or less, is worded here again
+    through the catalog; other messages are looked up as they are.
+    """
+    number = value.get(error.field)
+    if (
+        error.field in INTERVAL_UNITS
+        and isinstance(number, (int, float))
+        and not isinstance(number, bool)
+        and not number > 0
+    ):
+        return _(
+            "Every: give a number of %(unit)s greater than 0, not %(value)s.",
+            unit=_interval_units()[error.field],
+            value=number,
+        )
+    return _(error.message)
 
 
 class ScheduleField(fields.Field):
@@ -68,13 +111,14 @@ class ScheduleField(fields.Field):
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise ValidationError("Not a valid schedule: expected an object.")
+            raise ValidationError(_("Not a valid schedule: expected an object."))
         try:
             return validate_schedule(
                 value, default_timezone=current_app.config["JOBS_SCHEDULER_TIMEZONE"]
             )
         except InvalidScheduleError as error:
-            raise ValidationError({error.field: [error.message]}) from error
+            message = schedule_error_message(error, value)
+            raise ValidationError({error.field: [message]}) from error
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value
@@ -112,8 +156,65 @@ def load_task_arguments(job_type, args: dict | None) -> dict:
     return normalise_arguments(job_type, args)
 
 
-def _task_errors(exc: ValidationError, key: str) -> ValidationError:
-    return ValidationError({key: exc.normalized_messages()})
+def _task_errors(exc: ValidationError, key: str, job_type=None) -> ValidationError:
+    """A job type's argument errors under ``key``, each naming its field.
+
+    The form shows them under the fields; the field's label starts each
+    message, so that the text still says which field is meant in a list.
+    """
+    messages = _translated(exc.normalized_messages())
+    schema = getattr(job_type, "arguments_schema", None)
+    if schema is not None and isinstance(messages, dict):
+        titles = {entry["name"]: entry["title"] for entry in describe_schema(schema)}
+        messages = {
+            name: (
+                [f"{titles[name]}: {text}" for text in value]
+                if name in titles and isinstance(value, list)
+                else value
+            )
+            for name, value in messages.items()
+        }
+    return ValidationError({key: messages})
+
+
+def _generic_messages():
+    """Marshmallow's default messages, reworded to say what to type instead."""
+    return {
+        "Missing data for required field.": _("required: give a value."),
+        "Field may not be null.": _("required: give a value."),
+        "Not a valid integer.": _("give a whole number."),
+        "Not a valid number.": _("give a number."),
+        "Not a valid boolean.": _("choose yes or no."),
+        "Not a valid string.": _("give a text."),
+        "Not a valid list.": _("give a list of values."),
+        "Not a valid datetime.": _(
+            "give a date and time like 2026-01-31T02:00:00+00:00."
+        ),
+        "Not a valid date.": _("give a date like 2026-01-31."),
+    }
+
+
+def _translated(messages, generic=None):
+    """Marshmallow's own messages (a job type's schema) through the catalog."""
+    generic = generic if generic is not None else _generic_messages()
+    if isinstance(messages, dict):
+        return {k: _translated(value, generic) for k, value in messages.items()}
+    if isinstance(messages, list):
+        return [_translated(value, generic) for value in messages]
+    if isinstance(messages, str) and messages:
+        return generic.get(messages) or _(messages)
+    return messages
+
+
+class NotificationEmail(fields.Email):
+    """An address to notify; a wrong one is named in its message."""
+
+    default_error_messages = {
+        "invalid": lazy_gettext(
+            "Email addresses: '{input}' is not an email address; write it like "
+            "name@example.org."
+        )
+    }
 
 
 class JobSchema(Schema):
@@ -125,10 +226,29 @@ class JobSchema(Schema):
         unknown = RAISE
 
     id = fields.UUID(dump_only=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    title = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=1,
+            max=255,
+            error=lazy_gettext(
+                "Title: give the job a title of {min} to {max} characters."
+            ),
+        ),
+        error_messages={
+            "required": lazy_gettext("Title: give the job a title."),
+            "null": lazy_gettext("Title: give the job a title."),
+        },
+    )
     description = fields.String(allow_none=True, load_default=None)
     active = fields.Boolean(load_default=True)
-    task = fields.String(required=True)
+    task = fields.String(
+        required=True,
+        error_messages={
+            "required": lazy_gettext("Job type: choose what the job runs."),
+            "null": lazy_gettext("Job type: choose what the job runs."),
+        },
+    )
     default_queue = fields.String(
         allow_none=True,
         load_default=lambda: current_jobs.default_queue,
@@ -146,7 +266,7 @@ class JobSchema(Schema):
         validate=validate.Range(min=1, max=MAX_TIMEOUT),
     )
     max_retries = fields.Integer(load_default=0, validate=validate.Range(0, 100))
-    notification_emails = fields.List(fields.Email(), load_default=list)
+    notification_emails = fields.List(NotificationEmail(), load_default=list)
     notification_statuses = fields.List(
         fields.String(
             validate=validate.OneOf([s.name for s in RunStatusEnum.finished()])
@@ -196,24 +316,43 @@ class JobSchema(Schema):
 
         The stored schedule is compiled once here, for its words only.
         """
-        return describe(job.schedule, current_app.config["JOBS_SCHEDULER_TIMEZONE"])
+        return describe(
+            job.schedule,
+            current_app.config["JOBS_SCHEDULER_TIMEZONE"],
+            current_language(),
+        )
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _validate_task_and_arguments(self, data, partial=None, **kwargs):
-        """The job type must exist, and the arguments must suit it."""
+        """The job type must exist, and the arguments must suit it.
+
+        Checked even when other fields are wrong, so that a form shows all
+        its errors on the first save.
+        """
         task_id = data.get("task", self.context.get("task"))
         if task_id is None:
             return
+        if not task_id:
+            raise ValidationError({"task": [_("Job type: choose what the job runs.")]})
         if task_id not in current_jobs.registry:
             raise ValidationError(
-                {"task": [f"Unknown job type '{task_id}'."]},
+                {
+                    "task": [
+                        _(
+                            "Job type: '%(task)s' is not a registered job type; "
+                            "choose one of the list.",
+                            task=task_id,
+                        )
+                    ]
+                },
             )
         if "run_args" in data or "task" in data:
             args = data.get("run_args", self.context.get("run_args"))
+            job_type = current_jobs.registry.get(task_id)
             try:
-                load_task_arguments(current_jobs.registry.get(task_id), args)
+                load_task_arguments(job_type, args)
             except ValidationError as exc:
-                raise _task_errors(exc, "run_args") from exc
+                raise _task_errors(exc, "run_args", job_type) from exc
 
     @post_load
     def _normalise_arguments(self, data, **kwargs):
@@ -298,6 +437,7 @@ class RunSchema(Schema):
     started_by = fields.Method("_started_by", dump_only=True)
     scheduled_at = fields.DateTime(dump_only=True, allow_none=True)
     trigger = fields.String(dump_only=True)
+    number = fields.Integer(dump_only=True, allow_none=True)
     attempt = fields.Integer(dump_only=True)
     created = fields.DateTime(dump_only=True)
     updated = fields.DateTime(dump_only=True)
@@ -406,6 +546,7 @@ class RunsSearchParamsSchema(SearchParamsSchema):
 
     q = fields.String(load_default="")
     status = fields.List(fields.String(), load_default=list)
+    trigger = fields.List(fields.String(), load_default=list)
     sort = fields.String(
         load_default="-created", validate=validate.OneOf(RUNS_SORT_OPTIONS)
     )
@@ -425,27 +566,45 @@ class RunsSearchParamsSchema(SearchParamsSchema):
         data.pop("sort_direction", None)
         return data
 
-    @post_load
-    def _parse_statuses(self, data, **kwargs):
-        """Accept names (FAILED) or letters (F), comma-separated or repeated."""
-        statuses = []
-        for item in data.get("status") or []:
+    @staticmethod
+    def _values(data, key, parse, known):
+        """Parse a repeated or comma-separated filter; a bad value names ``known``."""
+        values = []
+        for item in data.get(key) or []:
             for token in str(item).split(","):
                 token = token.strip()
                 if not token:
                     continue
                 try:
-                    statuses.append(
-                        RunStatusEnum[token.upper()]
-                        if len(token) > 1
-                        else RunStatusEnum(token.upper())
-                    )
+                    values.append(parse(token))
                 except (KeyError, ValueError):
-                    raise ValidationError(
-                        {"status": [f"Unknown status '{token}'."]}
-                    ) from None
-        data["status"] = statuses
+                    message = _(
+                        "Unknown %(field)s '%(token)s'. Use one of: %(known)s.",
+                        field=key,
+                        token=token,
+                        known=", ".join(known),
+                    )
+                    raise ValidationError({key: [message]}) from None
+        data[key] = values
         return data
+
+    @post_load
+    def _parse_statuses(self, data, **kwargs):
+        """Accept names (FAILED) or letters (F), comma-separated or repeated."""
+
+        def parse(token):
+            token = token.upper()
+            return RunStatusEnum[token] if len(token) > 1 else RunStatusEnum(token)
+
+        return self._values(data, "status", parse, [s.name for s in RunStatusEnum])
+
+    @post_load
+    def _parse_triggers(self, data, **kwargs):
+        """Accept trigger words (manual, scheduled ...), comma-separated or repeated."""
+        known = [trigger.value for trigger in RunTrigger]
+        return self._values(
+            data, "trigger", lambda token: RunTrigger(token.lower()), known
+        )
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

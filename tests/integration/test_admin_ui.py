@@ -271,6 +271,7 @@ def test_stop_a_long_run(admin, start_worker):
     run = admin.wait(lambda: runs_of(job["id"]), "a run")[0]
     admin.wait(lambda: row_status(admin, run.id) == "RUNNING", "RUNNING", 30)
     admin.click(f".jobs-run-row[data-run-id='{run.id}'] .jobs-stop")
+    admin.click(".jobs-stop-dialog .jobs-stop-confirm")  # stops only once confirmed
     admin.wait(lambda: row_status(admin, run.id) == "CANCELLED", "CANCELLED", 30)
     assert runs_of(job["id"])[0].status == RunStatusEnum.CANCELLED
     assert not admin.find_all(f".jobs-run-row[data-run-id='{run.id}'] .jobs-stop")
@@ -357,6 +358,7 @@ def test_pages_speak_the_language_of_the_page(admin):
     job = make_job(title="Nightly")
     admin.open("/administration/jobs?ln=de")
     admin.wait(lambda: admin.text(".jobs-create") == "Job erstellen", "German list")
+    admin.find(".jobs-table th")  # the table comes with the jobs, after the page
     headers = [h.text for h in admin.find_all(".jobs-table th")]
     assert "Nächster Lauf" in headers and "Zeitplan" in headers
     assert admin.driver.find_element("tag name", "html").get_attribute("lang") == "de"

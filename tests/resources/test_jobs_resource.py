@@ -111,7 +111,7 @@ def test_interval_schedule_and_no_schedule(app, db, admin_client):
         ({"default_queue": "nowhere"}, "default_queue"),
         ({"schedule": {"type": "crontab", "minute": "61"}}, "schedule.minute"),
         ({"schedule": {"type": "crontab", "hour": "x"}}, "schedule.hour"),
-        ({"schedule": {"type": "interval", "hours": 0}}, "schedule.interval"),
+        ({"schedule": {"type": "interval", "hours": 0}}, "schedule.hours"),
         ({"schedule": {"type": "interval", "minutes": -5}}, "schedule.minutes"),
         (
             {"schedule": {"type": "crontab", "timezone": "Mars/Base"}},

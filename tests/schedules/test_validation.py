@@ -166,7 +166,7 @@ def test_validate_interval_keeps_non_zero_units_as_given():
 @pytest.mark.parametrize(
     "units,field",
     [
-        ({"hours": 0}, "interval"),
+        ({"hours": 0}, "hours"),
         ({"hours": 0, "minutes": 0.0}, "interval"),
         ({"seconds": 1e-9}, "interval"),
         ({}, "interval"),

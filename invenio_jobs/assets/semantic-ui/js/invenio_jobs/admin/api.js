@@ -18,7 +18,12 @@ export function createApi(prefix) {
     withCredentials: true,
     xsrfCookieName: "csrftoken",
     xsrfHeaderName: "X-CSRFToken",
-    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    // The API answers (its messages) in the language of the page.
+    headers: {
+      Accept: "application/json",
+      "Content-Type": "application/json",
+      "Accept-Language": document.documentElement.lang || "en",
+    },
   });
   const data = (promise) => promise.then((response) => response.data);
   const jobPath = (id) => `/jobs/${encodeURIComponent(id)}`;
@@ -43,6 +48,7 @@ export function createApi(prefix) {
       data(http.post(`${runPath(jobId, runId)}/actions/stop`)),
     tailLog: (jobId, runId, params) =>
       data(http.get(`${runPath(jobId, runId)}/logs`, { params })),
+    getStats: (window) => data(http.get("/jobs/stats", { params: { window } })),
     logTextUrl: (jobId, runId) => `${prefix}${runPath(jobId, runId)}/logs.txt`,
   };
 }

@@ -13,9 +13,9 @@
 import React, { useEffect, useRef, useState } from "react";
 import PropTypes from "prop-types";
 import { Button, Checkbox, Dropdown, Form, Input, Message, Segment } from "semantic-ui-react";
-import { DateTime } from "luxon";
 import { i18next } from "../../i18next";
 import { describeError } from "../api";
+import { logTime } from "./format";
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const MAX_SHOWN = 20000;
@@ -26,11 +26,10 @@ const levelOptions = () => [
 ];
 
 function LogLine({ line }) {
-  const time = DateTime.fromISO(line.timestamp);
   return (
     <div className={`jobs-log-line level-${line.level.toLowerCase()}`} data-id={line.id}>
       <span className="jobs-log-time" title={line.timestamp}>
-        {time.isValid ? time.toFormat("HH:mm:ss.SSS") : line.timestamp}
+        {logTime(line.timestamp)}
       </span>
       <span className="jobs-log-level">{line.level}</span>
       <span className="jobs-log-message">{line.message}</span>
@@ -132,6 +131,7 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
           <Form.Field>
             <Checkbox
               toggle
+              id="log-follow"
               name="follow"
               label={i18next.t("Follow new lines")}
               checked={follow}
