@@ -14,12 +14,12 @@ import React, { useCallback, useEffect, useState } from "react";
 import PropTypes from "prop-types";
 import {
   Button,
+  Form,
   Grid,
   Header,
   Label,
   Loader,
   Message,
-  Pagination,
   Segment,
   Table,
 } from "semantic-ui-react";
@@ -27,7 +27,9 @@ import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
 import {
+  PageLinks,
   RunProgress,
+  STATUS,
   SettingRow,
   StatusLabel,
   TaskUnavailableLabel,
@@ -40,12 +42,105 @@ import {
   isActive,
   runSeconds,
   startedBy,
+  triggerText,
 } from "./components/format";
 import { mountPage } from "./components/mount";
+import { RunsChart } from "./components/RunsChart";
 import { StopButton } from "./components/StopButton";
 import { usePolling } from "./components/usePolling";
 
 const PAGE_SIZE = 20;
+
+const RUN_STATUSES = [
+  "QUEUED",
+  "RUNNING",
+  "CANCELLING",
+  "SUCCESS",
+  "PARTIAL_SUCCESS",
+  "WARNING",
+  "FAILED",
+  "CANCELLED",
+];
+const RUN_TRIGGERS = ["manual", "scheduled", "coalesce", "catch_up"];
+
+// The runs table's filters and page, kept in the page's address so that a
+// filtered history can be reloaded, shared and gone back to.
+function readRunFilters() {
+  const params = new URLSearchParams(window.location.search);
+  const known = (values, allowed) => values.filter((value) => allowed.includes(value));
+  return {
+    status: known(params.getAll("status"), RUN_STATUSES),
+    trigger: known(params.getAll("trigger"), RUN_TRIGGERS),
+    page: Math.max(1, parseInt(params.get("page"), 10) || 1),
+  };
+}
+
+function writeRunFilters({ status, trigger, page }) {
+  const params = new URLSearchParams(window.location.search);
+  ["status", "trigger", "page"].forEach((key) => params.delete(key));
+  status.forEach((value) => params.append("status", value));
+  trigger.forEach((value) => params.append("trigger", value));
+  if (page > 1) params.set("page", String(page));
+  const query = params.toString();
+  window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
+}
+
+function RunFilters({ filters, onChange }) {
+  const fields = [
+    {
+      key: "status",
+      label: i18next.t("Status"),
+      placeholder: i18next.t("Any status"),
+      options: RUN_STATUSES.map((status) => ({
+        key: status,
+        value: status,
+        text: (STATUS[status] || { text: () => status }).text(),
+      })),
+    },
+    {
+      key: "trigger",
+      label: i18next.t("Started"),
+      placeholder: i18next.t("Any way"),
+      options: RUN_TRIGGERS.map((trigger) => ({
+        key: trigger,
+        value: trigger,
+        text: triggerText(trigger),
+      })),
+    },
+  ];
+  return (
+    <Form className="jobs-run-filters" role="search" aria-label={i18next.t("Filter the runs")}>
+      <Form.Group widths="equal">
+        {fields.map((field) => (
+          <Form.Dropdown
+            key={field.key}
+            id={`runs-${field.key}-filter`}
+            aria-label={field.label}
+            label={field.label}
+            placeholder={field.placeholder}
+            multiple
+            selection
+            clearable
+            options={field.options}
+            value={filters[field.key]}
+            onChange={(e, { value }) => onChange({ ...filters, [field.key]: value, page: 1 })}
+          />
+        ))}
+      </Form.Group>
+    </Form>
+  );
+}
+
+RunFilters.propTypes = {
+  filters: PropTypes.object.isRequired,
+  onChange: PropTypes.func.isRequired,
+};
+
+const MISFIRE_WORDS = {
+  coalesce: () => i18next.t("Run once for all the missed times"),
+  skip: () => i18next.t("Skip them; wait for the next time"),
+  catch_up: () => i18next.t("Run once per missed time"),
+};
 
 
 function JobSettings({ job, taskTitle, config }) {
@@ -96,7 +191,11 @@ function JobSettings({ job, taskTitle, config }) {
             <SettingRow label={i18next.t("Arguments")}>
               <pre className="jobs-code">{JSON.stringify(job.run_args || {}, null, 2)}</pre>
             </SettingRow>
-            <SettingRow label={i18next.t("Missed runs")}>{job.misfire_policy}</SettingRow>
+            <SettingRow label={i18next.t("Missed runs")}>
+              {MISFIRE_WORDS[job.misfire_policy]
+                ? MISFIRE_WORDS[job.misfire_policy]()
+                : job.misfire_policy}
+            </SettingRow>
             <SettingRow label={i18next.t("Overlapping runs")}>
               {job.allow_overlap ? i18next.t("Allowed") : i18next.t("Not allowed")}
             </SettingRow>
@@ -118,19 +217,24 @@ JobSettings.propTypes = {
   config: PropTypes.object.isRequired,
 };
 
-function RunRow({ run, config, api, onChanged, onError }) {
+function RunRow({ run, job, config, api, onChanged, onError }) {
   const page = fillPath(config.pages.run, { id: run.job_id, run_id: run.id });
+  let name = run.title || job.title;
+  if (!run.title && run.trigger === "manual") name = i18next.t("Manual run");
   return (
     <Table.Row className="jobs-run-row" data-run-id={run.id} data-status={run.status}>
+      <Table.Cell collapsing className="jobs-run-number">
+        {run.number ? `#${run.number}` : ""}
+      </Table.Cell>
       <Table.Cell collapsing>
         <StatusLabel status={run.status} />
       </Table.Cell>
       <Table.Cell>
         <a href={page} className="jobs-run-link">
-          {run.title || i18next.t("Run")}
+          {name}
         </a>
         {run.trigger && run.trigger !== "manual" && (
-          <Label size="mini" basic className="jobs-trigger" content={run.trigger} />
+          <Label size="mini" basic className="jobs-trigger" content={triggerText(run.trigger)} />
         )}
         {isActive(run) && <RunProgress run={run} />}
       </Table.Cell>
@@ -154,6 +258,7 @@ function RunRow({ run, config, api, onChanged, onError }) {
 
 RunRow.propTypes = {
   run: PropTypes.object.isRequired,
+  job: PropTypes.object.isRequired,
   config: PropTypes.object.isRequired,
   api: PropTypes.object.isRequired,
   onChanged: PropTypes.func.isRequired,
@@ -164,8 +269,15 @@ function JobPage({ config, api, jobId }) {
   const [job, setJob] = useState(null);
   const [taskTitle, setTaskTitle] = useState("");
   const [runs, setRuns] = useState(null);
-  const [page, setPage] = useState(1);
+  const [filters, setFiltersState] = useState(readRunFilters);
+  const { page } = filters;
+  const setFilters = (changed) => {
+    writeRunFilters(changed);
+    setFiltersState(changed);
+  };
+  const setPage = (activePage) => setFilters({ ...filters, page: activePage });
   const [error, setError] = useState(null);
+  const [notice, setNotice] = useState(null);
   const [notFound, setNotFound] = useState(false);
 
   const loadJob = useCallback(async () => {
@@ -180,11 +292,15 @@ function JobPage({ config, api, jobId }) {
 
   const loadRuns = useCallback(async () => {
     try {
-      setRuns(await api.listRuns(jobId, { page, size: PAGE_SIZE }));
+      // Repeated keys (status=FAILED&status=PARTIAL_SUCCESS), as the API reads them.
+      const params = new URLSearchParams({ page: String(page), size: String(PAGE_SIZE) });
+      filters.status.forEach((value) => params.append("status", value));
+      filters.trigger.forEach((value) => params.append("trigger", value));
+      setRuns(await api.listRuns(jobId, params));
     } catch (err) {
       setError(describeError(err).message);
     }
-  }, [api, jobId, page]);
+  }, [api, jobId, page, filters.status, filters.trigger]);
 
   useEffect(() => {
     loadJob();
@@ -233,8 +349,8 @@ function JobPage({ config, api, jobId }) {
       </div>
       <Grid columns={2} verticalAlign="middle" stackable>
         <Grid.Column width={7}>
-          <Header as="h1" className="jobs-job-title">
-            {job.title}{" "}
+          <Header as="h1" className="jobs-job-title" title={job.title}>
+            <span className="jobs-job-title-text">{job.title}</span>{" "}
             {job.active ? (
               <Label color="green" basic content={i18next.t("Active")} />
             ) : (
@@ -264,7 +380,13 @@ function JobPage({ config, api, jobId }) {
           <ToggleActiveButton
             job={job}
             api={api}
-            onChanged={(changed, err) => (err ? setError(err) : setJob(changed))}
+            onChanged={(changed, err, notice) => {
+              if (err) setError(err);
+              else {
+                setJob(changed);
+                setNotice(notice);
+              }
+            }}
             labelPosition="left"
             content={job.active ? i18next.t("Deactivate") : i18next.t("Activate")}
           />
@@ -276,19 +398,37 @@ function JobPage({ config, api, jobId }) {
         </Grid.Column>
       </Grid>
       {error && <Message negative content={error} onDismiss={() => setError(null)} />}
+      <div role="status" aria-live="polite">
+        {notice && (
+          <Message positive size="small" className="jobs-notice" content={notice} onDismiss={() => setNotice(null)} />
+        )}
+      </div>
       <JobSettings job={job} taskTitle={taskTitle || job.task} config={config} />
 
       <Header as="h2" className="jobs-runs-header">
         {i18next.t("Runs")}
       </Header>
+      <RunsChart api={api} config={config} jobId={jobId} refreshKey={runs} />
+      <RunFilters filters={filters} onChange={setFilters} />
       {runs && runs.hits.hits.length === 0 && (
-        <Message info className="jobs-no-runs" content={i18next.t("This job has not run yet.")} />
+        <Message
+          info
+          className="jobs-no-runs"
+          content={
+            filters.status.length || filters.trigger.length
+              ? i18next.t("No run matches these filters.")
+              : i18next.t("This job has not run yet.")
+          }
+        />
       )}
       {runs && runs.hits.hits.length > 0 && (
         <Segment basic className="jobs-runs">
           <Table compact celled className="jobs-runs-table">
             <Table.Header>
               <Table.Row>
+                <Table.HeaderCell>
+                  <abbr title={i18next.t("Number of the run within its job")}>#</abbr>
+                </Table.HeaderCell>
                 <Table.HeaderCell>{i18next.t("Status")}</Table.HeaderCell>
                 <Table.HeaderCell>{i18next.t("Title")}</Table.HeaderCell>
                 <Table.HeaderCell>{i18next.t("Started by")}</Table.HeaderCell>
@@ -304,6 +444,7 @@ function JobPage({ config, api, jobId }) {
                 <RunRow
                   key={run.id}
                   run={run}
+                  job={job}
                   config={config}
                   api={api}
                   onChanged={loadRuns}
@@ -313,7 +454,8 @@ function JobPage({ config, api, jobId }) {
             </Table.Body>
           </Table>
           {pages > 1 && (
-            <Pagination
+            <PageLinks
+              label={i18next.t("Pages of runs")}
               activePage={page}
               totalPages={pages}
               onPageChange={(e, { activePage }) => setPage(activePage)}

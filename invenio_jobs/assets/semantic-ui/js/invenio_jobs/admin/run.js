@@ -12,7 +12,16 @@
 
 import React, { useCallback, useEffect, useState } from "react";
 import PropTypes from "prop-types";
-import { Grid, Header, Loader, Message, Segment, Table } from "semantic-ui-react";
+import {
+  Button,
+  Grid,
+  Header,
+  Loader,
+  Message,
+  Modal,
+  Segment,
+  Table,
+} from "semantic-ui-react";
 import { i18next } from "../i18next";
 import { describeError } from "./api";
 import {
@@ -22,10 +31,12 @@ import {
   Time,
   exactTime,
   fillPath,
+  firstLine,
   formatDuration,
   isActive,
   runSeconds,
   startedBy,
+  triggerText,
 } from "./components/format";
 import { mountPage } from "./components/mount";
 import { RunLog } from "./components/RunLog";
@@ -44,6 +55,128 @@ const WhenCell = ({ value }) =>
 
 WhenCell.propTypes = { value: PropTypes.string };
 WhenCell.defaultProps = { value: null };
+
+// What a run is called: its title; a manual run without one is a "Manual run"
+// (what the run form's placeholder promises), any other the job's title.
+function runName(run, job) {
+  if (run.title) return run.title;
+  if (run.trigger === "manual") return i18next.t("Manual run");
+  return job ? job.title : i18next.t("Run");
+}
+
+// A queue as the job's page names it: its title from JOBS_QUEUES.
+function queueTitle(config, name) {
+  const queue = (config.queues || []).find((q) => q.name === name);
+  return queue ? queue.title : name;
+}
+
+const TRACEBACK = "Traceback (most recent call last)";
+
+// A failure's message is "Error: text" then its traceback, which the log
+// holds too: show the error alone, and say where the traceback is.
+function RunMessage({ run }) {
+  if (!run.message) return null;
+  const traced = run.message.includes(TRACEBACK);
+  return (
+    <Segment className="jobs-run-message">
+      <Header as="h4">{i18next.t("Message")}</Header>
+      <pre className="jobs-code">{traced ? firstLine(run.message) : run.message}</pre>
+      {traced && (
+        <div className="jobs-muted jobs-traceback-note">
+          {i18next.t("The traceback is in the log below.")}
+        </div>
+      )}
+    </Segment>
+  );
+}
+
+RunMessage.propTypes = { run: PropTypes.object.isRequired };
+
+// What the colours of the progress bar mean, with the figures behind them.
+function ProgressLegend({ run }) {
+  const done = (run.inserted_entries || 0) + (run.updated_entries || 0);
+  const errored = run.errored_entries || 0;
+  if (!run.total_entries && !done && !errored) return null;
+  return (
+    <div className="jobs-progress-legend jobs-muted">
+      {errored
+        ? i18next.t(
+            "The bar counts entries processed: {{done}} written and {{errored}} with errors (orange when any entry has one), of {{total}}.",
+            { done, errored, total: run.total_entries ?? "?" }
+          )
+        : i18next.t("The bar counts entries processed: {{done}} written, of {{total}}.", {
+            done,
+            total: run.total_entries ?? "?",
+          })}
+    </div>
+  );
+}
+
+ProgressLegend.propTypes = { run: PropTypes.object.isRequired };
+
+// Run the job again with this run's arguments, title and queue; confirm
+// first, then open the new run.
+function RunAgainButton({ run, api, config, onError }) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const start = async () => {
+    setBusy(true);
+    try {
+      const started = await api.startRun(run.job_id, {
+        title: run.title || null,
+        args: run.args || {},
+        queue: run.queue,
+      });
+      window.location.assign(fillPath(config.pages.run, { id: run.job_id, run_id: started.id }));
+    } catch (err) {
+      setOpen(false);
+      onError(describeError(err).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button
+        size="small"
+        icon="redo"
+        labelPosition="left"
+        className="jobs-run-again"
+        content={i18next.t("Run again")}
+        onClick={() => setOpen(true)}
+      />
+      <Modal open={open} size="small" onClose={() => setOpen(false)} className="jobs-run-again-dialog">
+        <Modal.Header>{i18next.t("Run again with the same arguments?")}</Modal.Header>
+        <Modal.Content>
+          <p>
+            {i18next.t("A new run starts now on the queue {{queue}}, with these arguments:", {
+              queue: queueTitle(config, run.queue),
+            })}
+          </p>
+          <pre className="jobs-code">{JSON.stringify(run.args || {}, null, 2)}</pre>
+        </Modal.Content>
+        <Modal.Actions>
+          <Button onClick={() => setOpen(false)} content={i18next.t("Cancel")} />
+          <Button
+            primary
+            loading={busy}
+            disabled={busy}
+            onClick={start}
+            className="jobs-run-again-confirm"
+            content={i18next.t("Run again")}
+          />
+        </Modal.Actions>
+      </Modal>
+    </>
+  );
+}
+
+RunAgainButton.propTypes = {
+  run: PropTypes.object.isRequired,
+  api: PropTypes.object.isRequired,
+  config: PropTypes.object.isRequired,
+  onError: PropTypes.func.isRequired,
+};
 
 function RunPage({ config, api, jobId, runId }) {
   const [run, setRun] = useState(null);
@@ -93,28 +226,42 @@ function RunPage({ config, api, jobId, runId }) {
     [i18next.t("Updated"), run.updated_entries],
     [i18next.t("Errored"), run.errored_entries],
   ];
+  const number = run.number ? `#${run.number}` : null;
   return (
     <div className="jobs-run-page">
-      <div className="jobs-breadcrumb">
+      <nav className="jobs-breadcrumb" aria-label={i18next.t("Breadcrumb")}>
         <a href={config.pages.list}>{i18next.t("Jobs")}</a> /{" "}
         <a href={jobPage} className="jobs-job-link">
           {job ? job.title : i18next.t("Job")}
         </a>{" "}
-        /
-      </div>
+        /{" "}
+        <span className="jobs-run-crumb" aria-current="page">
+          {number || i18next.t("Subtask")}
+        </span>
+      </nav>
       <Grid columns={2} verticalAlign="middle">
-        <Grid.Column width={12}>
+        <Grid.Column width={11}>
           <Header as="h1" className="jobs-run-title">
-            {run.title || i18next.t("Run")} <StatusLabel status={run.status} size="medium" />
+            {number && <span className="jobs-run-number">{number}</span>} {runName(run, job)}{" "}
+            <StatusLabel status={run.status} size="medium" />
           </Header>
         </Grid.Column>
-        <Grid.Column width={4} textAlign="right">
+        <Grid.Column width={5} textAlign="right">
           {isActive(run) && (
             <StopButton run={run} api={api} onStopped={setRun} onError={setError} size="small" />
+          )}
+          {!isActive(run) && !run.parent_run_id && (
+            <RunAgainButton run={run} api={api} config={config} onError={setError} />
           )}
         </Grid.Column>
       </Grid>
       {error && <Message negative content={error} onDismiss={() => setError(null)} />}
+      {run.status === "CANCELLING" && (
+        <Message warning className="jobs-stopping" role="status">
+          <Message.Header>{i18next.t("Stopping…")}</Message.Header>
+          {i18next.t("The run stops at its next progress report.")}
+        </Message>
+      )}
       <Grid stackable columns={2}>
         <Grid.Column width={9}>
           <Table definition compact className="jobs-run-details">
@@ -124,7 +271,7 @@ function RunPage({ config, api, jobId, runId }) {
               </SettingRow>
               <SettingRow label={i18next.t("Started by")}>
                 {startedBy(run)}
-                {run.trigger ? ` (${run.trigger})` : ""}
+                {run.trigger ? ` (${triggerText(run.trigger)})` : ""}
               </SettingRow>
               <SettingRow label={i18next.t("Queued")}>
                 <WhenCell value={run.created} />
@@ -141,7 +288,7 @@ function RunPage({ config, api, jobId, runId }) {
                 <WhenCell value={run.finished_at} />
               </SettingRow>
               <SettingRow label={i18next.t("Duration")}>{formatDuration(runSeconds(run))}</SettingRow>
-              <SettingRow label={i18next.t("Queue")}>{run.queue}</SettingRow>
+              <SettingRow label={i18next.t("Queue")}>{queueTitle(config, run.queue)}</SettingRow>
               {run.attempt > 1 && <SettingRow label={i18next.t("Attempt")}>{String(run.attempt)}</SettingRow>}
             </Table.Body>
           </Table>
@@ -150,6 +297,7 @@ function RunPage({ config, api, jobId, runId }) {
           <Segment className="jobs-run-counters">
             <Header as="h4">{i18next.t("Progress")}</Header>
             <RunProgress run={run} />
+            <ProgressLegend run={run} />
             <Table basic="very" compact collapsing>
               <Table.Body>
                 {counters.map(([label, value]) => (
@@ -179,12 +327,7 @@ function RunPage({ config, api, jobId, runId }) {
           </Segment>
         </Grid.Column>
       </Grid>
-      {run.message && (
-        <Segment className="jobs-run-message">
-          <Header as="h4">{i18next.t("Message")}</Header>
-          <pre className="jobs-code">{run.message}</pre>
-        </Segment>
-      )}
+      <RunMessage run={run} />
       <Header as="h2">{i18next.t("Log")}</Header>
       <RunLog
         api={api}
