@@ -90,8 +90,15 @@ class InvalidJobTypeError(JobsError):
 class InvalidScheduleError(ValueError):
     """A stored or submitted schedule that cannot be used."""
 
-    def __init__(self, field: str, message: str):
-        """Name the schedule field that is wrong and why."""
+    def __init__(self, field: str, message: str, template=None, params=None):
+        """Name the schedule field that is wrong and why.
+
+        ``template`` and ``params`` give the message again as a catalog
+        entry and its values (``template % params == message``), so that the
+        API can say it in the reader's language.
+        """
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.template = template or message
+        self.params = params or {}

@@ -77,12 +77,24 @@ _CRON_LIMITS = {
 }
 
 _CRON_RANGE_TEXT = {
-    "minute": "minute must be 0-59",
-    "hour": "hour must be 0-23",
-    "day_of_week": "day_of_week must be 0-6 (0 = Sunday) or sun-sat",
-    "day_of_month": "day_of_month must be 1-31",
-    "month_of_year": "month_of_year must be 1-12 or jan-dec",
+    "minute": "Invalid cron field '%(value)s': minute must be 0-59.",
+    "hour": "Invalid cron field '%(value)s': hour must be 0-23.",
+    "day_of_week": (
+        "Invalid cron field '%(value)s': day_of_week must be 0-6 (0 = Sunday) "
+        "or sun-sat."
+    ),
+    "day_of_month": "Invalid cron field '%(value)s': day_of_month must be 1-31.",
+    "month_of_year": (
+        "Invalid cron field '%(value)s': month_of_year must be 1-12 or jan-dec."
+    ),
 }
+"""The message of a value out of each cron field's range (a catalog entry)."""
+
+
+def _refuse(field: str, template: str, /, **params) -> InvalidScheduleError:
+    """The error of ``field``: ``template`` (a catalog entry) with ``params``."""
+    return InvalidScheduleError(field, template % params, template, params)
+
 
 _NAMES = {
     "day_of_week": {
@@ -107,15 +119,16 @@ _CELERY_ERRORS = (ValueError, TypeError, ParseException)
 def _load_timezone(name) -> ZoneInfo:
     """Load an IANA time zone, naming the field when it is unknown."""
     if not isinstance(name, str) or not name:
-        raise InvalidScheduleError(
+        raise _refuse(
             "timezone", "The time zone must be an IANA name like 'Europe/Zurich'."
         )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
-        raise InvalidScheduleError(
+        raise _refuse(
             "timezone",
-            f"Unknown time zone '{name}': use an IANA name like 'Europe/Zurich'.",
+            "Unknown time zone '%(name)s': use an IANA name like 'Europe/Zurich'.",
+            name=name,
         ) from None
 
 
@@ -127,13 +140,9 @@ def _cron_value(field: str, name: str) -> int:
     elif name in _NAMES.get(field, {}):
         value = _NAMES[field][name]
     else:
-        raise InvalidScheduleError(
-            field, f"Invalid cron field '{name}': {_CRON_RANGE_TEXT[field]}."
-        )
+        raise _refuse(field, _CRON_RANGE_TEXT[field], value=name)
     if not low <= value <= high:
-        raise InvalidScheduleError(
-            field, f"Invalid cron field '{name}': {_CRON_RANGE_TEXT[field]}."
-        )
+        raise _refuse(field, _CRON_RANGE_TEXT[field], value=name)
     return value
 
 
@@ -146,23 +155,26 @@ def _normalise_cron_field(field: str, value) -> str:
     if value is None:
         return "*"
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise InvalidScheduleError(
+        raise _refuse(
             field,
-            f"Invalid cron field {value!r}: {field} must be text like '*/15' "
+            "Invalid cron field %(value)s: %(field)s must be text like '*/15' "
             "or a whole number.",
+            value=repr(value),
+            field=field,
         )
     text = re.sub(r"\s*,\s*", ",", str(value).strip().lower())
     if not text:
-        raise InvalidScheduleError(field, f"The cron field {field} is empty.")
+        raise _refuse(field, "The cron field %(field)s is empty.", field=field)
     low, high = _CRON_LIMITS[field]
     parts = []
     for part in text.split(","):
         match = _CRON_PART.match(part)
         if not match:
-            raise InvalidScheduleError(
+            raise _refuse(
                 field,
-                f"Invalid cron field '{value}': use numbers, ranges like 1-5, "
+                "Invalid cron field '%(value)s': use numbers, ranges like 1-5, "
                 "lists like 0,30 or steps like */15.",
+                value=value,
             )
         start, end, step = match["start"], match["end"], match["step"]
         if start is not None:
@@ -171,16 +183,20 @@ def _normalise_cron_field(field: str, value) -> str:
             end = str(_cron_value(field, end))
         if step is not None:
             if start is not None and end is None:
-                raise InvalidScheduleError(
+                raise _refuse(
                     field,
-                    f"Invalid cron field '{part}': a step needs '*' or a range "
+                    "Invalid cron field '%(value)s': a step needs '*' or a range "
                     "before it, like */15 or 5-59/15.",
+                    value=part,
                 )
             if not 1 <= int(step) <= high - low:
-                raise InvalidScheduleError(
+                raise _refuse(
                     field,
-                    f"Invalid cron field '{part}': the step must be 1-"
-                    f"{high - low} for {field}.",
+                    "Invalid cron field '%(value)s': the step must be 1-%(most)s "
+                    "for %(field)s.",
+                    value=part,
+                    most=high - low,
+                    field=field,
                 )
         if field == "month_of_year":
             # Celery knows day names but not month names: store numbers.
@@ -216,9 +232,10 @@ def _check_cron_can_fire(parsed: crontab) -> None:
         if any(day <= longest for day in parsed.day_of_month):
             return
     days = ", ".join(str(day) for day in sorted(parsed.day_of_month))
-    raise InvalidScheduleError(
+    raise _refuse(
         "day_of_month",
-        f"The schedule never fires: no month in month_of_year has day {days}.",
+        "The schedule never fires: no month in month_of_year has day %(days)s.",
+        days=days,
     )
 
 
@@ -245,8 +262,11 @@ def _compile_interval(data: dict) -> IntervalSchedule:
             continue
         value = data[unit]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidScheduleError(
-                unit, f"The number of {unit} must be a number, not {value!r}."
+            raise _refuse(
+                unit,
+                "The number of %(unit)s must be a number, not %(value)s.",
+                unit=unit,
+                value=repr(value),
             )
         if not math.isfinite(value) or value < 0:
             raise InvalidScheduleError(
@@ -255,8 +275,11 @@ def _compile_interval(data: dict) -> IntervalSchedule:
         try:
             timedelta(**{unit: value})
         except OverflowError:
-            raise InvalidScheduleError(
-                unit, f"The number of {unit} is too large: {value!r}."
+            raise _refuse(
+                unit,
+                "The number of %(unit)s is too large: %(value)s.",
+                unit=unit,
+                value=repr(value),
             ) from None
         if value:
             result[unit] = value
@@ -265,9 +288,10 @@ def _compile_interval(data: dict) -> IntervalSchedule:
     except OverflowError:
         raise InvalidScheduleError("interval", "The interval is too long.") from None
     if total > MAX_INTERVAL:
-        raise InvalidScheduleError(
+        raise _refuse(
             "interval",
-            f"The interval is too long: at most {MAX_INTERVAL.days} days.",
+            "The interval is too long: at most %(days)s days.",
+            days=MAX_INTERVAL.days,
         )
     given = [unit for unit in INTERVAL_UNITS if unit in data]
     if total <= timedelta(0) and len(given) == 1 and data[given[0]] <= 0:
@@ -279,9 +303,10 @@ def _compile_interval(data: dict) -> IntervalSchedule:
         )
     if total <= timedelta(0):
         units = ", ".join(INTERVAL_UNITS)
-        raise InvalidScheduleError(
+        raise _refuse(
             "interval",
-            f"The interval must be longer than zero: give one of {units}.",
+            "The interval must be longer than zero: give one of %(units)s.",
+            units=units,
         )
     return IntervalSchedule(result, total)
 
@@ -317,10 +342,12 @@ def compile_schedule(data: dict, default_timezone: str = "UTC") -> CompiledSched
         )
     for key in data:
         if key not in allowed:
-            raise InvalidScheduleError(
+            raise _refuse(
                 str(key),
-                f"Unknown field '{key}' for a {kind} schedule: use "
-                f"{', '.join(allowed[1:])}.",
+                "Unknown field '%(key)s' for a %(kind)s schedule: use %(allowed)s.",
+                key=key,
+                kind=kind,
+                allowed=", ".join(allowed[1:]),
             )
     if kind == "crontab":
         return _compile_crontab(data, default_timezone)

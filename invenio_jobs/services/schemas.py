@@ -81,9 +81,9 @@ def _interval_units():
 def schedule_error_message(error: InvalidScheduleError, value: dict) -> str:
     """A schedule's error in the reader's language, naming the field and the fix.
 
-    ``schedules`` knows no languages: its messages are English. The most
-    common mistake, an interval of zero or less, is worded here again
-    through the catalog; other messages are looked up as they are.
+    ``schedules`` knows no languages: its messages are English, each with
+    its catalog entry and values, looked up here. The most common mistake,
+    an interval of zero or less, is worded here again.
     """
     number = value.get(error.field)
     if (
@@ -97,7 +97,7 @@ def schedule_error_message(error: InvalidScheduleError, value: dict) -> str:
             unit=_interval_units()[error.field],
             value=number,
         )
-    return _(error.message)
+    return _(error.template, **error.params)
 
 
 class ScheduleField(fields.Field):

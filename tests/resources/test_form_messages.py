@@ -143,3 +143,45 @@ def test_messages_follow_the_language_of_the_request(app, db, admin_client):
     assert found["schedule.hours"] == [
         "Alle: Geben Sie eine Anzahl Stunden größer als 0 an, nicht 0."
     ]
+
+
+@pytest.mark.parametrize(
+    "schedule, field, german",
+    [
+        (
+            {"type": "crontab", "minute": "61"},
+            "schedule.minute",
+            "Ungültiges Cron-Feld '61': Minute muss zwischen 0 und 59 liegen.",
+        ),
+        (
+            {"type": "crontab", "minute": "5/15"},
+            "schedule.minute",
+            "Ungültiges Cron-Feld '5/15': Vor einem Schritt steht '*' oder ein "
+            "Bereich, etwa */15 oder 5-59/15.",
+        ),
+        (
+            {"type": "crontab", "day_of_month": "31", "month_of_year": "2"},
+            "schedule.day_of_month",
+            "Der Zeitplan wird nie ausgelöst: Kein Monat in month_of_year hat "
+            "den Tag 31.",
+        ),
+        (
+            {"type": "crontab", "timezone": "Mars/Olympus"},
+            "schedule.timezone",
+            "Unbekannte Zeitzone 'Mars/Olympus': Geben Sie einen IANA-Namen wie "
+            "'Europe/Zurich' an.",
+        ),
+    ],
+)
+def test_cron_messages_follow_the_language_of_the_request(
+    app, db, admin_client, schedule, field, german
+):
+    """A cron field's error on a German page is German, its values kept."""
+    flask_babel.refresh()
+    try:
+        res = admin_client.post(
+            "/jobs", json=job_data(schedule=schedule), headers={"Accept-Language": "de"}
+        )
+    finally:
+        flask_babel.refresh()
+    assert messages(res)[field] == [german]
