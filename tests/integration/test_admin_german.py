@@ -38,6 +38,7 @@ def stored_run(job, trigger=RunTrigger.SCHEDULED, started_by_id=None):
         finished_at=now - timedelta(minutes=4),
         message="7 of 307 records rejected",
     )
+    number_stored([run])
     db.session.add(run)
     db.session.flush()
     for level, message in (("INFO", "Beginnt"), ("WARNING", "Abgelehnt")):

@@ -17,6 +17,7 @@ import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from admin_fixtures import number_stored
 from browser import REPOSITORY, SCREENSHOTS
 from conftest import wait_until
 from invenio_access.permissions import system_identity
@@ -201,7 +202,7 @@ def test_the_health_panel_counts_the_runs_made(admin):
     runs.append(stored(exports["id"], F, h(2), 12, 3, "Disk full"))
     reindex = make_job(title="Reindex")
     runs.append(stored(reindex["id"], RunStatusEnum.RUNNING, h(0.01), 0))
-    db.session.add_all(runs)
+    db.session.add_all(number_stored(runs))
     db.session.commit()
 
     admin.open("/administration/jobs")

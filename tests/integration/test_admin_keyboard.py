@@ -20,6 +20,21 @@ def row(job, css=""):
     return f".jobs-row[data-job-id='{job['id']}'] {css}".strip()
 
 
+def focus_stays_in_the_dialog(admin, dialog, opener, tabs):
+    """The open ``dialog`` has the focus and keeps it over ``tabs`` Tabs and a
+    Shift+Tab; Esc closes it and gives the focus back to ``opener``."""
+    admin.wait(lambda: focus_is_inside(admin, dialog), "focus in the dialog")
+    for _ in range(tabs):
+        press(admin, Keys.TAB)
+        assert focus_is_inside(admin, dialog)
+    press(admin, Keys.SHIFT, Keys.TAB)
+    assert focus_is_inside(admin, dialog)
+
+    press(admin, Keys.ESCAPE)
+    admin.wait(lambda: not admin.find_all(dialog), "dialog closed")
+    wait_for_focus(admin, opener, f"focus back on {opener}")
+
+
 def test_run_now_dialog_takes_the_focus_and_gives_it_back(admin):
     """Enter opens the dialog with the focus in it; Tab stays in; Esc returns it."""
     job = make_job(title="Keyboard run", run_args={"tag": "keys"})
@@ -28,16 +43,7 @@ def test_run_now_dialog_takes_the_focus_and_gives_it_back(admin):
     tab_to(admin, row(job, ".jobs-run-now"))
     press(admin, Keys.ENTER)
     admin.find(".jobs-run-modal #argument-tag")
-    admin.wait(lambda: focus_is_inside(admin, ".jobs-run-modal"), "focus in the dialog")
-    for _ in range(14):
-        press(admin, Keys.TAB)
-        assert focus_is_inside(admin, ".jobs-run-modal")
-    press(admin, Keys.SHIFT, Keys.TAB)
-    assert focus_is_inside(admin, ".jobs-run-modal")
-
-    press(admin, Keys.ESCAPE)
-    admin.wait(lambda: not admin.find_all(".jobs-run-modal"), "dialog closed")
-    wait_for_focus(admin, row(job, ".jobs-run-now"), "focus back on Run now")
+    focus_stays_in_the_dialog(admin, ".jobs-run-modal", row(job, ".jobs-run-now"), 14)
 
     # Open it again and start the run from the keyboard.
     press(admin, Keys.ENTER)
@@ -128,3 +134,37 @@ def test_fill_and_save_a_job_with_the_keyboard(admin):
     job = db_job(job_id)
     assert job.title == "Typed job" and job.task == "mock_echo"
     assert job.run_args["message"] == "hello"
+
+
+def test_run_again_dialog_takes_the_focus_and_gives_it_back(admin):
+    """Run again asks in the shared dialog: focus in, Tab kept inside, Esc returns it.
+
+    Enter on its button then starts the new run and opens its page.
+    """
+    from invenio_db import db
+
+    from invenio_jobs.models import Run
+
+    job = make_job(title="Keyboard again")
+    item = current_runs_service.create(system_identity, job["id"], {"args": {}})
+    done = db.session.get(Run, item.id)
+    done.status = RunStatusEnum.SUCCESS
+    db.session.commit()
+
+    admin.open(f"/administration/jobs/{job['id']}/runs/{item.id}")
+    admin.find(".jobs-run-again")
+    tab_to(admin, ".jobs-run-again")
+    press(admin, Keys.ENTER)
+    admin.find(".jobs-run-again-modal")
+    wait_for_focus(admin, ".jobs-run-again-confirm", "focus on the confirmation")
+    focus_stays_in_the_dialog(admin, ".jobs-run-again-modal", ".jobs-run-again", 6)
+    assert len(runs_of(job["id"])) == 1
+
+    press(admin, Keys.ENTER)
+    admin.find(".jobs-run-again-modal")
+    wait_for_focus(admin, ".jobs-run-again-confirm", "focus on the confirmation")
+    press(admin, Keys.ENTER)
+    admin.wait(lambda: len(runs_of(job["id"])) == 2, "a second run")
+    admin.wait(
+        lambda: str(item.id) not in admin.driver.current_url, "the new run's page"
+    )

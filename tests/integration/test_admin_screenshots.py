@@ -138,6 +138,9 @@ def test_nothing_is_cut_at_common_widths(admin, tour_jobs, width):
     title = admin.find(".jobs-job-title")
     assert title.get_attribute("title") == LONG_TITLE
     assert title.size["height"] < 120, "a long title takes two lines at most"
+    crumb = admin.find(".jobs-breadcrumb .jobs-job-crumb[aria-current=page]")
+    assert crumb.get_attribute("title") == LONG_TITLE
+    assert admin.find(".jobs-breadcrumb").size["height"] < 40, "one line, cut"
     assert admin.find(".jobs-page-actions .jobs-run-now").is_displayed()
     assert no_horizontal_scroll(admin)
 
@@ -151,6 +154,8 @@ def test_screenshots_of_the_tour(admin, tour_jobs, language):
         for page, (path, ready) in pages(tour_jobs).items():
             admin.open(f"{path}?ln={language}")
             admin.find(ready)
+            if page == "run":  # stored with its number, as the service numbers
+                assert admin.text(".jobs-run-crumb") == "#1"
             name = f"tour-{page}-{language}-{width}"
             saved[(page, width)] = admin.screenshot(name)
             assert saved[(page, width)].stat().st_size > 10_000

@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -510,3 +511,56 @@ def test_a_job_of_a_removed_job_type_is_marked_not_available(admin):
         "reason on the job page",
     )
     admin.screenshot("job-type-not-available")
+
+
+def test_last_run_of_a_queued_and_a_running_run_in_the_list(admin):
+    """A queued last run: its badge's glyph, and "by admin" without a "-".
+
+    A running one shows how long it has run so far, and what started it.
+    """
+    from admin_fixtures import number_stored
+    from invenio_accounts.models import User
+
+    queued_job = make_job(title="Queued last")
+    running_job = make_job(title="Running last")
+    now = datetime.now(timezone.utc)
+    runs = [
+        Run(job_id=queued_job["id"], status=RunStatusEnum.QUEUED, trigger="manual"),
+        Run(job_id=running_job["id"], status=RunStatusEnum.RUNNING),
+    ]
+    runs[0].started_by_id = db.session.scalar(
+        sa.select(User.id).where(User.email == "admin@example.org")
+    )
+    runs[1].trigger = "scheduled"
+    runs[1].started_at = now - timedelta(seconds=90)
+    for run in runs:
+        run.args, run.queue = {}, "celery"
+    db.session.add_all(number_stored(runs))
+    db.session.commit()
+
+    admin.open("/administration/jobs")
+    queued = f".jobs-row[data-job-id='{queued_job['id']}']"
+    admin.find(f"{queued} .jobs-status[data-status=QUEUED]")
+    assert admin.text(f"{queued} .jobs-status") == "Queued"
+    assert admin.text(f"{queued} .jobs-last-run-note") == "by admin"
+    # The badge's icon is one of the loaded icon font's glyphs.
+    glyph = admin.driver.execute_script(
+        """
+        const icon = document.querySelector(arguments[0]);
+        const before = getComputedStyle(icon, "::before");
+        const family = before.fontFamily.replace(/["']/g, "");
+        const loaded = [...document.fonts].some(
+          (face) => face.family.replace(/["']/g, "") === family
+                    && face.status === "loaded");
+        return [icon.className, before.content, family, loaded];
+        """,
+        f"{queued} .jobs-status i.icon",
+    )
+    assert "hourglass" in glyph[0] and glyph[1] not in ("none", '""'), glyph
+    assert glyph[3], f"the font {glyph[2]} of the queued icon is not loaded"
+
+    running = f".jobs-row[data-job-id='{running_job['id']}']"
+    note = admin.text(f"{running} .jobs-last-run-note")
+    assert note.startswith("1 min ") and note.endswith(" · scheduled"), note
+    assert "-" not in note
+    assert admin.errors() == []

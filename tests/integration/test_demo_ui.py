@@ -253,8 +253,8 @@ def test_run_history_filters_numbers_and_run_again(demo, chromium):
     crumbs = chromium.text(".jobs-breadcrumb")
     assert crumbs.endswith(f"/ #{first['number']}"), crumbs
     chromium.click(".jobs-run-again")
-    chromium.find(".jobs-run-again-dialog")
-    assert '"strict": true' in chromium.text(".jobs-run-again-dialog")
+    chromium.find(".jobs-run-again-modal")
+    assert '"strict": true' in chromium.text(".jobs-run-again-modal")
     chromium.click(".jobs-run-again-confirm")
     chromium.wait(
         lambda: first["id"] not in chromium.driver.current_url,

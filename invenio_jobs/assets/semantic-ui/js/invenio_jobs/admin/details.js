@@ -27,6 +27,7 @@ import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
 import {
+  Breadcrumb,
   PageLinks,
   RunProgress,
   STATUS,
@@ -344,9 +345,11 @@ function JobPage({ config, api, jobId }) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   return (
     <div className="jobs-job-page">
-      <div className="jobs-breadcrumb">
-        <a href={config.pages.list}>{i18next.t("Jobs")}</a> /
-      </div>
+      <Breadcrumb
+        links={[{ href: config.pages.list, text: i18next.t("Jobs") }]}
+        current={job.title}
+        currentClass="jobs-job-crumb"
+      />
       <Grid columns={2} verticalAlign="middle" stackable>
         <Grid.Column width={7}>
           <Header as="h1" className="jobs-job-title" title={job.title}>

@@ -33,8 +33,7 @@ import {
   cronZone,
   exactTime,
   fillPath,
-  formatDuration,
-  startedBy,
+  runNote,
 } from "./components/format";
 import { HealthPanel } from "./components/HealthPanel";
 import { mountPage } from "./components/mount";
@@ -67,9 +66,7 @@ function LastRun({ run }) {
     <div className="jobs-last-run">
       <StatusLabel status={run.status} />{" "}
       <Time value={run.started_at || run.created} />
-      <div className="jobs-muted">
-        {formatDuration(run.duration)} · {startedBy(run)}
-      </div>
+      <div className="jobs-muted jobs-last-run-note">{runNote(run)}</div>
     </div>
   );
 }

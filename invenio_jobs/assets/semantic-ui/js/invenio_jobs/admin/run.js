@@ -8,7 +8,8 @@
 
 
 // One run: its status, times, who started it, arguments, counters and
-// progress, the whole message or traceback, and its live log.
+// progress, its message (a failure's error line: the traceback is in the
+// log), and its live log.
 
 import React, { useCallback, useEffect, useState } from "react";
 import PropTypes from "prop-types";
@@ -18,13 +19,14 @@ import {
   Header,
   Loader,
   Message,
-  Modal,
   Segment,
   Table,
 } from "semantic-ui-react";
 import { i18next } from "../i18next";
 import { describeError } from "./api";
+import { ConfirmDialog } from "./components/actions";
 import {
+  Breadcrumb,
   RunProgress,
   SettingRow,
   StatusLabel,
@@ -116,11 +118,14 @@ ProgressLegend.propTypes = { run: PropTypes.object.isRequired };
 
 // Run the job again with this run's arguments, title and queue; confirm
 // first, then open the new run.
-function RunAgainButton({ run, api, config, onError }) {
+function RunAgainButton({ run, api, config }) {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
   const start = async () => {
+    if (busy) return;
     setBusy(true);
+    setError(null);
     try {
       const started = await api.startRun(run.job_id, {
         title: run.title || null,
@@ -129,8 +134,7 @@ function RunAgainButton({ run, api, config, onError }) {
       });
       window.location.assign(fillPath(config.pages.run, { id: run.job_id, run_id: started.id }));
     } catch (err) {
-      setOpen(false);
-      onError(describeError(err).message);
+      setError(describeError(err).message);
     } finally {
       setBusy(false);
     }
@@ -145,28 +149,24 @@ function RunAgainButton({ run, api, config, onError }) {
         content={i18next.t("Run again")}
         onClick={() => setOpen(true)}
       />
-      <Modal open={open} size="small" onClose={() => setOpen(false)} className="jobs-run-again-dialog">
-        <Modal.Header>{i18next.t("Run again with the same arguments?")}</Modal.Header>
-        <Modal.Content>
-          <p>
-            {i18next.t("A new run starts now on the queue {{queue}}, with these arguments:", {
-              queue: queueTitle(config, run.queue),
-            })}
-          </p>
-          <pre className="jobs-code">{JSON.stringify(run.args || {}, null, 2)}</pre>
-        </Modal.Content>
-        <Modal.Actions>
-          <Button onClick={() => setOpen(false)} content={i18next.t("Cancel")} />
-          <Button
-            primary
-            loading={busy}
-            disabled={busy}
-            onClick={start}
-            className="jobs-run-again-confirm"
-            content={i18next.t("Run again")}
-          />
-        </Modal.Actions>
-      </Modal>
+      <ConfirmDialog
+        name="jobs-run-again"
+        open={open}
+        header={i18next.t("Run again with the same arguments?")}
+        question={i18next.t("A new run starts now on the queue {{queue}}, with these arguments:", {
+          queue: queueTitle(config, run.queue),
+        })}
+        action={i18next.t("Run again")}
+        error={error}
+        busy={busy}
+        onConfirm={start}
+        onCancel={() => {
+          setOpen(false);
+          setError(null);
+        }}
+      >
+        <pre className="jobs-code">{JSON.stringify(run.args || {}, null, 2)}</pre>
+      </ConfirmDialog>
     </>
   );
 }
@@ -175,7 +175,6 @@ RunAgainButton.propTypes = {
   run: PropTypes.object.isRequired,
   api: PropTypes.object.isRequired,
   config: PropTypes.object.isRequired,
-  onError: PropTypes.func.isRequired,
 };
 
 function RunPage({ config, api, jobId, runId }) {
@@ -229,16 +228,14 @@ function RunPage({ config, api, jobId, runId }) {
   const number = run.number ? `#${run.number}` : null;
   return (
     <div className="jobs-run-page">
-      <nav className="jobs-breadcrumb" aria-label={i18next.t("Breadcrumb")}>
-        <a href={config.pages.list}>{i18next.t("Jobs")}</a> /{" "}
-        <a href={jobPage} className="jobs-job-link">
-          {job ? job.title : i18next.t("Job")}
-        </a>{" "}
-        /{" "}
-        <span className="jobs-run-crumb" aria-current="page">
-          {number || i18next.t("Subtask")}
-        </span>
-      </nav>
+      <Breadcrumb
+        links={[
+          { href: config.pages.list, text: i18next.t("Jobs") },
+          { href: jobPage, text: job ? job.title : i18next.t("Job"), className: "jobs-job-link" },
+        ]}
+        current={number || i18next.t("Subtask")}
+        currentClass="jobs-run-crumb"
+      />
       <Grid columns={2} verticalAlign="middle">
         <Grid.Column width={11}>
           <Header as="h1" className="jobs-run-title">
@@ -251,7 +248,7 @@ function RunPage({ config, api, jobId, runId }) {
             <StopButton run={run} api={api} onStopped={setRun} onError={setError} size="small" />
           )}
           {!isActive(run) && !run.parent_run_id && (
-            <RunAgainButton run={run} api={api} config={config} onError={setError} />
+            <RunAgainButton run={run} api={api} config={config} />
           )}
         </Grid.Column>
       </Grid>

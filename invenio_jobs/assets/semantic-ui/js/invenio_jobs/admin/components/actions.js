@@ -88,11 +88,13 @@ export function useDialogFocus(open, className) {
 // A question before an action that cannot be taken back at once. ``name``
 // marks the dialog (``<name>-modal``) and its button (``<name>-confirm``),
 // which has the focus when the dialog opens; ``danger`` colours it red.
+// ``children`` show under the question (what the action will use).
 export function ConfirmDialog({
   name,
   open,
   header,
   question,
+  children,
   error,
   action,
   danger,
@@ -114,6 +116,7 @@ export function ConfirmDialog({
       <Modal.Header id={`${dialog}-header`}>{header}</Modal.Header>
       <Modal.Content>
         <p>{question}</p>
+        {children}
         {error && <Message negative content={error} />}
       </Modal.Content>
       <Modal.Actions>
@@ -137,6 +140,7 @@ ConfirmDialog.propTypes = {
   open: PropTypes.bool.isRequired,
   header: PropTypes.string.isRequired,
   question: PropTypes.string.isRequired,
+  children: PropTypes.node,
   error: PropTypes.string,
   action: PropTypes.string.isRequired,
   danger: PropTypes.bool,
@@ -144,7 +148,7 @@ ConfirmDialog.propTypes = {
   onConfirm: PropTypes.func.isRequired,
   onCancel: PropTypes.func.isRequired,
 };
-ConfirmDialog.defaultProps = { error: null, danger: false, busy: false };
+ConfirmDialog.defaultProps = { children: null, error: null, danger: false, busy: false };
 
 export function DeleteJobButton({ job, api, onDeleted, ...buttonProps }) {
   const [open, setOpen] = useState(false);

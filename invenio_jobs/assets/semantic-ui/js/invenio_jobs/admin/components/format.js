@@ -18,7 +18,7 @@ import { i18next } from "../../i18next";
 export const ACTIVE_STATUSES = ["QUEUED", "RUNNING", "CANCELLING"];
 
 export const STATUS = {
-  QUEUED: { color: "grey", icon: "clock outline", text: () => i18next.t("Queued") },
+  QUEUED: { color: "grey", icon: "hourglass half", text: () => i18next.t("Queued") },
   RUNNING: { color: "blue", icon: "spinner", text: () => i18next.t("Running") },
   SUCCESS: { color: "green", icon: "check", text: () => i18next.t("Success") },
   FAILED: { color: "red", icon: "times", text: () => i18next.t("Failed") },
@@ -148,6 +148,46 @@ export function startedBy(run) {
   if (!run.started_by) return i18next.t("System");
   return run.started_by.username || run.started_by.email || `#${run.started_by.id}`;
 }
+
+// Under a run's status: how long it took (or has run so far) and who started
+// it, or what did (a schedule); a queued run has no time yet, and shows none.
+export function runNote(run) {
+  const parts = [];
+  const seconds = runSeconds(run);
+  if (seconds !== null) parts.push(formatDuration(seconds));
+  if (run.started_by_id) parts.push(i18next.t("by {{name}}", { name: startedBy(run) }));
+  else if (run.trigger) parts.push(triggerText(run.trigger));
+  return parts.join(" · ");
+}
+
+// Where a page sits: links to the pages above it, then its own name (cut to
+// one line when long; the whole of it on hover).
+export function Breadcrumb({ links, current, currentClass }) {
+  return (
+    <nav className="jobs-breadcrumb" aria-label={i18next.t("Breadcrumb")}>
+      {links.map((link) => (
+        <React.Fragment key={link.href}>
+          <a href={link.href} className={link.className} title={link.text}>
+            {link.text}
+          </a>{" "}
+          /{" "}
+        </React.Fragment>
+      ))}
+      <span className={`jobs-crumb-current ${currentClass}`} aria-current="page" title={current}>
+        {current}
+      </span>
+    </nav>
+  );
+}
+
+Breadcrumb.propTypes = {
+  links: PropTypes.arrayOf(
+    PropTypes.shape({ href: PropTypes.string, text: PropTypes.string, className: PropTypes.string })
+  ).isRequired,
+  current: PropTypes.string.isRequired,
+  currentClass: PropTypes.string,
+};
+Breadcrumb.defaultProps = { currentClass: "" };
 
 export function firstLine(text) {
   return text ? String(text).split("\n")[0] : "";
