@@ -75,10 +75,12 @@ same run id is sent, so the run still runs once.
 JOBS_SEND_RETRY_SECONDS = 10
 """A run the broker refused (broker down) is sent again after this long (s)."""
 
-JOBS_OUTCOME_WRITE_SECONDS = 50
+JOBS_OUTCOME_WRITE_SECONDS = 90
 """How long (s) a worker retries writing a run's claim or outcome while the
-database is unreachable. Keep it below ``JOBS_STALE_AFTER_SECONDS``: past
-that, the maintenance task decides the run's fate."""
+database is unreachable. Keep it longer than ``JOBS_STALE_AFTER_SECONDS``
+plus ``JOBS_MAINTENANCE_INTERVAL``: an outcome the worker can write before
+the maintenance task could decide is always the one recorded (a write after
+that decision changes nothing)."""
 
 JOBS_DATABASE_PRE_PING = True
 """Test a pooled database connection before each use and replace it if a
