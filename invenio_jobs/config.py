@@ -93,6 +93,17 @@ JOBS_STOP_GRACE_SECONDS = 30
 JOBS_PROGRESS_INTERVAL_SECONDS = 1.0
 """Progress of a run is written at most this often (s), so loops stay fast."""
 
+JOBS_SUBTASKS_PER_INSERT = 500
+"""Subtasks a run spawns (``current_run.spawn_subtask``) are stored this many
+at a time, with one INSERT and one count on the parent; a batch is also
+stored a second after its first subtask, and when the run's task returns."""
+
+JOBS_SUBTASKS_PER_MESSAGE = 25
+"""Subtasks sent to the workers in one message, and run by one worker one
+after the other: each message costs a few statements (claim, end, count on
+the parent), so more per message is cheaper; fewer spreads slow subtasks
+over more workers."""
+
 JOBS_RETRY_BACKOFF_SECONDS = 30
 """Wait before the first retry of a failed run; doubled at each attempt."""
 

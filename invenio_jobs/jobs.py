@@ -248,14 +248,22 @@ def build_default_arguments(
     """
     loaded, custom_args = load_arguments(job_type, args)
     since = loaded.pop("since", None) or since
-    base_hook = (
-        job_type._build_task_arguments.__func__
-        is JobType._build_task_arguments.__func__
-    )
-    if since is None and since_known and base_hook and not custom_args:
+    if since is None and since_known and has_base_hook(job_type) and not custom_args:
         return job_type._arguments_since(job_obj, None, loaded)
     return job_type._build_task_arguments(
         job_obj=job_obj, since=since, custom_args=custom_args, **loaded
+    )
+
+
+def has_base_hook(job_type) -> bool:
+    """Whether a job type keeps the base ``_build_task_arguments`` hook.
+
+    One that overrides it (as ORCID's does) decides ``since`` itself when
+    the run gives none, as in InvenioRDM.
+    """
+    return (
+        job_type._build_task_arguments.__func__
+        is JobType._build_task_arguments.__func__
     )
 
 

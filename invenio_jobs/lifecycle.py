@@ -32,7 +32,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from invenio_db import db
 
-from .jobs import build_default_arguments
+from .jobs import build_default_arguments, has_base_hook
 from .models import Job, Run, RunStatusEnum, RunTrigger, utcnow
 from .proxies import current_jobs
 
@@ -58,13 +58,16 @@ def sources_of(to_status: RunStatusEnum) -> frozenset[RunStatusEnum]:
     return frozenset(s for s, targets in TRANSITIONS.items() if to_status in targets)
 
 
-def transition(run_id, to_status, from_statuses=None, connection=None, **values):
+def transition(
+    run_id, to_status, from_statuses=None, connection=None, condition=None, **values
+):
     """Move a run to ``to_status`` if it is in one of ``from_statuses``.
 
     ``from_statuses`` defaults to every status with an arrow to
     ``to_status``; asking for an arrow that :data:`TRANSITIONS` lacks is a
-    programming error. ``connection`` defaults to the session (the caller
-    commits). Returns whether this call moved the run.
+    programming error. ``condition`` is one more criterion the run must
+    meet. ``connection`` defaults to the session (the caller commits).
+    Returns whether this call moved the run.
     """
     allowed = sources_of(to_status)
     sources = allowed if from_statuses is None else frozenset(from_statuses)
@@ -77,6 +80,8 @@ def transition(run_id, to_status, from_statuses=None, connection=None, **values)
         .values(status=to_status, updated=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
+    if condition is not None:
+        statement = statement.where(condition)
     return (connection or db.session).execute(statement).rowcount == 1
 
 
@@ -114,6 +119,14 @@ class Dispatch:
     task_id: str
     identity_id: object = None
     timeout: int | None = None
+    batch: tuple = ()
+    """Subtasks sent together in one message (their runs share its task id);
+    ``run_id`` is the first of them."""
+
+    @property
+    def run_ids(self) -> tuple:
+        """The runs this message carries."""
+        return self.batch or (self.run_id,)
 
     @classmethod
     def of(cls, run, timeout=None, identity_id=None):
@@ -238,6 +251,35 @@ def insert_runs(runs: list[dict], statement=None):
 
 
 # -- living ----------------------------------------------------------------------
+def claim_subtasks(run_ids, worker: str, session) -> list:
+    """Claim the queued subtasks of one message: QUEUED -> RUNNING, one UPDATE.
+
+    Returns those claimed as objects of ``session`` (refreshed), in the
+    order given; subtasks stopped or taken meanwhile are left out. The
+    caller commits.
+    """
+    now = utcnow()
+    runs = Run.__table__
+    statement = (
+        sa.update(runs)
+        .where(runs.c.id.in_(list(run_ids)), runs.c.status == Status.QUEUED.value)
+        .values(
+            status=Status.RUNNING.value,
+            started_at=now,
+            heartbeat_at=now,
+            worker=worker,
+            updated=now,
+        )
+        .returning(*runs.c)
+    )
+    claimed = session.execute(
+        sa.select(Run).from_statement(statement),
+        execution_options={"populate_existing": True},
+    ).scalars()
+    by_id = {run.id: run for run in claimed}
+    return [by_id[run_id] for run_id in run_ids if run_id in by_id]
+
+
 def claim(run_id, worker: str, connection=None, **values) -> bool:
     """A worker takes a queued run: QUEUED -> RUNNING, heart beating from now."""
     now = utcnow()
@@ -251,6 +293,68 @@ def claim(run_id, worker: str, connection=None, **values) -> bool:
         worker=worker,
         **values,
     )
+
+
+SINCE_UNKNOWN = object()
+"""``since`` of :func:`claim_and_read` when it was not read with the claim."""
+
+
+def claim_and_read(run_id, worker: str, session):
+    """Claim a queued run and read it, its job and its job's last success.
+
+    QUEUED -> RUNNING as :func:`claim`, and on PostgreSQL in the same
+    statement (``UPDATE ... FROM jobs_job ... RETURNING``) the run, its job
+    and when the job's last successful run started (the ``since`` of the
+    task's arguments): a worker's whole read before the task. SQLite's
+    RETURNING cannot name another table's columns: there the job is read
+    after, and ``since`` is :data:`SINCE_UNKNOWN`. Returns ``(run, job,
+    since)`` as objects of ``session`` (refreshed), or None when the run
+    was not QUEUED any more. The caller commits.
+    """
+    now = utcnow()
+    runs, jobs = Run.__table__, Job.__table__
+    last = sa.alias(runs, "last_success")
+    since = (
+        sa.select(last.c.started_at)
+        .where(
+            last.c.job_id == runs.c.job_id,
+            last.c.status == Status.SUCCESS.value,
+            last.c.parent_run_id.is_(None),
+        )
+        .order_by(last.c.started_at.desc().nulls_last())
+        .limit(1)
+        .correlate(runs)
+        .scalar_subquery()
+        .label("last_success_start")
+    )
+    update = (
+        sa.update(runs)
+        .where(runs.c.id == run_id, runs.c.status == Status.QUEUED.value)
+        .values(
+            status=Status.RUNNING.value,
+            started_at=now,
+            heartbeat_at=now,
+            worker=worker,
+            updated=now,
+        )
+    )
+    fresh = {"populate_existing": True}
+    if session.get_bind().dialect.name == "postgresql":
+        statement = update.where(jobs.c.id == runs.c.job_id).returning(
+            *runs.c, *jobs.c, since
+        )
+        row = session.execute(
+            sa.select(Run, Job, since).from_statement(statement),
+            execution_options=fresh,
+        ).first()
+        return None if row is None else tuple(row)
+    run = session.execute(
+        sa.select(Run).from_statement(update.returning(*runs.c)),
+        execution_options=fresh,
+    ).scalar()
+    if run is None:
+        return None
+    return run, session.get(Job, run.job_id), SINCE_UNKNOWN
 
 
 def cancel(run_id, message: str) -> bool:
@@ -380,18 +484,42 @@ def mark_task_finished(
 
 # -- ending ----------------------------------------------------------------------
 def finish(
-    run_id, status, message=None, from_statuses=ENDING, connection=None, **values
+    run_id,
+    status,
+    message=None,
+    from_statuses=ENDING,
+    connection=None,
+    without_subtasks=False,
+    **values,
 ) -> bool:
-    """End a run that a worker holds with ``status`` (and its counters)."""
+    """End a run that a worker holds with ``status`` (and its counters).
+
+    ``without_subtasks``: only a run that has no subtask ends here; one that
+    has some ends with them (:func:`mark_task_finished`), so a worker learns
+    which it is from this one statement.
+    """
     return transition(
         run_id,
         status,
         from_statuses,
         connection=connection,
+        condition=(Run.total_subtasks == 0) if without_subtasks else None,
         finished_at=utcnow(),
         message=message,
         **values,
     )
+
+
+def finish_many(run_ids, status, message=None, connection=None, **values) -> int:
+    """End runs that a worker holds alike, with one UPDATE; return how many ended."""
+    statement = (
+        sa.update(Run)
+        .where(Run.id.in_(list(run_ids)), Run.status.in_(ENDING))
+        .values(status=status, finished_at=utcnow(), updated=utcnow(), message=message)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return (connection or db.session).execute(statement).rowcount
 
 
 def mark_lost(
@@ -433,9 +561,24 @@ def count_subtask(
     and ``failed_subtasks`` those of them that failed; the entries a
     subtask reports are added to the parent's.
     """
+    count_subtasks(
+        parent_id,
+        1,
+        0 if succeeded else 1,
+        connection,
+        inserted=inserted,
+        updated=updated,
+        errored=errored,
+    )
+
+
+def count_subtasks(
+    parent_id, ended: int, failed: int, connection, inserted=0, updated=0, errored=0
+) -> None:
+    """Count ``ended`` subtasks (``failed`` of them failed) on their parent at once."""
     values = {
-        "completed_subtasks": Run.completed_subtasks + 1,
-        "failed_subtasks": Run.failed_subtasks + (0 if succeeded else 1),
+        "completed_subtasks": Run.completed_subtasks + ended,
+        "failed_subtasks": Run.failed_subtasks + failed,
     }
     for name, count in (
         ("inserted_entries", inserted),
@@ -460,7 +603,7 @@ def add_total_entries(run_id, job_id, count: int, connection) -> bool:
     return connection.execute(statement).rowcount == 1
 
 
-def finish_parent(parent_id, connection) -> bool:
+def finish_parent(parent_id, connection) -> RunStatusEnum | None:
     """End a parent once its own task and all its subtasks have ended.
 
     As in InvenioRDM: SUCCESS when every subtask succeeded, no entry failed
@@ -468,7 +611,8 @@ def finish_parent(parent_id, connection) -> bool:
     when some subtask succeeded, or some entries failed but not all;
     FAILED otherwise. Called by the parent
     when its task returns and by each subtask as it ends; the condition lets
-    exactly one of them end the parent.
+    exactly one of them end the parent. Returns the status it ended with,
+    or None when this call did not end it.
     """
     c = Run.__table__.c
     now = utcnow()
@@ -507,8 +651,10 @@ def finish_parent(parent_id, connection) -> bool:
             finished_at=now,
             updated=now,
         )
+        .returning(c.status)
     )
-    return connection.execute(statement).rowcount == 1
+    letter = connection.execute(statement).scalar()
+    return None if letter is None else Status(letter)
 
 
 def add_subtask(
@@ -540,22 +686,37 @@ def add_subtask(
     )
     if driven_by_caller:
         child["task_id"] = None
-    connection.execute(sa.insert(Run), [child])
-    connection.execute(
-        sa.update(Run)
-        .where(Run.id == parent_id)
-        .values(total_subtasks=Run.total_subtasks + 1)
-    )
+    add_subtasks(parent_id, [child], connection)
     return child
 
 
+def add_subtasks(parent_id, children: list[dict], connection) -> None:
+    """Insert :func:`queued_run` children of a parent and count them there.
+
+    Two statements however many children: one multi-row INSERT and one
+    UPDATE of the parent's ``total_subtasks``.
+    """
+    if not children:
+        return
+    connection.execute(sa.insert(Run), children)
+    connection.execute(
+        sa.update(Run)
+        .where(Run.id == parent_id)
+        .values(total_subtasks=Run.total_subtasks + len(children))
+    )
+
+
 # -- what a run's task receives ---------------------------------------------------
-def task_arguments(job: Job, run: Run) -> dict:
+def task_arguments(job: Job, run: Run, since=SINCE_UNKNOWN) -> dict:
     """The task's keyword arguments: the run's arguments through the job type.
 
     The job type's ``_build_task_arguments`` hook receives ``since`` as the
     administrator gave it (None: the hook defaults it to the start of the
     job's last successful run), the arguments the job type declares and the
-    run's ``custom_args``; never the form's own markers.
+    run's ``custom_args``; never the form's own markers. ``since`` read with
+    the claim (:func:`claim_and_read`) saves the base hook its query.
     """
-    return build_default_arguments(current_jobs.registry.get(job.task), job, run.args)
+    job_type = current_jobs.registry.get(job.task)
+    if since is SINCE_UNKNOWN or not has_base_hook(job_type):
+        return build_default_arguments(job_type, job, run.args)
+    return build_default_arguments(job_type, job, run.args, since, since_known=True)

@@ -23,8 +23,10 @@ Celery cannot terminate the task.
 """
 
 import logging
+import os
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -55,6 +57,148 @@ class RunTimedOut(Exception):
     """Raised into a job's task when its run went over the job's timeout."""
 
 
+class _Pulse:
+    """One thread per process that keeps the runs it holds alive.
+
+    Every run a process executes (and every subtask waiting in a batch it
+    took) joins the pulse: each ``heartbeat_seconds`` the heartbeats of all
+    that are due are written with one UPDATE, which also reads whether any
+    was asked to stop; members' ticks (log flushes, subtasks to send) run
+    here too. No thread is started per run: a worker runs hundreds of short
+    runs a second, and a thread start costs more than a short run. After a
+    fork the child starts its own thread at its first run.
+    """
+
+    def __init__(self):
+        """Start empty; the thread starts with the first member."""
+        self._lock = threading.Lock()
+        self._members = {}
+        self._wake = threading.Event()
+        self._thread = None
+        self._pid = None
+
+    def join(self, member):
+        """Keep ``member`` alive until it leaves."""
+        with self._lock:
+            self._members[id(member)] = member
+            running = self._thread is not None and self._thread.is_alive()
+            if not running or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="invenio-jobs-pulse", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def leave(self, member):
+        """Stop keeping ``member`` alive."""
+        with self._lock:
+            self._members.pop(id(member), None)
+
+    def _run(self):
+        while True:
+            with self._lock:
+                members = list(self._members.values())
+            now = time.monotonic()
+            due = [member.next_due() for member in members]
+            wait = min([*due, now + 1.0]) - now
+            if wait > 0:
+                self._wake.wait(min(max(wait, 0.01), 1.0))
+                self._wake.clear()
+                continue
+            beating = {}
+            for member in members:
+                try:
+                    member.tick()
+                except Exception:  # noqa: BLE001 -- retried at the next tick
+                    logger.debug("A run's tick failed.", exc_info=True)
+                if member.beat_due():
+                    beating.setdefault(member.engine, []).append(member)
+            for engine, group in beating.items():
+                _beat(engine, group)
+
+
+def _beat(engine, members):
+    """Write the heartbeats of ``members`` in one UPDATE; tell them of stops."""
+    ids = {run_id for member in members for run_id in member.beating_ids()}
+    if not ids:
+        return
+    try:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                sa.update(Run)
+                .where(Run.id.in_(sorted(ids)))
+                .values(heartbeat_at=utcnow())
+                .returning(Run.id, Run.status)
+            ).all()
+    except Exception:  # noqa: BLE001 -- a missed beat is retried
+        logger.debug("Could not write heartbeats.", exc_info=True)
+        return
+    statuses = dict(rows)
+    for member in members:
+        member.beaten(statuses)
+
+
+_PULSE = _Pulse()
+
+
+class KeepAlive:
+    """Heartbeats for runs a worker holds but has not started yet.
+
+    A worker takes the subtasks of one message at once and runs them one
+    after the other: until each starts, this keeps it from looking lost,
+    and notes which of them were asked to stop meanwhile.
+    """
+
+    def __init__(self, engine, run_ids, heartbeat_seconds=10.0):
+        """Keep ``run_ids`` alive while inside the ``with`` block."""
+        self.engine = engine
+        self._waiting = set(run_ids)
+        self._stopped = set()
+        self._heartbeat_seconds = heartbeat_seconds
+        self._next_beat = time.monotonic() + heartbeat_seconds
+
+    def __enter__(self):
+        """Join the process's pulse."""
+        _PULSE.join(self)
+        return self
+
+    def __exit__(self, *exc):
+        """Leave the pulse."""
+        _PULSE.leave(self)
+
+    def started(self, run_id) -> bool:
+        """Take ``run_id`` out of the waiting ones; False if it was asked to stop."""
+        self._waiting.discard(run_id)
+        return run_id not in self._stopped
+
+    def next_due(self) -> float:
+        """When the next heartbeat is due (monotonic)."""
+        return self._next_beat
+
+    def tick(self):
+        """Nothing to do between heartbeats."""
+
+    def beat_due(self) -> bool:
+        """Whether the heartbeat is due (and is then counted as written)."""
+        now = time.monotonic()
+        if now < self._next_beat:
+            return False
+        self._next_beat = now + self._heartbeat_seconds
+        return True
+
+    def beating_ids(self):
+        """The runs still waiting for their turn."""
+        return tuple(self._waiting)
+
+    def beaten(self, statuses: dict):
+        """Note the waiting runs that are gone or were asked to stop."""
+        for run_id in tuple(self._waiting):
+            status = statuses.get(run_id)
+            if status is None or status is RunStatusEnum.CANCELLING:
+                self._stopped.add(run_id)
+
+
 class RunContext:
     """The live state of one run in a worker: counters, heartbeat, stop flag."""
 
@@ -69,16 +213,18 @@ class RunContext:
         spawn=None,
         tick=None,
         tick_seconds=1.0,
+        subtask_batch=500,
     ):
         """Bind to a run.
 
-        ``spawn`` sends subtasks and ``tick`` is called by the heartbeat
-        thread every ``tick_seconds`` (to write buffered log lines); both are
+        ``spawn(context, subtasks)`` stores and sends a batch of subtasks
+        (see :meth:`spawn_subtask`), ``tick`` is called by the process's
+        pulse every ``tick_seconds`` (to write buffered log lines); both are
         set by ``execute_run``.
         """
         self.id = run_id
         self.job_id = job_id
-        self._engine = engine
+        self.engine = engine
         self._heartbeat_seconds = heartbeat_seconds
         self._progress_interval = progress_interval
         self._deadline = time.monotonic() + timeout if timeout else None
@@ -86,61 +232,78 @@ class RunContext:
         self._spawn = spawn
         self._tick = tick
         self._tick_seconds = tick_seconds
+        self._subtask_batch = max(1, subtask_batch)
+        self._subtasks = []
+        self._subtasks_since = None
+        self._spawn_lock = threading.Lock()
         self._pending = {"inserted": 0, "updated": 0, "errored": 0}
         self._total = None
         self._last_flush = time.monotonic()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._cancel_requested = threading.Event()
         self._last_stop_check = time.monotonic()
         self._stop_note = None
         self._stop_logged = False
-        self._thread = None
+        self._next_beat = time.monotonic() + heartbeat_seconds
+        self._next_tick = time.monotonic() + tick_seconds
 
     # -- life cycle -------------------------------------------------------
     def start(self):
-        """Start the heartbeat thread and make this the current run."""
+        """Join the process's pulse and make this the current run."""
         self._token = _current.set(self)
-        self._thread = threading.Thread(
-            target=self._beat, name=f"heartbeat-{self.id}", daemon=True
-        )
-        self._thread.start()
+        _PULSE.join(self)
         return self
 
     def close(self):
-        """Write what is pending, stop the heartbeat, leave the run."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.flush()
-        _current.reset(self._token)
+        """Write what is pending (subtasks first), leave the pulse and the run."""
+        _PULSE.leave(self)
+        try:
+            self.flush_subtasks()
+        finally:
+            self.flush()
+            _current.reset(self._token)
 
-    def _beat(self):
-        # The heartbeat thread has no app context and no session: it always
-        # writes through a connection of its own.
-        interval = min(self._heartbeat_seconds, self._tick_seconds)
-        next_beat = time.monotonic() + self._heartbeat_seconds
-        while not self._stop.wait(interval):
+    # -- what the pulse calls ---------------------------------------------
+    def next_due(self) -> float:
+        """When (monotonic) the pulse has something to do for this run."""
+        due = min(self._next_beat, self._next_tick)
+        if self._subtasks_since is not None and self._spawn_from_pulse():
+            due = min(due, self._subtasks_since + self._tick_seconds)
+        return due
+
+    def tick(self):
+        """Write buffered log lines, and subtasks waiting for a while."""
+        now = time.monotonic()
+        if now >= self._next_tick:
+            self._next_tick = now + self._tick_seconds
             if self._tick is not None:
-                try:
-                    self._tick()
-                except Exception:  # noqa: BLE001 -- retried at the next tick
-                    pass
-            if time.monotonic() < next_beat:
-                continue
-            next_beat = time.monotonic() + self._heartbeat_seconds
-            try:
-                with self._engine.begin() as conn:
-                    status = conn.execute(
-                        sa.update(Run)
-                        .where(Run.id == self.id)
-                        .values(heartbeat_at=utcnow())
-                        .returning(Run.status)
-                    ).scalar_one_or_none()
-            except Exception:  # noqa: BLE001 -- a missed beat is retried
-                continue
-            if status is None or status is RunStatusEnum.CANCELLING:
-                self._cancel_requested.set()
+                self._tick()
+        since = self._subtasks_since
+        if since is not None and now - since >= self._tick_seconds:
+            if self._spawn_from_pulse():
+                self.flush_subtasks()
+
+    def beat_due(self) -> bool:
+        """Whether this run's heartbeat is due (and is then counted as written)."""
+        now = time.monotonic()
+        if now < self._next_beat:
+            return False
+        self._next_beat = now + self._heartbeat_seconds
+        return True
+
+    def beating_ids(self):
+        """The runs whose heartbeat this member writes."""
+        return (self.id,)
+
+    def beaten(self, statuses: dict):
+        """Heartbeat written: a run gone or asked to stop is told at its next check."""
+        status = statuses.get(self.id)
+        if status is None or status is RunStatusEnum.CANCELLING:
+            self._cancel_requested.set()
+
+    def _spawn_from_pulse(self) -> bool:
+        """Subtasks are sent from the pulse, except on SQLite (one writer: the job's)."""
+        return self.engine.dialect.name != "sqlite"
 
     def _read_stop(self):
         """Whether the run was asked to stop, read now; remember who asked.
@@ -150,7 +313,7 @@ class RunContext:
         """
         self._last_stop_check = time.monotonic()
         try:
-            with self._engine.connect().execution_options(
+            with self.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT"
             ) as conn:
                 row = conn.execute(
@@ -245,20 +408,68 @@ class RunContext:
         not committed yet): a second connection would then wait for the job,
         so the write joins the job's transaction instead.
         """
-        if self._engine.dialect.name == "sqlite" and _session_writes_sqlite():
+        if self.engine.dialect.name == "sqlite" and _session_writes_sqlite():
             with side_connection() as conn:
                 yield conn
             return
-        with self._engine.begin() as conn:
+        with self.engine.begin() as conn:
             yield conn
 
     def spawn_subtask(self, task, args=None, kwargs=None, title=None):
         """Send a Celery task as a subtask of this run; return the child run id.
 
         The child is a run of its own (status, log, counters); the parent
-        counts its subtasks and ends when the last one has ended.
+        counts its subtasks and ends when the last one has ended. Subtasks
+        are stored and sent in batches: when a batch is full, a second
+        after the first of it was asked for, or when the task returns; a
+        batch costs a few statements, however many subtasks it holds.
         """
-        return self._spawn(self, task, args or (), kwargs or {}, title)
+        return self.spawn_subtasks(task, [(args, kwargs)], title)[0]
+
+    def spawn_subtasks(self, task, calls, title=None):
+        """Send many subtasks of one Celery task; return their run ids.
+
+        ``calls`` are ``(args, kwargs)`` pairs, one per subtask.
+        """
+        ids, full = [], False
+        with self._lock:
+            for args, kwargs in calls:
+                child_id = uuid.uuid4()
+                ids.append(child_id)
+                self._subtasks.append(
+                    (child_id, task, list(args or ()), dict(kwargs or {}), title)
+                )
+            if self._subtasks and self._subtasks_since is None:
+                self._subtasks_since = time.monotonic()
+            pending = len(self._subtasks)
+            full = pending >= self._subtask_batch
+            late = self._subtasks_since is not None and (
+                time.monotonic() - self._subtasks_since >= self._tick_seconds
+            )
+        if full or (late and not self._spawn_from_pulse()):
+            self.flush_subtasks()
+        return ids
+
+    def flush_subtasks(self):
+        """Store and send the subtasks asked for so far, in batches, in order.
+
+        A batch that cannot be stored now is kept for the next try.
+        """
+        with self._spawn_lock:
+            while True:
+                with self._lock:
+                    batch = self._subtasks[: self._subtask_batch]
+                    del self._subtasks[: len(batch)]
+                    self._subtasks_since = time.monotonic() if self._subtasks else None
+                if not batch:
+                    return
+                try:
+                    self._spawn(self, batch)
+                except Exception:
+                    with self._lock:
+                        self._subtasks[:0] = batch
+                        self._subtasks_since = time.monotonic()  # next try later
+                    raise
 
 
 def _session_writes_sqlite() -> bool:
@@ -295,6 +506,13 @@ class _NoRun:
         """Outside a run, a subtask is simply sent."""
         task.apply_async(args=args or (), kwargs=kwargs or {})
         return None
+
+    def spawn_subtasks(self, task, calls, title=None):
+        """Outside a run, each subtask is simply sent."""
+        return [self.spawn_subtask(task, args, kwargs) for args, kwargs in calls]
+
+    def flush_subtasks(self):
+        """Nothing waits to be sent."""
 
 
 _NO_RUN = _NoRun()

@@ -26,7 +26,7 @@ from billiard.exceptions import SoftTimeLimitExceeded
 from celery import current_app as current_celery_app
 from celery import shared_task
 from celery.utils.log import get_task_logger
-from flask import current_app
+from flask import current_app, has_app_context
 from invenio_access.permissions import system_user_id
 from invenio_db import db
 from kombu.exceptions import ChannelError
@@ -44,9 +44,9 @@ from .errors import TaskExecutionError
 from .lifecycle import ENDING, Dispatch, side_connection
 from .logging import capture_run_logs, set_job_context
 from .logging.tasks import delete_old_logs
-from .models import Job, Run, RunStatusEnum, delete_runs, utcnow
+from .models import Job, Run, RunStatusEnum, RunTrigger, delete_runs, utcnow
 from .proxies import current_jobs
-from .runtime import RunCancelled, RunContext, RunTimedOut
+from .runtime import KeepAlive, RunCancelled, RunContext, RunTimedOut
 
 logger = get_task_logger(__name__)
 
@@ -124,30 +124,38 @@ def send_runs(dispatches) -> list:
     grace = current_app.config["JOBS_STOP_GRACE_SECONDS"]
     for item in dispatches:
         if refused:
-            refused.append(item.run_id)
+            refused.extend(item.run_ids)
             continue
-        options = {}
-        if item.timeout:
-            options = {
-                "soft_time_limit": item.timeout,
-                "time_limit": item.timeout + grace,
-            }
         try:
-            execute_run.apply_async(
-                args=(str(item.run_id), item.identity_id),
-                queue=item.queue,
-                task_id=item.task_id,
-                **options,
-            )
+            if item.batch:
+                # Each subtask's time limit is kept by its own run context.
+                execute_subtasks.apply_async(
+                    args=([str(run_id) for run_id in item.batch], item.timeout),
+                    queue=item.queue,
+                    task_id=item.task_id,
+                )
+            else:
+                options = {}
+                if item.timeout:
+                    options = {
+                        "soft_time_limit": item.timeout,
+                        "time_limit": item.timeout + grace,
+                    }
+                execute_run.apply_async(
+                    args=(str(item.run_id), item.identity_id),
+                    queue=item.queue,
+                    task_id=item.task_id,
+                    **options,
+                )
         except Exception:  # noqa: BLE001 -- kept in the database, sent later
             logger.warning(
                 "Could not send run %s; it is sent again later.",
                 item.run_id,
                 exc_info=True,
             )
-            refused.append(item.run_id)
+            refused.extend(item.run_ids)
             continue
-        sent.append(item.run_id)
+        sent.extend(item.run_ids)
     if refused:
         due = utcnow() + timedelta(
             seconds=current_app.config["JOBS_SEND_RETRY_SECONDS"]
@@ -178,17 +186,33 @@ def send_due_runs(limit: int = 500) -> int:
             if job_ids
             else ()
         )
-    dispatches = [
-        Dispatch(
-            row.id,
-            row.queue,
-            row.task_id,
-            identity_id=row.started_by_id,
-            timeout=timeouts.get(row.job_id),
-        )
-        for row in rows
-    ]
+    dispatches = messages_of(rows, lambda row: timeouts.get(row.job_id))
     return len(send_runs(dispatches))
+
+
+def messages_of(runs, timeout_of) -> list[Dispatch]:
+    """The messages that send these queued runs (rows or models).
+
+    Subtasks that were sent together share a task id, and go together again.
+    """
+    by_task: dict = {}
+    for run in runs:
+        by_task.setdefault(run.task_id, []).append(run)
+    dispatches = []
+    for task_id, group in by_task.items():
+        first = group[0]
+        batch = tuple(run.id for run in group) if len(group) > 1 else ()
+        dispatches.append(
+            Dispatch(
+                first.id,
+                first.queue,
+                task_id,
+                identity_id=None if batch else first.started_by_id,
+                timeout=timeout_of(first),
+                batch=batch,
+            )
+        )
+    return dispatches
 
 
 # -- running a run -------------------------------------------------------------
@@ -228,11 +252,19 @@ def _rollback():
         logger.warning("Could not roll back the session.", exc_info=True)
 
 
-def _notified(moved: bool, run_id) -> bool:
-    """Notify whom the job asks to when a step ended the run; return ``moved``."""
+NOT_READ = object()
+"""A job's notification settings that the caller has not read."""
+
+
+def _notified(moved, run_id, status=None, notifications=NOT_READ):
+    """Notify whom the job asks to when a step ended the run; return ``moved``.
+
+    A caller that knows the status the run ended with and its job's
+    notification settings passes them, and saves the notification its read.
+    """
     if moved:
         try:
-            notify_run_end(run_id)
+            notify_run_end(run_id, status, notifications)
         except Exception:  # noqa: BLE001 -- the run has ended: keep it so
             _rollback()
             logger.warning("Could not notify the end of %s", run_id, exc_info=True)
@@ -245,25 +277,33 @@ def _ended(moved: bool, run_id) -> bool:
     return _notified(moved, run_id)
 
 
-def _finish(run_id, status, message=None, **values) -> bool:
-    """End a run that this worker holds (retried through an outage), notify."""
+def _finish(run_id, status, message=None, notifications=NOT_READ, **values) -> bool:
+    """End a run that this worker holds (retried through an outage), notify.
+
+    ``without_subtasks=True`` (in ``values``) ends it only if it has none.
+    """
 
     def write(conn):
         return lifecycle.finish(run_id, status, message, connection=conn, **values)
 
-    return _notified(_write(write), run_id)
+    return _notified(_write(write), run_id, status, notifications)
 
 
-def notify_run_end(run_id):
-    """Send the job's notification email when the run ended in a status it watches."""
-    row = db.session.execute(
-        sa.select(Run.status, Job.notifications)
-        .join(Job, Job.id == Run.job_id)
-        .where(Run.id == run_id, Run.parent_run_id.is_(None))
-    ).first()
-    if row is None:
-        return
-    status, notifications = row
+def notify_run_end(run_id, status=None, notifications=NOT_READ):
+    """Send the job's notification email when the run ended in a status it watches.
+
+    ``status`` and ``notifications`` (the job's settings), when the caller
+    knows them for a top-level run, spare reading them.
+    """
+    if status is None or notifications is NOT_READ:
+        row = db.session.execute(
+            sa.select(Run.status, Job.notifications)
+            .join(Job, Job.id == Run.job_id)
+            .where(Run.id == run_id, Run.parent_run_id.is_(None))
+        ).first()
+        if row is None:
+            return
+        status, notifications = row
     notifications = notifications or {}
     if notifications.get("emails") and status.name in (
         notifications.get("statuses") or []
@@ -318,13 +358,16 @@ def _queue_retry(run: Run, job: Job, exc: BaseException) -> bool:
     return task_id is not None
 
 
-def finish_parent(parent_id) -> bool:
-    """End a parent run if its task and all its subtasks have ended; notify."""
+def finish_parent(parent_id, notifications=NOT_READ) -> bool:
+    """End a parent run if its task and all its subtasks have ended; notify.
+
+    ``notifications``: its job's settings, when the caller has them.
+    """
     with side_connection(commit=True) as conn:
-        moved = lifecycle.finish_parent(parent_id, conn)
-    if moved:
-        notify_run_end(parent_id)
-    return moved
+        status = lifecycle.finish_parent(parent_id, conn)
+    if status is not None:
+        notify_run_end(parent_id, status, notifications)
+    return status is not None
 
 
 def _end_subtask(parent_run_id, succeeded: bool):
@@ -333,19 +376,63 @@ def _end_subtask(parent_run_id, succeeded: bool):
     finish_parent(parent_run_id)
 
 
-def _spawn_subtask(context, task, args, kwargs, title):
-    """Insert a child run, count it on the parent, and send it."""
-    queue = db.session.scalar(sa.select(Run.queue).where(Run.id == context.id))
-    spec = {"task": task.name, "args": list(args), "kwargs": dict(kwargs)}
-    with side_connection(commit=True) as conn:
-        child = lifecycle.add_subtask(
-            context.id, context.job_id, queue, title or task.name, spec, conn
+def _subtask_sender(app, queue):
+    """What a run context calls to store and send a batch of its subtasks.
+
+    It may be called from the process's pulse thread, which has no app
+    context of its own.
+    """
+
+    def send(context, batch):
+        if has_app_context():
+            _send_subtasks(queue, context, batch)
+            return
+        with app.app_context():
+            _send_subtasks(queue, context, batch)
+
+    return send
+
+
+def _send_subtasks(queue, context, batch):
+    """Store a batch of subtasks (two statements) and send them, several a message.
+
+    ``batch`` holds ``(run id, task, args, kwargs, title)`` of each. The
+    subtasks of one message share its task id, and a worker runs them one
+    after the other (``execute_subtasks``); ``JOBS_SUBTASKS_PER_MESSAGE``
+    trades statements for spreading them over the workers.
+    """
+    per_message = max(1, current_app.config["JOBS_SUBTASKS_PER_MESSAGE"])
+    children, dispatches = [], []
+    for first in range(0, len(batch), per_message):
+        task_id = str(uuid.uuid4())
+        chunk = []
+        for child_id, task, args, kwargs, title in batch[first : first + per_message]:
+            spec = {"task": task.name, "args": args, "kwargs": kwargs}
+            child = lifecycle.queued_run(
+                context.job_id,
+                title or task.name,
+                spec,
+                queue,
+                RunTrigger.SUBTASK,
+                parent_run_id=context.id,
+            )
+            child.update(id=child_id, task_id=task_id)
+            chunk.append(child)
+        children.extend(chunk)
+        dispatches.append(
+            Dispatch(
+                chunk[0]["id"],
+                queue,
+                task_id,
+                timeout=context.timeout,
+                batch=tuple(child["id"] for child in chunk),
+            )
         )
-    send_runs([Dispatch.of(child, timeout=context.timeout)])
-    return child["id"]
+    _write(lambda conn: lifecycle.add_subtasks(context.id, children, conn))
+    send_runs(dispatches)
 
 
-def _run_body(run: Run, job: Job):
+def _run_body(run: Run, job: Job, since=lifecycle.SINCE_UNKNOWN):
     """Call the task of a run in this worker; subtasks call their own task."""
     if run.parent_run_id is not None:
         spec = run.args or {}
@@ -355,7 +442,7 @@ def _run_body(run: Run, job: Job):
     reason = current_jobs.registry.unavailable_reason(job.task)
     if reason is not None:
         raise JobTypeUnavailableError(reason)
-    kwargs = lifecycle.task_arguments(job, run)
+    kwargs = lifecycle.task_arguments(job, run, since)
     _release_session()
     return current_jobs.registry.get(job.task).task(**kwargs)
 
@@ -364,7 +451,9 @@ RETRIED = object()
 """Outcome of an attempt that failed and was queued again."""
 
 
-def _execute_body(run: Run, job: Job):
+def _execute_body(
+    run: Run, job: Job | None, since=lifecycle.SINCE_UNKNOWN, timeout=None
+):
     """Run the task; return (status, message, values), or RETRIED.
 
     Never raises an ``Exception``: a fault while handling the task's own
@@ -373,23 +462,23 @@ def _execute_body(run: Run, job: Job):
     maintenance task to call it lost.
     """
     try:
-        return _judge_body(run, job)
+        return _judge_body(run, job, since, timeout)
     except Exception as exc:  # noqa: BLE001 -- the run must still end
         _rollback()
         logger.exception("Run %s: its failure could not be handled.", run.id)
         return RunStatusEnum.FAILED, _failure_message(exc), {}
 
 
-def _judge_body(run: Run, job: Job):
+def _judge_body(run: Run, job: Job | None, since, timeout):
     try:
-        _run_body(run, job)
+        _run_body(run, job, since)
     except RunCancelled:
         _rollback()
         return RunStatusEnum.CANCELLED, "Stopped by an administrator.", {}
     except (RunTimedOut, SoftTimeLimitExceeded):
         _rollback()
-        logger.error("Run %s timed out after %s s.", run.id, job.timeout)
-        return RunStatusEnum.FAILED, f"Timed out after {job.timeout} s.", {}
+        logger.error("Run %s timed out after %s s.", run.id, timeout)
+        return RunStatusEnum.FAILED, f"Timed out after {timeout} s.", {}
     except JobTypeUnavailableError as exc:
         _rollback()
         logger.error("Run %s cannot run: %s", run.id, exc)
@@ -485,7 +574,7 @@ def execute_run(self, run_id, identity_id=None):
     run_uuid = uuid.UUID(str(run_id))
     worker = (self.request.hostname or socket.gethostname())[:255]
     try:
-        claimed = _write(lambda conn: lifecycle.claim(run_uuid, worker, conn))
+        claimed = _claim(run_uuid, worker)
     except sa.exc.SQLAlchemyError as exc:
         if not is_unreachable(exc):
             raise
@@ -497,45 +586,53 @@ def execute_run(self, run_id, identity_id=None):
         logger.info("Run %s is not queued any more; nothing to do.", run_uuid)
         return
     try:
-        _execute_claimed(self.request, run_uuid, identity_id)
+        _execute_claimed(self.request, claimed, identity_id)
     except Exception as exc:  # noqa: BLE001 -- the run must still end
         _rollback()
         logger.exception("Run %s: failed outside its task.", run_uuid)
         _finish_or_leave(run_uuid, RunStatusEnum.FAILED, _failure_message(exc))
 
 
-def _execute_claimed(request, run_uuid, identity_id):
-    """Run a claimed run's task with its log captured, and record how it ended."""
-    config = current_app.config
+def _claim(run_id, worker):
+    """Claim a queued run and read what running it takes: one statement.
 
-    def load():
-        run = db.session.get(Run, run_uuid, options=[joinedload(Run.job)])
-        return run, run.job
+    Returns ``(run, job, since)`` (see :func:`lifecycle.claim_and_read`),
+    committed, the objects kept loaded; None when the run is not queued any
+    more. Retried through a database outage.
+    """
 
-    run, job = retry_through_outage(
-        load, config["JOBS_OUTCOME_WRITE_SECONDS"], WORKER_OUTAGE, db.session.rollback
+    def attempt():
+        claimed = lifecycle.claim_and_read(run_id, worker, db.session)
+        _release_session()
+        return claimed
+
+    return retry_through_outage(
+        attempt,
+        current_app.config["JOBS_OUTCOME_WRITE_SECONDS"],
+        WORKER_OUTAGE,
+        db.session.rollback,
     )
-    # Read now: after the task the session's objects may be expired, and
-    # the database away.
-    parent_run_id = run.parent_run_id
+
+
+def _execute_claimed(request, claimed, identity_id):
+    """Run a claimed run's task with its log captured, and record how it ended.
+
+    Read now what the end needs: after the task the session's objects may
+    be expired, and the database away.
+    """
+    config = current_app.config
+    run, job, since = claimed
+    run_uuid, parent_run_id = run.id, run.parent_run_id
+    # Only a top-level run notifies (a subtask's end is its parent's news).
+    notifications = job.notifications if parent_run_id is None else None
     job_context = _job_context(run, identity_id, request)
     with (
         set_job_context(job_context),
         capture_run_logs(db.engine, run.id, config) as log_buffer,
     ):
-        context = RunContext(
-            run.id,
-            job.id,
-            db.engine,
-            heartbeat_seconds=config["JOBS_HEARTBEAT_SECONDS"],
-            progress_interval=config["JOBS_PROGRESS_INTERVAL_SECONDS"],
-            timeout=job.timeout,
-            spawn=_spawn_subtask,
-            tick=log_buffer.flush,
-            tick_seconds=config["JOBS_LOGS_FLUSH_SECONDS"],
-        ).start()
+        context = _run_context(run, job.timeout, log_buffer).start()
         try:
-            outcome = _execute_body(run, job)
+            outcome = _execute_body(run, job, since, job.timeout)
         finally:
             _close_context(context, run_uuid)
     if outcome is RETRIED:
@@ -548,25 +645,146 @@ def _execute_claimed(request, run_uuid, identity_id):
         RunStatusEnum.SUCCESS,
         RunStatusEnum.PARTIAL_SUCCESS,
     ):
-        subtasks = _write(
-            lambda conn: conn.scalar(
-                sa.select(Run.total_subtasks).where(Run.id == run_uuid)
+        alone = dict(values, without_subtasks=True)
+        if errored:
+            alone["errored_entries"] = Run.errored_entries + errored
+        if _finish(run_uuid, status, message, notifications, **alone):
+            return
+        # Not ended: it has subtasks, and ends with them, no better than
+        # its task did (or it is not running any more, and this is a no-op).
+        _write(
+            lambda conn: lifecycle.mark_task_finished(
+                run_uuid, message, errored, connection=conn
             )
         )
-        if subtasks:
-            # It ends with its subtasks, no better than its task did.
-            _write(
-                lambda conn: lifecycle.mark_task_finished(
-                    run_uuid, message, errored, connection=conn
-                )
-            )
-            finish_parent(run_uuid)
-            return
+        finish_parent(run_uuid, notifications)
+        return
     if errored:
         values["errored_entries"] = Run.errored_entries + errored
-    _finish(run_uuid, status, message, **values)
+    _finish(run_uuid, status, message, notifications, **values)
     if parent_run_id is not None:
         _end_subtask(parent_run_id, succeeded=status is RunStatusEnum.SUCCESS)
+
+
+def _run_context(run: Run, timeout, log_buffer) -> RunContext:
+    """The context of a run about to execute here (``current_run``)."""
+    config = current_app.config
+    return RunContext(
+        run.id,
+        run.job_id,
+        db.engine,
+        heartbeat_seconds=config["JOBS_HEARTBEAT_SECONDS"],
+        progress_interval=config["JOBS_PROGRESS_INTERVAL_SECONDS"],
+        timeout=timeout,
+        spawn=_subtask_sender(current_app._get_current_object(), run.queue),
+        tick=log_buffer.flush,
+        tick_seconds=config["JOBS_LOGS_FLUSH_SECONDS"],
+        subtask_batch=config["JOBS_SUBTASKS_PER_INSERT"],
+    )
+
+
+# -- running the subtasks of one message ------------------------------------------
+@shared_task(bind=True, ignore_result=True, name="invenio_jobs.tasks.execute_subtasks")
+def execute_subtasks(self, run_ids, timeout=None, identity_id=None):
+    """Claim the subtasks of one message and run them one after the other.
+
+    One claim for all, and at the end one UPDATE per distinct outcome, one
+    count on the parent and one look at whether the parent has ended: a few
+    statements per message, however many subtasks it carries. Each subtask
+    is a run of its own: its log, its counters, its stop.
+    """
+    worker = (self.request.hostname or socket.gethostname())[:255]
+    ids = [uuid.UUID(str(run_id)) for run_id in run_ids]
+
+    def claim():
+        claimed = lifecycle.claim_subtasks(ids, worker, db.session)
+        _release_session()
+        return claimed
+
+    try:
+        runs = retry_through_outage(
+            claim,
+            current_app.config["JOBS_OUTCOME_WRITE_SECONDS"],
+            WORKER_OUTAGE,
+            db.session.rollback,
+        )
+    except sa.exc.SQLAlchemyError as exc:
+        if not is_unreachable(exc):
+            raise
+        logger.error("Subtasks %s: not claimed, the database is unreachable.", ids)
+        return
+    outcomes = []
+    heartbeat = current_app.config["JOBS_HEARTBEAT_SECONDS"]
+    try:
+        with KeepAlive(db.engine, [run.id for run in runs], heartbeat) as waiting:
+            for run in runs:
+                if not waiting.started(run.id):
+                    outcome = (
+                        RunStatusEnum.CANCELLED,
+                        "Stopped before it started.",
+                        {},
+                    )
+                else:
+                    outcome = _execute_subtask(self.request, run, timeout, identity_id)
+                outcomes.append((run, outcome))
+    finally:
+        _end_subtasks(outcomes)
+
+
+def _execute_subtask(request, run: Run, timeout, identity_id):
+    """Run one claimed subtask's task with its log captured; return its outcome."""
+    config = current_app.config
+    with (
+        set_job_context(_job_context(run, identity_id, request)),
+        capture_run_logs(db.engine, run.id, config) as log_buffer,
+    ):
+        context = _run_context(run, timeout, log_buffer).start()
+        try:
+            return _execute_body(run, None, timeout=timeout)
+        finally:
+            _close_context(context, run.id)
+
+
+def _end_subtasks(outcomes):
+    """Record how the subtasks of a message ended, count them on their parents.
+
+    Subtasks that ended alike are ended by one UPDATE; each parent gets one
+    count, and ends if that was its last subtask.
+    """
+    if not outcomes:
+        return
+    alike: dict = {}
+    for run, outcome in outcomes:
+        status, message, values = outcome or (RunStatusEnum.SUCCESS, None, {})
+        key = (run.parent_run_id, status, message, values.get("errored", 0))
+        alike.setdefault(key, []).append(run.id)
+
+    def write(conn):
+        counts: dict = {}
+        for (parent_id, status, message, errored), run_ids in alike.items():
+            values = (
+                {"errored_entries": Run.errored_entries + errored} if errored else {}
+            )
+            ended = lifecycle.finish_many(
+                run_ids, status, message, connection=conn, **values
+            )
+            total, failed = counts.get(parent_id, (0, 0))
+            failed += ended if status is not RunStatusEnum.SUCCESS else 0
+            counts[parent_id] = (total + ended, failed)
+        for parent_id, (ended, failed) in counts.items():
+            if parent_id is not None and ended:
+                lifecycle.count_subtasks(parent_id, ended, failed, conn)
+        return counts
+
+    try:
+        counts = _write(write)
+    except Exception:  # noqa: BLE001 -- the maintenance task fails them later
+        _rollback()
+        logger.exception("Subtasks %s: could not record their end.", alike)
+        return
+    for parent_id in counts:
+        if parent_id is not None:
+            finish_parent(parent_id)
 
 
 def _close_context(context, run_id):
@@ -710,9 +928,10 @@ def _resend_missing(now, config) -> int:
         db.session.commit()
         return 0
     queues = sorted({run.queue for run in candidates})
+    # Counted in messages: the subtasks of one message share its task id.
     waiting = dict(
         db.session.execute(
-            sa.select(Run.queue, sa.func.count())
+            sa.select(Run.queue, sa.func.count(Run.task_id.distinct()))
             .where(
                 Run.status == RunStatusEnum.QUEUED,
                 Run.task_id.is_not(None),
@@ -739,8 +958,12 @@ def _resend_missing(now, config) -> int:
         missing -= len(held or ())
         if missing <= 0:
             continue
-        mine = [run for run in candidates if run.queue == queue]
-        lost += [run for run in mine if run.task_id not in held][:missing]
+        messages: dict = {}
+        for run in candidates:
+            if run.queue == queue and run.task_id not in held:
+                messages.setdefault(run.task_id, []).append(run)
+        for runs in list(messages.values())[:missing]:
+            lost.extend(runs)
     if not lost:
         return 0
     # Read in this order (runs, queue, workers), a message can only be
@@ -754,11 +977,10 @@ def _resend_missing(now, config) -> int:
         ).all()
     )
     db.session.commit()
-    dispatches = [
-        Dispatch.of(run, timeout=run.job.timeout)
-        for run in lost
-        if run.id in still_waiting
-    ]
+    dispatches = messages_of(
+        [run for run in lost if run.id in still_waiting],
+        lambda run: run.job.timeout,
+    )
     if not dispatches:
         return 0
     sent = send_runs(dispatches)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from invenio_accounts.models import User
 from invenio_db import db
-from invenio_db.uow import ModelCommitOp, unit_of_work
+from invenio_db.uow import ModelCommitOp
 from invenio_records_resources.services.base import LinksTemplate, Service
 
 from ..jobs import build_default_arguments
@@ -23,7 +23,7 @@ from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
 from .errors import JobNotFoundError
-from .uow import RevokeTaskOp
+from .uow import RevokeTaskOp, unit_of_work
 
 
 def _store_schedule(values: dict):

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask import current_app
 from invenio_accounts.models import User
 from invenio_db import db
-from invenio_db.uow import unit_of_work
 from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
 from marshmallow import ValidationError
@@ -28,7 +27,7 @@ from ..tasks import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
 from .schemas import load_task_arguments, started_by_of
-from .uow import DispatchRunsOp, NotifyRunEndOp, RevokeTaskOp
+from .uow import DispatchRunsOp, NotifyRunEndOp, RevokeTaskOp, unit_of_work
 
 
 def _matching(text: str):
@@ -248,7 +247,13 @@ class RunsService(DumpSchemasMixin, Service):
 
         Either way a line of the run's log says who asked and when.
         """
-        task_id = db.session.scalar(sa.select(Run.task_id).where(Run.id == run_id))
+        task_id, parent_run_id = db.session.execute(
+            sa.select(Run.task_id, Run.parent_run_id).where(Run.id == run_id)
+        ).one()
+        if parent_run_id is not None:
+            # A subtask's message may carry others: its stop is seen in its
+            # status (claims are conditional), never by revoking the message.
+            task_id = None
         if lifecycle.cancel(run_id, f"Stopped before it started. {note}"):
             uow.register(NotifyRunEndOp(run_id))
         elif not lifecycle.request_stop(run_id, message=note):

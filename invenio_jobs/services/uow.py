@@ -6,12 +6,53 @@
 
 """Unit-of-work operations: what a service does once its change is committed."""
 
+from functools import wraps
+
 from celery import current_app as current_celery_app
 from flask import current_app
-from invenio_db.uow import Operation
+from invenio_db import db
+from invenio_db.uow import Operation, UnitOfWork
 from invenio_records_resources.services.uow import TaskRevokeOp
 
 from ..tasks import notify_run_end, send_runs
+
+
+class SessionUnitOfWork(UnitOfWork):
+    """invenio-db's unit of work, without the SAVEPOINT it opens on entry.
+
+    ``Session.commit()`` and ``Session.rollback()`` act on the outermost
+    transaction whatever nested one is open, so that SAVEPOINT protects
+    nothing here; it only costs two statements per call (SAVEPOINT and
+    RELEASE), a third of what starting a run costs.
+    """
+
+    def __enter__(self):
+        """Enter without a nested transaction."""
+        return self
+
+
+def unit_of_work():
+    """Give a service method a unit of work when its caller passes none.
+
+    The same contract as ``invenio_db.uow.unit_of_work`` (a caller's ``uow``
+    is used as it is, and committed by the caller), with
+    :class:`SessionUnitOfWork` for the services' own.
+    """
+
+    def decorator(method):
+        @wraps(method)
+        def inner(self, *args, **kwargs):
+            if kwargs.get("uow") is not None:
+                return method(self, *args, **kwargs)
+            with SessionUnitOfWork(db.session) as uow:
+                kwargs["uow"] = uow
+                result = method(self, *args, **kwargs)
+                uow.commit()
+                return result
+
+        return inner
+
+    return decorator
 
 
 class DispatchRunsOp(Operation):
