@@ -456,7 +456,7 @@ def mark_resent(run_ids, now: datetime, connection) -> None:
 
 
 def mark_task_finished(
-    run_id, partial_message=None, errored_entries=0, connection=None
+    run_id, partial_message=None, errored_entries=0, connection=None, **values
 ) -> bool:
     """Record that a parent's own task returned; it ends with its subtasks.
 
@@ -464,9 +464,14 @@ def mark_task_finished(
     :func:`finish_parent` sees its last subtask end. No subtask is added
     after this (``subtasks_closed``). A task that ended with a partial
     failure leaves its message (which keeps the parent from ending
-    SUCCESS) and adds the entries it could not process.
+    SUCCESS) and adds the entries it could not process; ``values`` (its
+    last counts, :func:`counter_values`) are written with it.
     """
     now = utcnow()
+    values = {
+        "errored_entries": Run.errored_entries + errored_entries,
+        **values,
+    }
     statement = (
         sa.update(Run)
         .where(Run.id == run_id, Run.status.in_(ENDING))
@@ -475,7 +480,7 @@ def mark_task_finished(
             subtasks_closed=True,
             updated=now,
             message=partial_message,
-            errored_entries=Run.errored_entries + errored_entries,
+            **values,
         )
         .execution_options(synchronize_session=False)
     )
@@ -554,14 +559,15 @@ def terminate(run_id, grace_seconds) -> bool:
 # -- subtasks --------------------------------------------------------------------
 def count_subtask(
     parent_id, succeeded: bool, connection, inserted=0, updated=0, errored=0
-) -> None:
+) -> bool:
     """Count one ended subtask on its parent, atomically.
 
     As in InvenioRDM, ``completed_subtasks`` counts every subtask that ended
     and ``failed_subtasks`` those of them that failed; the entries a
-    subtask reports are added to the parent's.
+    subtask reports are added to the parent's. Returns whether the parent
+    may end now (see :func:`count_subtasks`).
     """
-    count_subtasks(
+    return count_subtasks(
         parent_id,
         1,
         0 if succeeded else 1,
@@ -574,20 +580,46 @@ def count_subtask(
 
 def count_subtasks(
     parent_id, ended: int, failed: int, connection, inserted=0, updated=0, errored=0
-) -> None:
-    """Count ``ended`` subtasks (``failed`` of them failed) on their parent at once."""
+) -> bool:
+    """Count ``ended`` subtasks (``failed`` of them failed) on their parent at once.
+
+    Returns whether the parent may end now (its task returned and no
+    subtask is left), read by the same statement: only then is
+    :func:`finish_parent` worth its statement.
+    """
     values = {
         "completed_subtasks": Run.completed_subtasks + ended,
         "failed_subtasks": Run.failed_subtasks + failed,
+        **counter_values(int(inserted), int(updated), int(errored)),
     }
-    for name, count in (
-        ("inserted_entries", inserted),
-        ("updated_entries", updated),
-        ("errored_entries", errored),
-    ):
-        if count:
-            values[name] = getattr(Run, name) + int(count)
-    connection.execute(sa.update(Run).where(Run.id == parent_id).values(**values))
+    ready = connection.execute(
+        sa.update(Run)
+        .where(Run.id == parent_id)
+        .values(**values)
+        .returning(
+            sa.and_(
+                Run.subtasks_closed,
+                Run.completed_subtasks >= Run.total_subtasks,
+            )
+        )
+    ).scalar()
+    return bool(ready)
+
+
+def counter_values(inserted=0, updated=0, errored=0, total=None) -> dict:
+    """The UPDATE values that add entry counts to a run (and set its total)."""
+    values = {
+        f"{name}_entries": getattr(Run, f"{name}_entries") + count
+        for name, count in (
+            ("inserted", inserted),
+            ("updated", updated),
+            ("errored", errored),
+        )
+        if count
+    }
+    if total is not None:
+        values["total_entries"] = total
+    return values
 
 
 def add_total_entries(run_id, job_id, count: int, connection) -> bool:

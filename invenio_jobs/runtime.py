@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from flask import has_app_context
 from invenio_db import db
 
-from .lifecycle import side_connection
+from .lifecycle import counter_values, side_connection
 from .models import Run, RunStatusEnum, utcnow
 
 _current: ContextVar["RunContext | None"] = ContextVar("invenio_jobs_run", default=None)
@@ -254,14 +254,28 @@ class RunContext:
         _PULSE.join(self)
         return self
 
-    def close(self):
-        """Write what is pending (subtasks first), leave the pulse and the run."""
+    def close(self, flush=True):
+        """Send the subtasks asked for, leave the pulse and the run.
+
+        Counters not written yet are written here, unless ``flush`` is
+        False: the worker then takes them (:meth:`take_counters`) into the
+        statement that ends the run.
+        """
         _PULSE.leave(self)
         try:
             self.flush_subtasks()
         finally:
-            self.flush()
+            if flush:
+                self.flush()
             _current.reset(self._token)
+
+    def take_counters(self) -> dict:
+        """The counts not written yet (``inserted``, ``updated``, ``errored``,
+        ``total``), taken: whoever takes them writes them."""
+        with self._lock:
+            pending, self._pending = self._pending, dict.fromkeys(self._pending, 0)
+            total, self._total = self._total, None
+        return {**pending, "total": total}
 
     # -- what the pulse calls ---------------------------------------------
     def next_due(self) -> float:
@@ -359,9 +373,16 @@ class RunContext:
             raise RunCancelled("stopped by an administrator")
 
     def set_total(self, total: int):
-        """How many entries the run will process (for the progress bar)."""
-        self._total = int(total)
-        self.flush()
+        """How many entries the run will process (for the progress bar).
+
+        Written like progress: with the next batch of counts, at most every
+        ``JOBS_PROGRESS_INTERVAL_SECONDS``, or with the run's end.
+        """
+        with self._lock:
+            self._total = int(total)
+            due = time.monotonic() - self._last_flush >= self._progress_interval
+        if due:
+            self.flush()
 
     def progress(self, inserted=0, updated=0, errored=0):
         """Count processed entries; written at most every few seconds."""
@@ -377,16 +398,11 @@ class RunContext:
     def flush(self):
         """Write the pending counters with one UPDATE; never raise into the job."""
         with self._lock:
-            pending, self._pending = self._pending, dict.fromkeys(self._pending, 0)
-            total, self._total = self._total, None
             self._last_flush = time.monotonic()
-        values = {
-            f"{key}_entries": getattr(Run, f"{key}_entries") + count
-            for key, count in pending.items()
-            if count
-        }
-        if total is not None:
-            values["total_entries"] = total
+        counters = self.take_counters()
+        total = counters["total"]
+        pending = {key: counters[key] for key in self._pending}
+        values = counter_values(**counters)
         if not values:
             return
         try:

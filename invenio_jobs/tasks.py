@@ -96,10 +96,12 @@ def _write(write):
 
 
 def _release_session():
-    """End the session's transaction before a task runs, keeping what it loaded.
+    """Commit the session's transaction, keeping what it loaded.
 
-    A connection held idle for the length of a task is the one a database
-    restart kills under it; the task and the end of the run take fresh ones.
+    Before a task runs: a connection held idle for the length of a task is
+    the one a database restart kills under it; the task and the end of the
+    run take fresh ones. After a task: the runs a worker holds (the other
+    subtasks of a message) stay loaded, without a read each.
     """
     session = db.session()
     expire = session.expire_on_commit
@@ -372,8 +374,8 @@ def finish_parent(parent_id, notifications=NOT_READ) -> bool:
 
 def _end_subtask(parent_run_id, succeeded: bool):
     """Count an ended subtask on its parent, which may end with it."""
-    _write(lambda conn: lifecycle.count_subtask(parent_run_id, succeeded, conn))
-    finish_parent(parent_run_id)
+    if _write(lambda conn: lifecycle.count_subtask(parent_run_id, succeeded, conn)):
+        finish_parent(parent_run_id)
 
 
 def _subtask_sender(app, queue):
@@ -517,7 +519,7 @@ def _commit_task_work(run: Run):
     """
     wrote = db.session.info.get(SESSION_WROTE, False)
     try:
-        db.session.commit()
+        _release_session()
     except sa.exc.SQLAlchemyError as exc:
         if wrote or not is_unreachable(exc):
             raise
@@ -635,35 +637,51 @@ def _execute_claimed(request, claimed, identity_id):
             outcome = _execute_body(run, job, since, job.timeout)
         finally:
             _close_context(context, run_uuid)
+    # The last counts are written by the statement that ends the run.
+    counts = _counts_of(context.take_counters(), outcome)
     if outcome is RETRIED:
+        if counts:
+            _write(
+                lambda conn: conn.execute(
+                    sa.update(Run).where(Run.id == run_uuid).values(**counts)
+                )
+            )
         return
-    if outcome is None:  # the task returned
-        outcome = (RunStatusEnum.SUCCESS, None, {})
-    status, message, values = outcome
-    errored = values.pop("errored", 0)
+    status, message, values = outcome or (RunStatusEnum.SUCCESS, None, {})
+    values.pop("errored", None)
+    values.update(counts)
     if parent_run_id is None and status in (
         RunStatusEnum.SUCCESS,
         RunStatusEnum.PARTIAL_SUCCESS,
     ):
         alone = dict(values, without_subtasks=True)
-        if errored:
-            alone["errored_entries"] = Run.errored_entries + errored
         if _finish(run_uuid, status, message, notifications, **alone):
             return
         # Not ended: it has subtasks, and ends with them, no better than
         # its task did (or it is not running any more, and this is a no-op).
         _write(
             lambda conn: lifecycle.mark_task_finished(
-                run_uuid, message, errored, connection=conn
+                run_uuid, message, connection=conn, **counts
             )
         )
         finish_parent(run_uuid, notifications)
         return
-    if errored:
-        values["errored_entries"] = Run.errored_entries + errored
     _finish(run_uuid, status, message, notifications, **values)
     if parent_run_id is not None:
         _end_subtask(parent_run_id, succeeded=status is RunStatusEnum.SUCCESS)
+
+
+def _counts_of(counters: dict, outcome) -> dict:
+    """The UPDATE values of a run's last counts and of the entries its task failed."""
+    errored = 0
+    if outcome is not None and outcome is not RETRIED:
+        errored = outcome[2].get("errored", 0)
+    return lifecycle.counter_values(
+        counters["inserted"],
+        counters["updated"],
+        counters["errored"] + errored,
+        counters["total"],
+    )
 
 
 def _run_context(run: Run, timeout, log_buffer) -> RunContext:
@@ -719,20 +737,22 @@ def execute_subtasks(self, run_ids, timeout=None, identity_id=None):
         with KeepAlive(db.engine, [run.id for run in runs], heartbeat) as waiting:
             for run in runs:
                 if not waiting.started(run.id):
-                    outcome = (
-                        RunStatusEnum.CANCELLED,
-                        "Stopped before it started.",
-                        {},
-                    )
-                else:
-                    outcome = _execute_subtask(self.request, run, timeout, identity_id)
-                outcomes.append((run, outcome))
+                    stopped = (RunStatusEnum.CANCELLED, "Stopped before it started.")
+                    outcomes.append((run, (*stopped, {})))
+                    continue
+                outcomes.append(
+                    _execute_subtask(self.request, run, timeout, identity_id)
+                )
     finally:
         _end_subtasks(outcomes)
 
 
 def _execute_subtask(request, run: Run, timeout, identity_id):
-    """Run one claimed subtask's task with its log captured; return its outcome."""
+    """Run one claimed subtask's task with its log captured.
+
+    Returns ``(run, (status, message, values))``, its last counts in the
+    values (written by the statement that ends it).
+    """
     config = current_app.config
     with (
         set_job_context(_job_context(run, identity_id, request)),
@@ -740,9 +760,14 @@ def _execute_subtask(request, run: Run, timeout, identity_id):
     ):
         context = _run_context(run, timeout, log_buffer).start()
         try:
-            return _execute_body(run, None, timeout=timeout)
+            outcome = _execute_body(run, None, timeout=timeout)
         finally:
             _close_context(context, run.id)
+    status, message, values = outcome or (RunStatusEnum.SUCCESS, None, {})
+    counters = context.take_counters()
+    errored = counters["errored"] + values.get("errored", 0)
+    counts = (counters["inserted"], counters["updated"], errored, counters["total"])
+    return run, (status, message, {"counts": counts})
 
 
 def _end_subtasks(outcomes):
@@ -754,43 +779,45 @@ def _end_subtasks(outcomes):
     if not outcomes:
         return
     alike: dict = {}
-    for run, outcome in outcomes:
-        status, message, values = outcome or (RunStatusEnum.SUCCESS, None, {})
-        key = (run.parent_run_id, status, message, values.get("errored", 0))
+    for run, (status, message, values) in outcomes:
+        key = (run.parent_run_id, status, message, values.get("counts"))
         alike.setdefault(key, []).append(run.id)
 
     def write(conn):
-        counts: dict = {}
-        for (parent_id, status, message, errored), run_ids in alike.items():
-            values = (
-                {"errored_entries": Run.errored_entries + errored} if errored else {}
-            )
+        ended_by_parent: dict = {}
+        for (parent_id, status, message, counts), run_ids in alike.items():
+            values = lifecycle.counter_values(*counts) if counts else {}
             ended = lifecycle.finish_many(
                 run_ids, status, message, connection=conn, **values
             )
-            total, failed = counts.get(parent_id, (0, 0))
+            total, failed = ended_by_parent.get(parent_id, (0, 0))
             failed += ended if status is not RunStatusEnum.SUCCESS else 0
-            counts[parent_id] = (total + ended, failed)
-        for parent_id, (ended, failed) in counts.items():
-            if parent_id is not None and ended:
-                lifecycle.count_subtasks(parent_id, ended, failed, conn)
-        return counts
+            ended_by_parent[parent_id] = (total + ended, failed)
+        return [
+            parent_id
+            for parent_id, (ended, failed) in ended_by_parent.items()
+            if parent_id is not None
+            and ended
+            and lifecycle.count_subtasks(parent_id, ended, failed, conn)
+        ]
 
     try:
-        counts = _write(write)
+        ready = _write(write)
     except Exception:  # noqa: BLE001 -- the maintenance task fails them later
         _rollback()
         logger.exception("Subtasks %s: could not record their end.", alike)
         return
-    for parent_id in counts:
-        if parent_id is not None:
-            finish_parent(parent_id)
+    for parent_id in ready:
+        finish_parent(parent_id)
 
 
 def _close_context(context, run_id):
-    """Stop a run's heartbeat; a fault there must not lose the run's outcome."""
+    """Leave a run's context; a fault there must not lose the run's outcome.
+
+    Its last counts stay in it, for the statement that ends the run.
+    """
     try:
-        context.close()
+        context.close(flush=False)
     except Exception:  # noqa: BLE001 -- the outcome matters more
         logger.warning("Run %s: could not stop its heartbeat.", run_id, exc_info=True)
 

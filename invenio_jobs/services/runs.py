@@ -417,6 +417,7 @@ class RunsService(DumpSchemasMixin, Service):
             "updated": int(updated_entries_count or 0),
             "errored": int(errored_entries_count or 0),
         }
+        ready = False
         with side_connection(commit=True) as conn:
             moved = lifecycle.finish(
                 run.id,
@@ -425,9 +426,11 @@ class RunsService(DumpSchemasMixin, Service):
                 **{f"{key}_entries": count for key, count in counts.items()},
             )
             if moved and run.parent_run_id is not None:
-                lifecycle.count_subtask(run.parent_run_id, success, conn, **counts)
+                ready = lifecycle.count_subtask(
+                    run.parent_run_id, success, conn, **counts
+                )
         if not moved:
             raise RunStatusChangeError(run, status)
-        if run.parent_run_id is not None:
+        if ready:
             finish_parent(run.parent_run_id)
         return self._fresh_item(identity, run.id)

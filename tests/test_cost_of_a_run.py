@@ -1,0 +1,219 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""What a run costs in SQL statements, on PostgreSQL.
+
+Permissions are cached as InvenioRDM configures them (``ACCESS_CACHE`` on
+invenio-cache), so that a check reads no grant once the cache is warm.
+Statements are counted with SQLAlchemy's ``before_cursor_execute``. The
+tests commit for real (the module's database, without the per-test
+SAVEPOINTs of pytest-invenio's ``db``, which would be counted too).
+"""
+
+import math
+import uuid
+
+import pytest
+from helpers import count_queries
+from invenio_access.utils import get_identity
+
+from invenio_jobs.models import Run, RunStatusEnum
+from invenio_jobs.proxies import current_jobs_service, current_runs_service
+from invenio_jobs.services.uow import SessionUnitOfWork
+from invenio_jobs.tasks import execute_run
+
+pytestmark = pytest.mark.postgresql
+
+GRANT_TABLES = (
+    "access_actionsusers",
+    "access_actionsroles",
+    "access_actionssystemroles",
+)
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config, broker_uri):
+    """Permissions cached as InvenioRDM ships them: invenio-cache, on Redis."""
+    app_config["ACCESS_CACHE"] = "invenio_cache:current_cache"
+    if broker_uri.startswith("redis"):
+        app_config["CACHE_TYPE"] = "flask_caching.backends.RedisCache"
+        app_config["CACHE_REDIS_URL"] = broker_uri
+    else:
+        app_config["CACHE_TYPE"] = "flask_caching.backends.SimpleCache"
+    app_config["CACHE_KEY_PREFIX"] = f"cost-{uuid.uuid4()}::"
+    app_config["CELERY_TASK_ALWAYS_EAGER"] = True
+    return app_config
+
+
+@pytest.fixture()
+def db(database):
+    """The module's database, committed for real: no per-test SAVEPOINT to count."""
+    return database
+
+
+@pytest.fixture(scope="module")
+def admin(app, users):
+    """The administrator's identity, as a request of theirs has it."""
+    from invenio_accounts.models import User
+    from invenio_db import db
+
+    return get_identity(db.session.get(User, users["admin"].id))
+
+
+def heads(statements):
+    """The start of each statement, to read in a failure."""
+    return "\n".join(" ".join(s.split())[:100] for s in statements)
+
+
+def grant_reads(statements):
+    """The statements that read permission grants."""
+    return [s for s in statements if any(table in s for table in GRANT_TABLES)]
+
+
+def new_job(task="no_args"):
+    """A job to run."""
+    from invenio_access.permissions import system_identity
+
+    data = {"title": f"Cost {uuid.uuid4()}", "task": task, "run_args": {}}
+    return current_jobs_service.create(system_identity, data).id
+
+
+def queue_run(db, identity, job_id, **args):
+    """A run started through the service, stored but not sent (no worker here).
+
+    The unit of work is left uncommitted: its commit would send the run.
+    """
+    with SessionUnitOfWork(db.session) as uow:
+        result = current_runs_service.create(identity, job_id, {"args": args}, uow=uow)
+        run_id = uuid.UUID(result.id)
+    db.session.commit()
+    return run_id
+
+
+def stored(db, run_id) -> Run:
+    """The run as stored now."""
+    db.session.expire_all()
+    return db.session.get(Run, run_id)
+
+
+def test_starting_a_run_reads_the_job_and_inserts_the_run(app, db, admin):
+    """Two statements, none of them a grant: the job, and the run's INSERT."""
+    job_id = new_job()
+    queue_run(db, admin, job_id)  # fills the permission cache
+    engine = db.session.get_bind()
+    with count_queries(engine) as statements:
+        run_id = queue_run(db, admin, job_id)
+    assert grant_reads(statements) == []
+    assert len(statements) <= 3, heads(statements)
+    assert [s.split()[0] for s in statements] == ["SELECT", "INSERT"]
+    assert stored(db, run_id).status is RunStatusEnum.QUEUED
+
+
+def test_run_now_through_the_api_reads_no_grant(app, db, admin_client):
+    """``POST /jobs/<id>/runs``: at most 3 statements of the job system, no grant."""
+    job_id = new_job()
+    admin_client.post(f"/jobs/{job_id}/runs", json={})  # warm up
+    engine = db.session.get_bind()
+    with count_queries(engine) as statements:
+        res = admin_client.post(f"/jobs/{job_id}/runs", json={})
+    assert res.status_code == 201, res.json
+    ours = [s for s in statements if "jobs_" in s]
+    assert grant_reads(statements) == []
+    # The job, the INSERT, and the run read back for the answer; in this
+    # test the run also executes at once (eager), which is not counted.
+    assert len([s for s in ours if "UPDATE" not in s.split()[0]]) <= 3, ours
+
+
+def test_a_worker_runs_a_run_with_two_statements(app, db, admin):
+    """Claim (with run, job and since in one statement) and end: nothing else."""
+    job_id = new_job()
+    first = queue_run(db, admin, job_id)
+    execute_run.apply(args=(str(first), None))  # a last success, for ``since``
+    run_id = queue_run(db, admin, job_id)
+    engine = db.session.get_bind()
+    with count_queries(engine) as statements:
+        execute_run.apply(args=(str(run_id), None))
+    assert stored(db, run_id).status is RunStatusEnum.SUCCESS
+    assert len(statements) <= 3, heads(statements)
+    assert [s.split()[0] for s in statements] == ["UPDATE", "UPDATE"]
+
+
+def test_a_runs_last_progress_is_written_with_its_end(app, db, admin):
+    """Counts a task reports are written by the statement that ends the run."""
+    job_id = new_job(task="mock_controlled")
+    run_id = queue_run(db, admin, job_id, steps=3)
+    engine = db.session.get_bind()
+    with count_queries(engine) as statements:
+        execute_run.apply(args=(str(run_id), None))
+    run = stored(db, run_id)
+    assert run.status is RunStatusEnum.SUCCESS
+    assert (run.total_entries, run.inserted_entries) == (3, 3)
+    writes = [s for s in statements if s.split()[0] in ("UPDATE", "INSERT")]
+    assert len(writes) <= 3, writes
+
+
+def subtask_statements(db, identity, children):
+    """Statements of one run spawning ``children`` subtasks, all run to the end."""
+    job_id = new_job(task="mock_fan_out")
+    run_id = queue_run(db, identity, job_id, children=children)
+    engine = db.session.get_bind()
+    with count_queries(engine) as statements:
+        execute_run.apply(args=(str(run_id), None))
+    # What the runs log (here, Celery's line of each eagerly run message)
+    # costs its own writes: lines and their counter, batched by time.
+    statements = [s for s in statements if "jobs_counter" not in s]
+    parent = stored(db, run_id)
+    assert parent.status is RunStatusEnum.SUCCESS
+    assert (parent.total_subtasks, parent.completed_subtasks) == (children, children)
+    ended = (
+        db.session.query(Run)
+        .filter(Run.parent_run_id == run_id, Run.status == RunStatusEnum.SUCCESS)
+        .filter(Run.updated_entries == 1)
+        .count()
+    )
+    assert ended == children
+    return statements
+
+
+def test_subtasks_cost_a_few_statements_per_batch(app, db, admin):
+    """1,000 subtasks created and finished: statements per batch, not per run.
+
+    Each INSERT of up to ``JOBS_SUBTASKS_PER_INSERT`` subtasks costs two
+    statements (the rows, the parent's count); each message of up to
+    ``JOBS_SUBTASKS_PER_MESSAGE`` costs three (claim, end, count on the
+    parent), and the parent's own run a few.
+    """
+    per_insert = app.config["JOBS_SUBTASKS_PER_INSERT"]
+    per_message = app.config["JOBS_SUBTASKS_PER_MESSAGE"]
+
+    def budget(children):
+        inserts = math.ceil(children / per_insert)
+        messages = math.ceil(children / per_message)
+        return 2 * inserts + 3 * messages + 6
+
+    thousand = subtask_statements(db, admin, 1000)
+    assert len(thousand) <= budget(1000), heads(thousand[:60])
+    assert len(thousand) < 1000 / 5
+    two_thousand = subtask_statements(db, admin, 2000)
+    assert len(two_thousand) <= budget(2000), heads(two_thousand)
+    # Twice the subtasks, twice the batches: the cost of a batch is constant.
+    per_batch = (len(two_thousand) - len(thousand)) / (1000 / per_message)
+    assert per_batch <= 3 + 2 * per_message / per_insert, per_batch
+
+
+def test_runs_list_of_a_job_reads_no_grant(app, db, admin_client):
+    """``GET /jobs/<id>/runs``: three statements of ours and no grant read."""
+    job_id = new_job()
+    for _ in range(3):
+        admin_client.post(f"/jobs/{job_id}/runs", json={})
+    admin_client.get(f"/jobs/{job_id}/runs?size=25")  # warm up
+    engine = db.session.get_bind()
+    with count_queries(engine) as statements:
+        res = admin_client.get(f"/jobs/{job_id}/runs?size=25")
+    assert res.status_code == 200
+    assert res.json["hits"]["total"] == 3
+    assert grant_reads(statements) == []
+    assert len([s for s in statements if "jobs_" in s]) <= 3, statements
