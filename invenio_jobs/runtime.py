@@ -270,8 +270,10 @@ class RunContext:
             _current.reset(self._token)
 
     def take_counters(self) -> dict:
-        """The counts not written yet (``inserted``, ``updated``, ``errored``,
-        ``total``), taken: whoever takes them writes them."""
+        """The counts not written yet, taken: whoever takes them writes them.
+
+        Keys ``inserted``, ``updated``, ``errored`` and ``total``.
+        """
         with self._lock:
             pending, self._pending = self._pending, dict.fromkeys(self._pending, 0)
             total, self._total = self._total, None
