@@ -606,8 +606,12 @@ def count_subtasks(
     return bool(ready)
 
 
-def counter_values(inserted=0, updated=0, errored=0, total=None) -> dict:
-    """The UPDATE values that add entry counts to a run (and set its total)."""
+def counter_values(inserted=0, updated=0, errored=0, total=None, added=0) -> dict:
+    """The UPDATE values that add entry counts to a run (and set its total).
+
+    ``added`` adds to the total (which starts at zero when unknown); a
+    ``total`` given replaces it, plus what was added after.
+    """
     values = {
         f"{name}_entries": getattr(Run, f"{name}_entries") + count
         for name, count in (
@@ -618,7 +622,9 @@ def counter_values(inserted=0, updated=0, errored=0, total=None) -> dict:
         if count
     }
     if total is not None:
-        values["total_entries"] = total
+        values["total_entries"] = total + added
+    elif added:
+        values["total_entries"] = sa.func.coalesce(Run.total_entries, 0) + added
     return values
 
 

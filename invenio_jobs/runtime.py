@@ -236,7 +236,7 @@ class RunContext:
         self._subtasks = []
         self._subtasks_since = None
         self._spawn_lock = threading.Lock()
-        self._pending = {"inserted": 0, "updated": 0, "errored": 0}
+        self._pending = {"inserted": 0, "updated": 0, "errored": 0, "added": 0}
         self._total = None
         self._last_flush = time.monotonic()
         self._lock = threading.Lock()
@@ -272,7 +272,8 @@ class RunContext:
     def take_counters(self) -> dict:
         """The counts not written yet, taken: whoever takes them writes them.
 
-        Keys ``inserted``, ``updated``, ``errored`` and ``total``.
+        Keys ``inserted``, ``updated``, ``errored``, ``added`` (to the
+        total) and ``total``.
         """
         with self._lock:
             pending, self._pending = self._pending, dict.fromkeys(self._pending, 0)
@@ -382,16 +383,26 @@ class RunContext:
         """
         with self._lock:
             self._total = int(total)
+            self._pending["added"] = 0
             due = time.monotonic() - self._last_flush >= self._progress_interval
         if due:
             self.flush()
 
-    def progress(self, inserted=0, updated=0, errored=0):
-        """Count processed entries; written at most every few seconds."""
+    def add_total(self, count: int):
+        """Add to the number of entries the run will process (batch by batch)."""
+        self.progress(added=count)
+
+    def progress(self, inserted=0, updated=0, errored=0, added=0):
+        """Count processed entries; written at most every few seconds.
+
+        ``added`` adds to the run's total, for a task that learns it batch
+        by batch.
+        """
         with self._lock:
             self._pending["inserted"] += inserted
             self._pending["updated"] += updated
             self._pending["errored"] += errored
+            self._pending["added"] += added
             due = time.monotonic() - self._last_flush >= self._progress_interval
         if due:
             self.flush()
@@ -514,7 +525,10 @@ class _NoRun:
     def set_total(self, total):
         """Nothing to record."""
 
-    def progress(self, inserted=0, updated=0, errored=0):
+    def progress(self, inserted=0, updated=0, errored=0, added=0):
+        """Nothing to record."""
+
+    def add_total(self, count):
         """Nothing to record."""
 
     def flush(self):

@@ -681,6 +681,7 @@ def _counts_of(counters: dict, outcome) -> dict:
         counters["updated"],
         counters["errored"] + errored,
         counters["total"],
+        counters["added"],
     )
 
 
@@ -766,7 +767,13 @@ def _execute_subtask(request, run: Run, timeout, identity_id):
     status, message, values = outcome or (RunStatusEnum.SUCCESS, None, {})
     counters = context.take_counters()
     errored = counters["errored"] + values.get("errored", 0)
-    counts = (counters["inserted"], counters["updated"], errored, counters["total"])
+    counts = (
+        counters["inserted"],
+        counters["updated"],
+        errored,
+        counters["total"],
+        counters["added"],
+    )
     return run, (status, message, {"counts": counts})
 
 

@@ -217,3 +217,33 @@ def test_runs_list_of_a_job_reads_no_grant(app, db, admin_client):
     assert res.json["hits"]["total"] == 3
     assert grant_reads(statements) == []
     assert len([s for s in statements if "jobs_" in s]) <= 3, statements
+
+
+def test_entries_a_run_adds_batch_by_batch_are_one_write(app, db, admin):
+    """InvenioRDM's ``add_total_entries`` from a run's own task: no write per call.
+
+    invenio-vocabularies adds each batch's size to the run's total; inside
+    the run the additions join its counts, written with the next batch of
+    them (or the run's end), as one atomic UPDATE.
+    """
+    from invenio_access.permissions import system_identity
+
+    from invenio_jobs.runtime import RunContext
+
+    job_id = new_job()
+    run_id = queue_run(db, admin, job_id)
+    execute_run.apply(args=(str(run_id), None))
+    engine = db.session.get_bind()
+    context = RunContext(run_id, uuid.UUID(job_id), engine, progress_interval=3600)
+    context.start()
+    try:
+        with count_queries(engine) as statements:
+            for _ in range(100):
+                item = current_runs_service.add_total_entries(
+                    system_identity, run_id=str(run_id), job_id=job_id, total_entries=2
+                )
+                assert item.id == str(run_id)
+    finally:
+        context.close()
+    assert statements == []
+    assert stored(db, run_id).total_entries == 200

@@ -53,6 +53,31 @@ class ItemResult(ServiceItemResult):
         return self.data
 
 
+class DeferredItem:
+    """An item read from the database only when something of it but its id is used.
+
+    For InvenioRDM's subtask steps, which modules call in loops and mostly
+    use for the run's id: the read it would cost each call is saved.
+    """
+
+    def __init__(self, item_id, load):
+        """``load()`` gives the item result, when first needed."""
+        self._id = item_id
+        self._load = load
+        self._item = None
+
+    @property
+    def id(self):
+        """The id of the item, known without reading it."""
+        return str(self._id)
+
+    def __getattr__(self, name):
+        """Everything else (``data``, ``to_dict``, ``obj``) from the item, read once."""
+        if self._item is None:
+            self._item = self._load()
+        return getattr(self._item, name)
+
+
 class ListResult(ServiceListResult):
     """A page of items with the total and paging links, InvenioRDM-shaped."""
 

@@ -26,6 +26,7 @@ from ..runtime import current_run
 from ..tasks import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
+from .results import DeferredItem
 from .schemas import load_task_arguments, started_by_of
 from .uow import DispatchRunsOp, NotifyRunEndOp, RevokeTaskOp, unit_of_work
 
@@ -318,8 +319,13 @@ class RunsService(DumpSchemasMixin, Service):
         return self.read(identity, job_id, run_id)
 
     def _fresh_item(self, identity, run_id):
-        """A run as stored now, after a write on another connection."""
-        return self.item(identity, db.session.get(Run, run_id, populate_existing=True))
+        """A run as stored after a write on another connection, read when used."""
+
+        def load():
+            run = db.session.get(Run, run_id, populate_existing=True)
+            return self.item(identity, run)
+
+        return DeferredItem(run_id, load)
 
     def add_total_entries(self, identity, run_id, job_id, total_entries, uow=None):
         """Add to the number of entries a run processes, atomically."""
@@ -331,6 +337,14 @@ class RunsService(DumpSchemasMixin, Service):
             raise ValueError("total_entries cannot be negative")
         run_uuid = parse_uuid(run_id, RunNotFoundError)
         job_uuid = parse_uuid(job_id, JobNotFoundError)
+        if current_run and (current_run.id, current_run.job_id) == (
+            run_uuid,
+            job_uuid,
+        ):
+            # The run's own task counts its entries batch by batch: added
+            # to its counts, written with them (throttled), not per call.
+            current_run.add_total(total_entries)
+            return self._fresh_item(identity, run_uuid)
         with side_connection(commit=True) as conn:
             found = lifecycle.add_total_entries(run_uuid, job_uuid, total_entries, conn)
         if not found:
