@@ -44,8 +44,12 @@ REAPER_ACTIONS = {
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def _add_statement(dialect: str, amounts: dict):
-    """One statement that adds ``amounts`` to their counters, creating missing ones."""
+def add_statement(dialect: str, amounts: dict):
+    """One statement that adds ``amounts`` to their counters, creating missing ones.
+
+    For a caller that adds them in a transaction of its own (the log writer,
+    with the lines it stores).
+    """
     insert = _INSERTS.get(dialect)
     rows = [{"name": name, "value": value} for name, value in amounts.items()]
     if insert is None:  # no upsert known: the counters must exist
@@ -74,7 +78,7 @@ def add_counts(engine, commit: bool = False, **amounts: int) -> None:
     amounts = {name: int(value) for name, value in amounts.items() if value}
     if not amounts:
         return
-    statement = _add_statement(engine.dialect.name, amounts)
+    statement = add_statement(engine.dialect.name, amounts)
     try:
         if engine.dialect.name == "sqlite" and has_app_context():
             db.session.execute(statement)

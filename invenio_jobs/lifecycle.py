@@ -182,12 +182,31 @@ def queued_run(
     }
 
 
-def next_run_number(job_id, position: int = 1):
+def _next_number_template():
+    numbered = sa.alias(Run.__table__, "numbered")
+    highest = sa.func.coalesce(sa.func.max(numbered.c.number), 0)
+    return (
+        sa.select(highest + sa.bindparam("number_position", type_=sa.Integer))
+        .where(numbered.c.job_id == sa.bindparam("number_job_id", type_=sa.Uuid))
+        .scalar_subquery()
+    )
+
+
+_NEXT_NUMBER = _next_number_template()
+"""The subquery of :func:`next_run_number` for an INSERT of one run, built
+once: building it per run cost more than the INSERT it is part of."""
+
+
+def next_run_number(job_id, position: int = 1, alone: bool = False):
     """A job's next run number (its highest + ``position``), as a scalar subquery.
 
     Evaluated inside the run's INSERT, so that numbering costs no statement
     of its own; ``position`` numbers several runs of one job in one INSERT.
+    ``alone``: the INSERT has this one row, and the subquery built once
+    serves (its parameters have fixed names, so one per INSERT).
     """
+    if alone:
+        return _NEXT_NUMBER.params(number_job_id=job_id, number_position=position)
     numbered = sa.alias(Run.__table__, "numbered")
     return (
         sa.select(sa.func.coalesce(sa.func.max(numbered.c.number), 0) + position)
@@ -208,7 +227,9 @@ def numbered_rows(runs: list[dict]) -> list[dict]:
         number = None
         if run.get("parent_run_id") is None:
             positions[run["job_id"]] = positions.get(run["job_id"], 0) + 1
-            number = next_run_number(run["job_id"], positions[run["job_id"]])
+            number = next_run_number(
+                run["job_id"], positions[run["job_id"]], alone=len(runs) == 1
+            )
         rows.append({**run, "number": number})
     return rows
 
@@ -247,7 +268,10 @@ def insert_runs(runs: list[dict], statement=None):
     CONFLICT clause); a plain one by default.
     """
     statement = sa.insert(Run) if statement is None else statement
-    return statement.values(numbered_rows(runs))
+    rows = numbered_rows(runs)
+    # One run as a single row: SQLAlchemy caches its compiled form, which
+    # it does not for a list of rows (compiling costs more than running).
+    return statement.values(rows[0] if len(rows) == 1 else rows)
 
 
 # -- living ----------------------------------------------------------------------
@@ -299,19 +323,12 @@ SINCE_UNKNOWN = object()
 """``since`` of :func:`claim_and_read` when it was not read with the claim."""
 
 
-def claim_and_read(run_id, worker: str, session):
-    """Claim a queued run and read it, its job and its job's last success.
+def _claim_and_read_statements():
+    """The statements of :func:`claim_and_read`, built once (by dialect).
 
-    QUEUED -> RUNNING as :func:`claim`, and on PostgreSQL in the same
-    statement (``UPDATE ... FROM jobs_job ... RETURNING``) the run, its job
-    and when the job's last successful run started (the ``since`` of the
-    task's arguments): a worker's whole read before the task. SQLite's
-    RETURNING cannot name another table's columns: there the job is read
-    after, and ``since`` is :data:`SINCE_UNKNOWN`. Returns ``(run, job,
-    since)`` as objects of ``session`` (refreshed), or None when the run
-    was not QUEUED any more. The caller commits.
+    Building them per run cost more than running them; their values are
+    bound parameters.
     """
-    now = utcnow()
     runs, jobs = Run.__table__, Job.__table__
     last = sa.alias(runs, "last_success")
     since = (
@@ -327,31 +344,53 @@ def claim_and_read(run_id, worker: str, session):
         .scalar_subquery()
         .label("last_success_start")
     )
+    now = sa.bindparam("claimed_at", type_=runs.c.started_at.type)
     update = (
         sa.update(runs)
-        .where(runs.c.id == run_id, runs.c.status == Status.QUEUED.value)
+        .where(
+            runs.c.id == sa.bindparam("claimed_id", type_=runs.c.id.type),
+            runs.c.status == Status.QUEUED.value,
+        )
         .values(
             status=Status.RUNNING.value,
             started_at=now,
             heartbeat_at=now,
-            worker=worker,
+            worker=sa.bindparam("claimed_by", type_=runs.c.worker.type),
             updated=now,
         )
     )
+    postgresql = update.where(jobs.c.id == runs.c.job_id).returning(
+        *runs.c, *jobs.c, since
+    )
+    return {
+        "postgresql": sa.select(Run, Job, since).from_statement(postgresql),
+        None: sa.select(Run).from_statement(update.returning(*runs.c)),
+    }
+
+
+_CLAIM_AND_READ = _claim_and_read_statements()
+
+
+def claim_and_read(run_id, worker: str, session):
+    """Claim a queued run and read it, its job and its job's last success.
+
+    QUEUED -> RUNNING as :func:`claim`, and on PostgreSQL in the same
+    statement (``UPDATE ... FROM jobs_job ... RETURNING``) the run, its job
+    and when the job's last successful run started (the ``since`` of the
+    task's arguments): a worker's whole read before the task. SQLite's
+    RETURNING cannot name another table's columns: there the job is read
+    after, and ``since`` is :data:`SINCE_UNKNOWN`. Returns ``(run, job,
+    since)`` as objects of ``session`` (refreshed), or None when the run
+    was not QUEUED any more. The caller commits.
+    """
+    values = {"claimed_id": run_id, "claimed_at": utcnow(), "claimed_by": worker}
     fresh = {"populate_existing": True}
     if session.get_bind().dialect.name == "postgresql":
-        statement = update.where(jobs.c.id == runs.c.job_id).returning(
-            *runs.c, *jobs.c, since
-        )
-        row = session.execute(
-            sa.select(Run, Job, since).from_statement(statement),
-            execution_options=fresh,
-        ).first()
+        statement = _CLAIM_AND_READ["postgresql"]
+        row = session.execute(statement, values, execution_options=fresh).first()
         return None if row is None else tuple(row)
-    run = session.execute(
-        sa.select(Run).from_statement(update.returning(*runs.c)),
-        execution_options=fresh,
-    ).scalar()
+    statement = _CLAIM_AND_READ[None]
+    run = session.execute(statement, values, execution_options=fresh).scalar()
     if run is None:
         return None
     return run, session.get(Job, run.job_id), SINCE_UNKNOWN

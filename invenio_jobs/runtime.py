@@ -142,7 +142,22 @@ def _beat(engine, members):
 _PULSE = _Pulse()
 
 
-class KeepAlive:
+class _Beating:
+    """A member of the pulse: its heartbeat is due every ``_heartbeat_seconds``."""
+
+    _heartbeat_seconds = 10.0
+    _next_beat = 0.0
+
+    def beat_due(self) -> bool:
+        """Whether the heartbeat is due (and is then counted as written)."""
+        now = time.monotonic()
+        if now < self._next_beat:
+            return False
+        self._next_beat = now + self._heartbeat_seconds
+        return True
+
+
+class KeepAlive(_Beating):
     """Heartbeats for runs a worker holds but has not started yet.
 
     A worker takes the subtasks of one message at once and runs them one
@@ -179,14 +194,6 @@ class KeepAlive:
     def tick(self):
         """Nothing to do between heartbeats."""
 
-    def beat_due(self) -> bool:
-        """Whether the heartbeat is due (and is then counted as written)."""
-        now = time.monotonic()
-        if now < self._next_beat:
-            return False
-        self._next_beat = now + self._heartbeat_seconds
-        return True
-
     def beating_ids(self):
         """The runs still waiting for their turn."""
         return tuple(self._waiting)
@@ -199,7 +206,7 @@ class KeepAlive:
                 self._stopped.add(run_id)
 
 
-class RunContext:
+class RunContext(_Beating):
     """The live state of one run in a worker: counters, heartbeat, stop flag."""
 
     def __init__(
@@ -299,14 +306,6 @@ class RunContext:
         if since is not None and now - since >= self._tick_seconds:
             if self._spawn_from_pulse():
                 self.flush_subtasks()
-
-    def beat_due(self) -> bool:
-        """Whether this run's heartbeat is due (and is then counted as written)."""
-        now = time.monotonic()
-        if now < self._next_beat:
-            return False
-        self._next_beat = now + self._heartbeat_seconds
-        return True
 
     def beating_ids(self):
         """The runs whose heartbeat this member writes."""
