@@ -11,20 +11,34 @@ Seeds N jobs with M runs each in a database of its own (the database of
 and dropped here; a temporary SQLite file when the variable is not set), then
 times ``GET /api/jobs?size=25`` and ``GET /api/jobs/<id>/runs?size=25`` through
 the Flask test client of the API app, logged in as an administrator, and
-counts the SQL statements each request sends.
+counts the SQL statements each request sends, and how many of them read
+permission grants. The app runs as InvenioRDM ships it: ``ACCESS_CACHE`` is
+invenio-cache's cache, on Redis when ``BROKER_URL`` is Redis, an in-process
+``SimpleCache`` otherwise.
 
     python benchmarks/api_list.py --jobs 10000 --runs 20 --requests 200
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from common import bench_app, bench_database
+from common import bench_admin, bench_app, bench_database, shipped_access_cache
 from sqlalchemy import event
+
+make_admin = bench_admin
+"""The administrator the requests are sent as (``health_stats.py`` imports it)."""
+
+GRANT_TABLES = (
+    "access_actionsusers",
+    "access_actionsroles",
+    "access_actionssystemroles",
+)
+"""Tables of invenio-access's grants: a statement on them is a permission read."""
 
 
 def seed(db, jobs: int, runs: int, chunk: int = 5000):
@@ -98,50 +112,35 @@ def seed(db, jobs: int, runs: int, chunk: int = 5000):
     return job_ids
 
 
-def make_admin(app, db):
-    """An administrator account to send the requests as."""
-    from flask_security.utils import hash_password
-    from invenio_access.models import ActionUsers
-    from invenio_administration.permissions import administration_access_action
-
-    datastore = app.extensions["security"].datastore
-    user = datastore.create_user(
-        email="bench@example.org",
-        password=hash_password("bench-pass"),
-        active=True,
-        confirmed_at=datetime.now(timezone.utc),
-    )
-    db.session.add(ActionUsers.allow(administration_access_action, user=user))
-    db.session.commit()
-    return user
-
-
 def measure(client, engine, urls, requests):
-    """Latencies (ms) and SQL statements per request, over ``requests`` calls."""
-    counter = {"n": 0}
+    """Latencies (ms), SQL statements and grant reads per request."""
+    counter = {"n": 0, "grants": 0}
 
-    def count(*args):
+    def count(conn, cursor, statement, *args):
         counter["n"] += 1
+        if any(table in statement for table in GRANT_TABLES):
+            counter["grants"] += 1
 
-    latencies, queries = [], []
+    latencies, queries, grants = [], [], []
     event.listen(engine, "before_cursor_execute", count)
     try:
         for i in range(requests):
             url = urls[i % len(urls)]
-            counter["n"] = 0
+            counter.update(n=0, grants=0)
             begin = time.perf_counter()
             res = client.get(url)
             latencies.append((time.perf_counter() - begin) * 1000)
             queries.append(counter["n"])
+            grants.append(counter["grants"])
             if res.status_code != 200:
                 raise SystemExit(f"{url}: HTTP {res.status_code} {res.data[:200]!r}")
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return latencies, queries
+    return latencies, queries, grants
 
 
-def summarize(latencies, queries):
-    """Requests per second, median, p95 and queries per request."""
+def summarize(latencies, queries, grants):
+    """Requests per second, median, p95, queries and grant reads per request."""
     total_s = sum(latencies) / 1000
     ordered = sorted(latencies)
     return {
@@ -149,6 +148,7 @@ def summarize(latencies, queries):
         "p50": statistics.median(ordered),
         "p95": ordered[max(0, int(round(0.95 * len(ordered))) - 1)],
         "queries": max(queries),
+        "grants": max(grants),
     }
 
 
@@ -162,10 +162,14 @@ def main(argv=None):
     options = parser.parse_args(argv)
 
     with bench_database("api", keep=options.keep) as (uri, backend):
+        cache, cache_label = shipped_access_cache(
+            os.environ.get("BROKER_URL"), f"bench-api-{uuid.uuid4().hex[:8]}:"
+        )
         app = bench_app(
             uri,
             APP_DEFAULT_SECURE_HEADERS={"force_https": False},
             RATELIMIT_ENABLED=False,
+            **cache,
         )
         from invenio_accounts.testutils import login_user_via_session
         from invenio_db import db
@@ -175,7 +179,7 @@ def main(argv=None):
             began = time.perf_counter()
             job_ids = seed(db, options.jobs, options.runs)
             seed_s = time.perf_counter() - began
-            admin = make_admin(app, db)
+            admin = bench_admin(app, db)
             client = app.test_client()
             login_user_via_session(client, user=admin)
             pages = max(1, min(options.jobs // 25, 40))
@@ -185,26 +189,34 @@ def main(argv=None):
             measure(client, db.engine, list_urls[:5] + runs_urls[:5], 10)  # warm up
             lists = summarize(*measure(client, db.engine, list_urls, options.requests))
             runs = summarize(*measure(client, db.engine, runs_urls, options.requests))
+            from invenio_cache import current_cache
+
+            current_cache.clear()
             db.session.remove()
 
     print(f"database: {backend}; python {sys.version.split()[0]}")
+    print(f"permission cache (ACCESS_CACHE): {cache_label}")
     print(
         f"seeded {options.jobs} jobs x {options.runs} runs in {seed_s:.1f} s; "
         f"{options.requests} requests per endpoint through the Flask test client"
     )
-    print(f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    print(
+        f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'queries':>9}{'grants':>8}"
+    )
     for name, figures in (
         ("GET /api/jobs?size=25", lists),
         ("GET /api/jobs/<id>/runs?size=25", runs),
     ):
         print(
             f"{name:<34}{figures['rps']:>9.1f}{figures['p50']:>9.2f}"
-            f"{figures['p95']:>9.2f}{figures['queries']:>9d}"
+            f"{figures['p95']:>9.2f}{figures['queries']:>9d}{figures['grants']:>8d}"
         )
     print(
         f"list_rps={lists['rps']:.1f} list_p50_ms={lists['p50']:.2f} "
         f"list_p95_ms={lists['p95']:.2f} list_queries={lists['queries']} "
-        f"runs_rps={runs['rps']:.1f} runs_queries={runs['queries']}"
+        f"runs_rps={runs['rps']:.1f} runs_queries={runs['queries']} "
+        f"list_grant_queries={lists['grants']} runs_grant_queries={runs['grants']}"
     )
 
 
