@@ -8,6 +8,7 @@
 
 import socket
 import uuid
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask import current_app
@@ -65,6 +66,11 @@ def _cannot_stop(run) -> RunStatusChangeError:
 
 class RunsService(DumpSchemasMixin, Service):
     """Start, read, stop, delete and list the runs of a job."""
+
+    @cached_property
+    def run_now_schema(self):
+        """The schema of "run now" requests, made once: making one per run costs."""
+        return self.config.create_schema()
 
     def item(self, identity, run, subtasks=None):
         """A run as a result item, with its links.
@@ -179,7 +185,7 @@ class RunsService(DumpSchemasMixin, Service):
         """Run a job now: validate the arguments, queue a run, send it after commit."""
         self.require_permission(identity, "create")
         job = current_jobs.jobs_service.get_job(job_id)
-        values = self.config.create_schema().load(data or {})
+        values = self.run_now_schema.load(data or {})
         reason = current_jobs.registry.unavailable_reason(job.task)
         if reason is not None:  # removed, renamed, or its module fails to load
             raise ValidationError({"task": [reason]})
