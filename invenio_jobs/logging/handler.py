@@ -42,9 +42,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import has_app_context
 
-from ..counters import LOG_LINES_DROPPED, LOG_LINES_WRITTEN
+from ..counters import LOG_LINES_DROPPED, LOG_LINES_WRITTEN, add_counts
 from ..counters import add_statement as counters_statement
-from ..counters import add_counts
 from ..database import Outage, is_unreachable
 from ..lifecycle import side_connection
 from ..models import RunLog
