@@ -278,8 +278,9 @@ def _last_success_start(job_obj):
             Run.job_id == job_id,
             Run.status == RunStatusEnum.SUCCESS,
             Run.parent_run_id.is_(None),
+            Run.started_at.is_not(None),  # ix_jobs_run_last_success
         )
-        .order_by(Run.started_at.desc().nulls_last())
+        .order_by(Run.started_at.desc())
         .limit(1)
     )
 

@@ -337,8 +337,9 @@ def _claim_and_read_statements():
             last.c.job_id == runs.c.job_id,
             last.c.status == Status.SUCCESS.value,
             last.c.parent_run_id.is_(None),
+            last.c.started_at.is_not(None),  # ix_jobs_run_last_success
         )
-        .order_by(last.c.started_at.desc().nulls_last())
+        .order_by(last.c.started_at.desc())
         .limit(1)
         .correlate(runs)
         .scalar_subquery()

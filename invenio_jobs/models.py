@@ -98,6 +98,10 @@ RunStatus = sa.Enum(
 """Stores a :class:`RunStatusEnum` as its letter in a one-character column."""
 
 
+LAST_SUCCESS = "status = 'S' AND parent_run_id IS NULL AND started_at IS NOT NULL"
+"""Runs that can be a job's last success: the condition of its index."""
+
+
 class UTCDateTime(db.UTCDateTime):
     """invenio-db's UTC time, in statements that SQLAlchemy may cache.
 
@@ -249,6 +253,15 @@ class Run(db.Model, db.Timestamp):
             sqlite_where=sa.text("parent_run_id IS NULL"),
         ),
         # Scheduling lag of a window: fire time against start, scheduled runs only.
+        # The last success of a job (where its next run continues ``since``):
+        # one probe per claimed run.
+        sa.Index(
+            "ix_jobs_run_last_success",
+            "job_id",
+            "started_at",
+            postgresql_where=sa.text(LAST_SUCCESS),
+            sqlite_where=sa.text(LAST_SUCCESS),
+        ),
         sa.Index(
             "ix_jobs_run_health_scheduled_at",
             "scheduled_at",
