@@ -31,6 +31,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from invenio_db import db
+from sqlalchemy.orm import make_transient_to_detached
 
 from .jobs import build_default_arguments, has_base_hook
 from .models import Job, Run, RunStatusEnum, RunTrigger, utcnow
@@ -272,6 +273,35 @@ def insert_runs(runs: list[dict], statement=None):
     # One run as a single row: SQLAlchemy caches its compiled form, which
     # it does not for a list of rows (compiling costs more than running).
     return statement.values(rows[0] if len(rows) == 1 else rows)
+
+
+def _insert_one_statement():
+    """The INSERT of one :func:`queued_run`, numbered, built once (bound values)."""
+    runs = Run.__table__
+    names = queued_run(None, None, {}, "").keys()
+    values = {
+        name: sa.bindparam(f"run_{name}", type_=runs.c[name].type) for name in names
+    }
+    return sa.insert(runs).values(**values, number=_NEXT_NUMBER).returning(*runs.c)
+
+
+_INSERT_ONE = _insert_one_statement()
+
+
+def insert_run(run: dict, session) -> Run:
+    """Insert one top-level :func:`queued_run`, numbered, as an object of ``session``.
+
+    One INSERT ... RETURNING, built once, whose row becomes the session's
+    object as it is: building the statement, or the ORM's INSERT of an
+    object, cost more than the database's work.
+    """
+    values = {f"run_{name}": value for name, value in run.items()}
+    values.update(number_job_id=run["job_id"], number_position=1)
+    row = session.execute(_INSERT_ONE, values).one()
+    stored = Run(**row._asdict())
+    make_transient_to_detached(stored)
+    session.add(stored)
+    return stored
 
 
 # -- living ----------------------------------------------------------------------

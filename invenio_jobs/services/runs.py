@@ -209,7 +209,7 @@ class RunsService(DumpSchemasMixin, Service):
             started_by_id=user_id_of(identity),
         )
         # One INSERT ... RETURNING: the run's number is given by the INSERT.
-        run = db.session.scalars(lifecycle.insert_runs([queued]).returning(Run)).one()
+        run = lifecycle.insert_run(queued, db.session)
         identity_id = getattr(identity, "id", None)
         dispatch = Dispatch.of(run, timeout=job.timeout, identity_id=identity_id)
         uow.register(DispatchRunsOp([dispatch]))
