@@ -128,21 +128,21 @@ def send_runs(dispatches) -> list:
         if refused:
             refused.extend(item.run_ids)
             continue
+        # A message of subtasks may take as long as all of them together;
+        # each one's own limit is kept by its run context.
+        limit = item.timeout * len(item.run_ids) if item.timeout else None
+        options = {}
+        if limit:
+            options = {"soft_time_limit": limit, "time_limit": limit + grace}
         try:
             if item.batch:
-                # Each subtask's time limit is kept by its own run context.
                 execute_subtasks.apply_async(
                     args=([str(run_id) for run_id in item.batch], item.timeout),
                     queue=item.queue,
                     task_id=item.task_id,
+                    **options,
                 )
             else:
-                options = {}
-                if item.timeout:
-                    options = {
-                        "soft_time_limit": item.timeout,
-                        "time_limit": item.timeout + grace,
-                    }
                 execute_run.apply_async(
                     args=(str(item.run_id), item.identity_id),
                     queue=item.queue,
