@@ -104,6 +104,8 @@ def _release_session():
     subtasks of a message) stay loaded, without a read each.
     """
     session = db.session()
+    if not session.in_transaction():
+        return
     expire = session.expire_on_commit
     session.expire_on_commit = False
     try:
