@@ -159,7 +159,8 @@ def queued_run(
     """The values of a new QUEUED run: the one way a run is born.
 
     They suit both ``Run(**values)`` and a bulk INSERT of many runs; a
-    run's short number within its job is given by :func:`insert_runs`.
+    run's short number within its job is given by :func:`insert_run` (or, for a
+    batch, :func:`number_runs`).
     """
     now = now or utcnow()
     return {
@@ -194,20 +195,16 @@ def _next_number_template():
 
 
 _NEXT_NUMBER = _next_number_template()
-"""The subquery of :func:`next_run_number` for an INSERT of one run, built
-once: building it per run cost more than the INSERT it is part of."""
+"""The run-number subquery of :func:`insert_run`, built once: building it per
+run cost more than the INSERT it is part of."""
 
 
-def next_run_number(job_id, position: int = 1, alone: bool = False):
+def next_run_number(job_id, position: int = 1):
     """A job's next run number (its highest + ``position``), as a scalar subquery.
 
     Evaluated inside the run's INSERT, so that numbering costs no statement
     of its own; ``position`` numbers several runs of one job in one INSERT.
-    ``alone``: the INSERT has this one row, and the subquery built once
-    serves (its parameters have fixed names, so one per INSERT).
     """
-    if alone:
-        return _NEXT_NUMBER.params(number_job_id=job_id, number_position=position)
     numbered = sa.alias(Run.__table__, "numbered")
     return (
         sa.select(sa.func.coalesce(sa.func.max(numbered.c.number), 0) + position)
@@ -228,9 +225,7 @@ def numbered_rows(runs: list[dict]) -> list[dict]:
         number = None
         if run.get("parent_run_id") is None:
             positions[run["job_id"]] = positions.get(run["job_id"], 0) + 1
-            number = next_run_number(
-                run["job_id"], positions[run["job_id"]], alone=len(runs) == 1
-            )
+            number = next_run_number(run["job_id"], positions[run["job_id"]])
         rows.append({**run, "number": number})
     return rows
 
@@ -269,10 +264,7 @@ def insert_runs(runs: list[dict], statement=None):
     CONFLICT clause); a plain one by default.
     """
     statement = sa.insert(Run) if statement is None else statement
-    rows = numbered_rows(runs)
-    # One run as a single row: SQLAlchemy caches its compiled form, which
-    # it does not for a list of rows (compiling costs more than running).
-    return statement.values(rows[0] if len(rows) == 1 else rows)
+    return statement.values(numbered_rows(runs))
 
 
 def _insert_one_statement():

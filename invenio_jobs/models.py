@@ -252,7 +252,6 @@ class Run(db.Model, db.Timestamp):
             postgresql_where=sa.text("parent_run_id IS NULL"),
             sqlite_where=sa.text("parent_run_id IS NULL"),
         ),
-        # Scheduling lag of a window: fire time against start, scheduled runs only.
         # The last success of a job (where its next run continues ``since``):
         # one probe per claimed run.
         sa.Index(
@@ -262,6 +261,7 @@ class Run(db.Model, db.Timestamp):
             postgresql_where=sa.text(LAST_SUCCESS),
             sqlite_where=sa.text(LAST_SUCCESS),
         ),
+        # Scheduling lag of a window: fire time against start, scheduled runs only.
         sa.Index(
             "ix_jobs_run_health_scheduled_at",
             "scheduled_at",

@@ -148,6 +148,18 @@ class _Beating:
     _heartbeat_seconds = 10.0
     _next_beat = 0.0
 
+    def next_due(self) -> float:
+        """When (monotonic) the pulse has something to do for this member."""
+        return self._next_beat
+
+    def tick(self):
+        """Nothing to do between heartbeats."""
+
+    @staticmethod
+    def _asked_to_stop(status) -> bool:
+        """Whether a run's status, as its heartbeat read it, says to stop (or gone)."""
+        return status is None or status is RunStatusEnum.CANCELLING
+
     def beat_due(self) -> bool:
         """Whether the heartbeat is due (and is then counted as written)."""
         now = time.monotonic()
@@ -187,13 +199,6 @@ class KeepAlive(_Beating):
         self._waiting.discard(run_id)
         return run_id not in self._stopped
 
-    def next_due(self) -> float:
-        """When the next heartbeat is due (monotonic)."""
-        return self._next_beat
-
-    def tick(self):
-        """Nothing to do between heartbeats."""
-
     def beating_ids(self):
         """The runs still waiting for their turn."""
         return tuple(self._waiting)
@@ -201,8 +206,7 @@ class KeepAlive(_Beating):
     def beaten(self, statuses: dict):
         """Note the waiting runs that are gone or were asked to stop."""
         for run_id in tuple(self._waiting):
-            status = statuses.get(run_id)
-            if status is None or status is RunStatusEnum.CANCELLING:
+            if self._asked_to_stop(statuses.get(run_id)):
                 self._stopped.add(run_id)
 
 
@@ -313,8 +317,7 @@ class RunContext(_Beating):
 
     def beaten(self, statuses: dict):
         """Heartbeat written: a run gone or asked to stop is told at its next check."""
-        status = statuses.get(self.id)
-        if status is None or status is RunStatusEnum.CANCELLING:
+        if self._asked_to_stop(statuses.get(self.id)):
             self._cancel_requested.set()
 
     def _spawn_from_pulse(self) -> bool:

@@ -640,7 +640,7 @@ def _execute_claimed(request, claimed, identity_id):
         finally:
             _close_context(context, run_uuid)
     # The last counts are written by the statement that ends the run.
-    counts = _counts_of(context.take_counters(), outcome)
+    counts = lifecycle.counter_values(*_last_counts(context, outcome))
     if outcome is RETRIED:
         if counts:
             _write(
@@ -673,15 +673,20 @@ def _execute_claimed(request, claimed, identity_id):
         _end_subtask(parent_run_id, succeeded=status is RunStatusEnum.SUCCESS)
 
 
-def _counts_of(counters: dict, outcome) -> dict:
-    """The UPDATE values of a run's last counts and of the entries its task failed."""
-    errored = 0
+def _last_counts(context, outcome) -> tuple:
+    """A run's counts not written yet, with the entries its task failed, taken.
+
+    ``(inserted, updated, errored, total, added)``, as
+    :func:`lifecycle.counter_values` takes them.
+    """
+    counters = context.take_counters()
+    errored = counters["errored"]
     if outcome is not None and outcome is not RETRIED:
-        errored = outcome[2].get("errored", 0)
-    return lifecycle.counter_values(
+        errored += outcome[2].get("errored", 0)
+    return (
         counters["inserted"],
         counters["updated"],
-        counters["errored"] + errored,
+        errored,
         counters["total"],
         counters["added"],
     )
@@ -766,17 +771,8 @@ def _execute_subtask(request, run: Run, timeout, identity_id):
             outcome = _execute_body(run, None, timeout=timeout)
         finally:
             _close_context(context, run.id)
-    status, message, values = outcome or (RunStatusEnum.SUCCESS, None, {})
-    counters = context.take_counters()
-    errored = counters["errored"] + values.get("errored", 0)
-    counts = (
-        counters["inserted"],
-        counters["updated"],
-        errored,
-        counters["total"],
-        counters["added"],
-    )
-    return run, (status, message, {"counts": counts})
+    status, message, _ = outcome or (RunStatusEnum.SUCCESS, None, {})
+    return run, (status, message, {"counts": _last_counts(context, outcome)})
 
 
 def _end_subtasks(outcomes):
