@@ -24,7 +24,7 @@ import {
 } from "semantic-ui-react";
 import { i18next } from "../i18next";
 import { describeError } from "./api";
-import { ConfirmDialog } from "./components/actions";
+import { ConfirmDialog, useAction } from "./components/actions";
 import {
   Breadcrumb,
   RunProgress,
@@ -120,24 +120,21 @@ ProgressLegend.propTypes = { run: PropTypes.object.isRequired };
 // first, then open the new run.
 function RunAgainButton({ run, api, config }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-  const start = async () => {
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+  const [busy, send] = useAction(
+    async () => {
       const started = await api.startRun(run.job_id, {
         title: run.title || null,
         args: run.args || {},
         queue: run.queue,
       });
       window.location.assign(fillPath(config.pages.run, { id: run.job_id, run_id: started.id }));
-    } catch (err) {
-      setError(describeError(err).message);
-    } finally {
-      setBusy(false);
-    }
+    },
+    (described) => setError(described.message)
+  );
+  const start = () => {
+    setError(null);
+    send();
   };
   return (
     <>

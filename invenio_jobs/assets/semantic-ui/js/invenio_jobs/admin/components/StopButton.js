@@ -14,22 +14,18 @@ import React, { useState } from "react";
 import PropTypes from "prop-types";
 import { Button, Confirm } from "semantic-ui-react";
 import { i18next } from "../../i18next";
-import { describeError } from "../api";
+import { useAction } from "./actions";
 
 export function StopButton({ run, api, onStopped, onError, ...buttonProps }) {
   const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
   const stopping = run.status === "CANCELLING";
-  const stop = async () => {
+  const [busy, send] = useAction(
+    async () => onStopped(await api.stopRun(run.job_id, run.id)),
+    (described) => onError(described.message)
+  );
+  const stop = () => {
     setAsking(false);
-    setBusy(true);
-    try {
-      onStopped(await api.stopRun(run.job_id, run.id));
-    } catch (error) {
-      onError(describeError(error).message);
-    } finally {
-      setBusy(false);
-    }
+    send();
   };
   const name = run.number ? `#${run.number}` : run.title || i18next.t("this run");
   return (

@@ -150,22 +150,35 @@ ConfirmDialog.propTypes = {
 };
 ConfirmDialog.defaultProps = { children: null, error: null, danger: false, busy: false };
 
-export function DeleteJobButton({ job, api, onDeleted, ...buttonProps }) {
-  const [open, setOpen] = useState(false);
-  const [error, setError] = useState(null);
+// A button's action: ``busy`` while it runs (a second call meanwhile does
+// nothing), and its failure described (see ``describeError``) to ``onError``.
+export function useAction(action, onError) {
   const [busy, setBusy] = useState(false);
-  const remove = async () => {
+  const run = async () => {
+    if (busy) return;
     setBusy(true);
     try {
-      await api.deleteJob(job.id);
-      setOpen(false);
-      onDeleted(job);
+      await action();
     } catch (err) {
-      setError(describeError(err).message);
+      onError(describeError(err));
     } finally {
       setBusy(false);
     }
   };
+  return [busy, run];
+}
+
+export function DeleteJobButton({ job, api, onDeleted, ...buttonProps }) {
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState(null);
+  const [busy, remove] = useAction(
+    async () => {
+      await api.deleteJob(job.id);
+      setOpen(false);
+      onDeleted(job);
+    },
+    (described) => setError(described.message)
+  );
   return (
     <>
       <Button
@@ -205,11 +218,9 @@ DeleteJobButton.propTypes = {
 // Activate at once; deactivate after a confirmation, since it stops the
 // schedule. ``onChanged(job, error, notice)``: ``notice`` says what was done.
 export function ToggleActiveButton({ job, api, onChanged, ...buttonProps }) {
-  const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const toggle = async () => {
-    setBusy(true);
-    try {
+  const [busy, toggle] = useAction(
+    async () => {
       const changed = await api.updateJob(job.id, { active: !job.active });
       setConfirming(false);
       onChanged(
@@ -224,13 +235,12 @@ export function ToggleActiveButton({ job, api, onChanged, ...buttonProps }) {
               { title: job.title }
             )
       );
-    } catch (err) {
+    },
+    (described) => {
       setConfirming(false);
-      onChanged(job, describeError(err).message);
-    } finally {
-      setBusy(false);
+      onChanged(job, described.message);
     }
-  };
+  );
   const label = job.active ? i18next.t("Deactivate") : i18next.t("Activate");
   return (
     <>
@@ -277,7 +287,6 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
   const [queue, setQueue] = useState(job.default_queue || config.default_queue);
   const [title, setTitle] = useState("");
   const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
   const focus = useDialogFocus(open, "jobs-run-modal");
 
   const [loading, setLoading] = useState(false);
@@ -300,22 +309,18 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
       setOpen(true);
     }
   };
-  const start = async () => {
+  const [busy, send] = useAction(async () => {
+    const run = await api.startRun(job.id, { args, queue, title: title || undefined });
+    setOpen(false);
+    onStarted(run);
+  }, setError);
+  const start = () => {
     if (argsProblem) {
       setError({ message: argsProblem, fields: {} });
       return;
     }
-    setBusy(true);
     setError(null);
-    try {
-      const run = await api.startRun(job.id, { args, queue, title: title || undefined });
-      setOpen(false);
-      onStarted(run);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+    send();
   };
   const argErrors = {};
   if (error) {
