@@ -309,13 +309,7 @@ def claim_subtasks(run_ids, worker: str, session) -> list:
     statement = (
         sa.update(runs)
         .where(runs.c.id.in_(list(run_ids)), runs.c.status == Status.QUEUED.value)
-        .values(
-            status=Status.RUNNING.value,
-            started_at=now,
-            heartbeat_at=now,
-            worker=worker,
-            updated=now,
-        )
+        .values(_claimed(now, worker))
         .returning(*runs.c)
     )
     claimed = session.execute(
@@ -343,6 +337,17 @@ def claim(run_id, worker: str, connection=None, **values) -> bool:
 
 SINCE_UNKNOWN = object()
 """``since`` of :func:`claim_and_read` when it was not read with the claim."""
+
+
+def _claimed(now, worker) -> dict:
+    """What a claim of ``jobs_run`` writes: RUNNING, started and beating from ``now``."""
+    return {
+        "status": Status.RUNNING.value,
+        "started_at": now,
+        "heartbeat_at": now,
+        "worker": worker,
+        "updated": now,
+    }
 
 
 def _claim_and_read_statements():
@@ -374,13 +379,7 @@ def _claim_and_read_statements():
             runs.c.id == sa.bindparam("claimed_id", type_=runs.c.id.type),
             runs.c.status == Status.QUEUED.value,
         )
-        .values(
-            status=Status.RUNNING.value,
-            started_at=now,
-            heartbeat_at=now,
-            worker=sa.bindparam("claimed_by", type_=runs.c.worker.type),
-            updated=now,
-        )
+        .values(_claimed(now, sa.bindparam("claimed_by", type_=runs.c.worker.type)))
     )
     postgresql = update.where(jobs.c.id == runs.c.job_id).returning(
         *runs.c, *jobs.c, since
