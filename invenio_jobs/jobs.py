@@ -18,7 +18,9 @@ types written for it run unchanged.
 """
 
 import inspect
+import threading
 from datetime import timezone
+from functools import lru_cache
 
 import sqlalchemy as sa
 from invenio_db import db
@@ -163,6 +165,7 @@ RegisteredTask = JobType
 """InvenioRDM's documented name of :class:`JobType`."""
 
 
+@lru_cache(maxsize=256)
 def undeclared_fields(schema) -> dict[str, Field]:
     """Class attributes of a schema that hold a field but are not its fields.
 
@@ -200,7 +203,22 @@ def _split(job_type, args: dict | None):
     passed = {
         name: data.pop(name) for name in undeclared_fields(schema) if name in data
     }
-    return schema(), data, passed, custom
+    return _schema_instance(schema), data, passed, custom
+
+
+_SCHEMAS = threading.local()
+
+
+def _schema_instance(schema):
+    """This thread's instance of an arguments schema.
+
+    Making one per run cost more than loading the arguments with it.
+    """
+    instances = _SCHEMAS.__dict__.setdefault("instances", {})
+    instance = instances.get(schema)
+    if instance is None:
+        instance = instances[schema] = schema()
+    return instance
 
 
 def normalise_arguments(job_type, args: dict | None) -> dict:
@@ -285,9 +303,21 @@ def _last_success_start(job_obj):
     )
 
 
-def _accepted_parameters(func) -> set[str] | None:
+def _accepted_parameters(func) -> frozenset[str] | None:
     """Names of the keyword arguments a callable (or task) accepts; None: any."""
     func = getattr(func, "run", func)
+    try:
+        return _parameters_of(func)
+    except TypeError:  # unhashable: read its signature each time
+        return _parameters_of.__wrapped__(func)
+
+
+@lru_cache(maxsize=256)
+def _parameters_of(func) -> frozenset[str] | None:
+    """:func:`_accepted_parameters` of a plain callable, read once.
+
+    Reading a signature cost a run more than the rest of its arguments.
+    """
     try:
         signature = inspect.signature(func)
     except (TypeError, ValueError):
@@ -302,4 +332,4 @@ def _accepted_parameters(func) -> set[str] | None:
         ):
             names.add(param.name)
     names.discard("self")
-    return names
+    return frozenset(names)

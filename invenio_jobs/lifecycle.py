@@ -28,6 +28,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from invenio_db import db
@@ -70,14 +71,10 @@ def transition(
     meet. ``connection`` defaults to the session (the caller commits).
     Returns whether this call moved the run.
     """
-    allowed = sources_of(to_status)
-    sources = allowed if from_statuses is None else frozenset(from_statuses)
-    if not sources <= allowed:
-        wrong = ", ".join(sorted(s.name for s in sources - allowed))
-        raise ValueError(f"A run cannot move from {wrong} to {to_status.name}.")
+    sources = _sources(to_status, from_statuses)
     statement = (
         sa.update(Run)
-        .where(Run.id == run_id, Run.status.in_(sorted(sources, key=_letter)))
+        .where(Run.id == run_id, Run.status.in_(sources))
         .values(status=to_status, updated=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
@@ -86,8 +83,14 @@ def transition(
     return (connection or db.session).execute(statement).rowcount == 1
 
 
-def _letter(status: RunStatusEnum) -> str:
-    return status.value
+def _sources(to_status, from_statuses=None) -> tuple[str, ...]:
+    """The letters of ``from_statuses``, checked against :data:`TRANSITIONS`."""
+    allowed = sources_of(to_status)
+    sources = allowed if from_statuses is None else frozenset(from_statuses)
+    if not sources <= allowed:
+        wrong = ", ".join(sorted(s.name for s in sources - allowed))
+        raise ValueError(f"A run cannot move from {wrong} to {to_status.name}.")
+    return tuple(sorted(status.value for status in sources))
 
 
 @contextmanager
@@ -289,9 +292,22 @@ def insert_run(run: dict, session) -> Run:
     """
     values = {f"run_{name}": value for name, value in run.items()}
     values.update(number_job_id=run["job_id"], number_position=1)
-    row = session.execute(_INSERT_ONE, values).one()
-    stored = Run(**row._asdict())
+    return as_stored(session, Run, session.execute(_INSERT_ONE, values).one())
+
+
+def as_stored(session, model, row):
+    """A row of ``model``'s table just written, as the session's object, unread.
+
+    ``row`` holds the table's columns in order. Its values are the
+    object's loaded state as a query's would be (no constructor, whose
+    per-attribute events cost more than the statement). An object of the
+    session with the same identity takes its values.
+    """
+    stored = model.__mapper__.class_manager.new_instance()
+    stored.__dict__.update(zip(model.__table__.c.keys(), row))
     make_transient_to_detached(stored)
+    if sa.inspect(stored).key in session.identity_map:
+        return session.merge(stored, load=False)
     session.add(stored)
     return stored
 
@@ -381,11 +397,10 @@ def _claim_and_read_statements():
         )
         .values(_claimed(now, sa.bindparam("claimed_by", type_=runs.c.worker.type)))
     )
-    postgresql = update.where(jobs.c.id == runs.c.job_id).returning(
-        *runs.c, *jobs.c, since
-    )
     return {
-        "postgresql": sa.select(Run, Job, since).from_statement(postgresql),
+        "postgresql": update.where(jobs.c.id == runs.c.job_id).returning(
+            *runs.c, *jobs.c, since
+        ),
         None: sa.select(Run).from_statement(update.returning(*runs.c)),
     }
 
@@ -393,24 +408,32 @@ def _claim_and_read_statements():
 _CLAIM_AND_READ = _claim_and_read_statements()
 
 
-def claim_and_read(run_id, worker: str, session):
+def claim_and_read(run_id, worker: str, session, connection=None):
     """Claim a queued run and read it, its job and its job's last success.
 
     QUEUED -> RUNNING as :func:`claim`, and on PostgreSQL in the same
     statement (``UPDATE ... FROM jobs_job ... RETURNING``) the run, its job
     and when the job's last successful run started (the ``since`` of the
-    task's arguments): a worker's whole read before the task. SQLite's
-    RETURNING cannot name another table's columns: there the job is read
-    after, and ``since`` is :data:`SINCE_UNKNOWN`. Returns ``(run, job,
-    since)`` as objects of ``session`` (refreshed), or None when the run
-    was not QUEUED any more. The caller commits.
+    task's arguments): a worker's whole read before the task. There it runs
+    on ``connection`` (the caller's, committed by it), and its row becomes
+    the session's objects as it is. SQLite's RETURNING cannot name another
+    table's columns: there it runs in the session (the caller commits), the
+    job is read after, and ``since`` is :data:`SINCE_UNKNOWN`. Returns
+    ``(run, job, since)`` as objects of ``session`` (refreshed), or None
+    when the run was not QUEUED any more.
     """
     values = {"claimed_id": run_id, "claimed_at": utcnow(), "claimed_by": worker}
+    if connection is not None:
+        row = connection.execute(_CLAIM_AND_READ["postgresql"], values).first()
+        if row is None:
+            return None
+        width = len(Run.__table__.c)
+        return (
+            as_stored(session, Run, row[:width]),
+            as_stored(session, Job, row[width:-1]),
+            row[-1],
+        )
     fresh = {"populate_existing": True}
-    if session.get_bind().dialect.name == "postgresql":
-        statement = _CLAIM_AND_READ["postgresql"]
-        row = session.execute(statement, values, execution_options=fresh).first()
-        return None if row is None else tuple(row)
     statement = _CLAIM_AND_READ[None]
     run = session.execute(statement, values, execution_options=fresh).scalar()
     if run is None:
@@ -556,24 +579,61 @@ def finish(
     from_statuses=ENDING,
     connection=None,
     without_subtasks=False,
+    counts=(),
     **values,
 ) -> bool:
     """End a run that a worker holds with ``status`` (and its counters).
 
     ``without_subtasks``: only a run that has no subtask ends here; one that
     has some ends with them (:func:`mark_task_finished`), so a worker learns
-    which it is from this one statement.
+    which it is from this one statement. ``counts`` are the run's last
+    counts, as :func:`counter_values` takes them, added by that statement;
+    ``values`` are plain values of other columns. The statement is built
+    once for each shape of what it writes: building it cost more than
+    running it.
     """
-    return transition(
-        run_id,
-        status,
-        from_statuses,
-        connection=connection,
-        condition=(Run.total_subtasks == 0) if without_subtasks else None,
-        finished_at=utcnow(),
-        message=message,
-        **values,
+    shape, parameters = counts_shape(*counts)
+    statement = _finish_statement(
+        _sources(status, from_statuses), without_subtasks, shape, tuple(sorted(values))
     )
+    parameters.update(
+        {f"end_{name}": value for name, value in values.items()},
+        end_id=run_id,
+        end_status=status,
+        end_at=utcnow(),
+        end_message=message,
+    )
+    return (connection or db.session).execute(statement, parameters).rowcount == 1
+
+
+@lru_cache(maxsize=64)
+def _finish_statement(sources, without_subtasks: bool, shape, names):
+    """The UPDATE of :func:`finish` for one shape, its values bound parameters."""
+    runs = Run.__table__
+    now = sa.bindparam("end_at", type_=runs.c.finished_at.type)
+    statement = (
+        sa.update(runs)
+        .where(
+            runs.c.id == sa.bindparam("end_id", type_=runs.c.id.type),
+            runs.c.status.in_(sources),
+        )
+        .values(
+            {
+                name: sa.bindparam(f"end_{name}", type_=runs.c[name].type)
+                for name in names
+            }
+            | {
+                "status": sa.bindparam("end_status", type_=runs.c.status.type),
+                "finished_at": now,
+                "updated": now,
+                "message": sa.bindparam("end_message", type_=runs.c.message.type),
+            }
+            | _count_assignments(shape)
+        )
+    )
+    if without_subtasks:
+        statement = statement.where(runs.c.total_subtasks == 0)
+    return statement
 
 
 def finish_many(run_ids, status, message=None, connection=None, **values) -> int:
@@ -667,26 +727,59 @@ def count_subtasks(
     return bool(ready)
 
 
+COUNTED = ("inserted", "updated", "errored")
+"""The entry counters a run's task adds to (``<name>_entries``)."""
+
+
+def counts_shape(inserted=0, updated=0, errored=0, total=None, added=0):
+    """``(shape, parameters)`` of the counts a write adds to a run (or sets).
+
+    The shape names what is written, so that a statement built once per
+    shape (:func:`_count_assignments`) serves every write of it; the
+    parameters are its bound values.
+    """
+    shape, parameters = [], {}
+    for name, count in zip(COUNTED, (inserted, updated, errored)):
+        if count:
+            shape.append(name)
+            parameters[f"add_{name}"] = int(count)
+    if total is not None:
+        shape.append("total")
+        parameters["set_total"] = total + added
+    elif added:
+        shape.append("added")
+        parameters["add_total"] = added
+    return tuple(shape), parameters
+
+
+def _count_assignments(shape, parameters=None) -> dict:
+    """The UPDATE values of a :func:`counts_shape`, bound (to ``parameters`` if given)."""
+    runs = Run.__table__
+
+    def bound(key):
+        value = None if parameters is None else parameters[key]
+        return sa.bindparam(key, value, type_=sa.Integer)
+
+    values = {}
+    for name in shape:
+        if name in COUNTED:
+            column = runs.c[f"{name}_entries"]
+            values[column.name] = column + bound(f"add_{name}")
+        elif name == "total":
+            values["total_entries"] = bound("set_total")
+        else:
+            total = sa.func.coalesce(runs.c.total_entries, 0)
+            values["total_entries"] = total + bound("add_total")
+    return values
+
+
 def counter_values(inserted=0, updated=0, errored=0, total=None, added=0) -> dict:
     """The UPDATE values that add entry counts to a run (and set its total).
 
     ``added`` adds to the total (which starts at zero when unknown); a
     ``total`` given replaces it, plus what was added after.
     """
-    values = {
-        f"{name}_entries": getattr(Run, f"{name}_entries") + count
-        for name, count in (
-            ("inserted", inserted),
-            ("updated", updated),
-            ("errored", errored),
-        )
-        if count
-    }
-    if total is not None:
-        values["total_entries"] = total + added
-    elif added:
-        values["total_entries"] = sa.func.coalesce(Run.total_entries, 0) + added
-    return values
+    return _count_assignments(*counts_shape(inserted, updated, errored, total, added))
 
 
 def add_total_entries(run_id, job_id, count: int, connection) -> bool:

@@ -37,6 +37,7 @@ from .counters import add_reaper_counts
 from .database import (
     Outage,
     is_unreachable,
+    one_statement,
     retry_through_outage,
     write_with_retry,
 )
@@ -76,13 +77,14 @@ def _forget_writes(session):
     session.info.pop(SESSION_WROTE, None)
 
 
-def _write(write):
+def _write(write, single=False):
     """Run ``write(connection)``, one short write of a run's life, and commit.
 
     Through a database restart or outage it is retried on fresh
     connections for up to ``JOBS_OUTCOME_WRITE_SECONDS``, so that what a
     run reached is recorded rather than lost with a dead connection. On
     SQLite (one writer, no server to lose) it is the session's connection.
+    ``single``: the write is one statement (see :func:`one_statement`).
     """
     if db.engine.dialect.name == "sqlite":
         with side_connection(commit=True) as conn:
@@ -92,6 +94,7 @@ def _write(write):
         write,
         current_app.config["JOBS_OUTCOME_WRITE_SECONDS"],
         WORKER_OUTAGE,
+        single=single,
     )
 
 
@@ -290,7 +293,7 @@ def _finish(run_id, status, message=None, notifications=NOT_READ, **values) -> b
     def write(conn):
         return lifecycle.finish(run_id, status, message, connection=conn, **values)
 
-    return _notified(_write(write), run_id, status, notifications)
+    return _notified(_write(write, single=True), run_id, status, notifications)
 
 
 def notify_run_end(run_id, status=None, notifications=NOT_READ):
@@ -606,7 +609,13 @@ def _claim(run_id, worker):
     """
 
     def attempt():
-        claimed = lifecycle.claim_and_read(run_id, worker, db.session)
+        if db.engine.dialect.name == "postgresql":
+            claimed = one_statement(
+                db.engine,
+                lambda conn: lifecycle.claim_and_read(run_id, worker, db.session, conn),
+            )
+        else:
+            claimed = lifecycle.claim_and_read(run_id, worker, db.session)
         _release_session()
         return claimed
 
@@ -640,8 +649,9 @@ def _execute_claimed(request, claimed, identity_id):
         finally:
             _close_context(context, run_uuid)
     # The last counts are written by the statement that ends the run.
-    counts = lifecycle.counter_values(*_last_counts(context, outcome))
+    last = _last_counts(context, outcome)
     if outcome is RETRIED:
+        counts = lifecycle.counter_values(*last)
         if counts:
             _write(
                 lambda conn: conn.execute(
@@ -649,18 +659,17 @@ def _execute_claimed(request, claimed, identity_id):
                 )
             )
         return
-    status, message, values = outcome or (RunStatusEnum.SUCCESS, None, {})
-    values.pop("errored", None)
-    values.update(counts)
+    status, message, _ = outcome or (RunStatusEnum.SUCCESS, None, {})
     if parent_run_id is None and status in (
         RunStatusEnum.SUCCESS,
         RunStatusEnum.PARTIAL_SUCCESS,
     ):
-        alone = dict(values, without_subtasks=True)
+        alone = {"counts": last, "without_subtasks": True}
         if _finish(run_uuid, status, message, notifications, **alone):
             return
         # Not ended: it has subtasks, and ends with them, no better than
         # its task did (or it is not running any more, and this is a no-op).
+        counts = lifecycle.counter_values(*last)
         _write(
             lambda conn: lifecycle.mark_task_finished(
                 run_uuid, message, connection=conn, **counts
@@ -668,7 +677,7 @@ def _execute_claimed(request, claimed, identity_id):
         )
         finish_parent(run_uuid, notifications)
         return
-    _finish(run_uuid, status, message, notifications, **values)
+    _finish(run_uuid, status, message, notifications, counts=last)
     if parent_run_id is not None:
         _end_subtask(parent_run_id, succeeded=status is RunStatusEnum.SUCCESS)
 

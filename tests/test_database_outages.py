@@ -22,6 +22,7 @@ from invenio_jobs.database import (
     Outage,
     install_pre_ping,
     is_unreachable,
+    one_statement,
     retry_through_outage,
     write_with_retry,
 )
@@ -192,6 +193,71 @@ def test_pre_ping_replaces_a_connection_the_server_dropped():
     with pinged.connect() as conn:
         assert conn.scalar(sa.text("SELECT 1")) == 1
     pinged.dispose()
+
+
+@pytest.mark.skipif(postgresql_uri() is None, reason="needs PostgreSQL")
+def test_one_statement_replaces_a_dropped_connection_at_once(caplog):
+    """Taken without the ping, the dead connection fails; a pinged one runs it.
+
+    No outage is logged: the ping would have replaced it as silently.
+    """
+    engine = dropped_pool(pre_ping=True)
+    backends = []
+
+    def statement(conn):
+        backends.append(conn.connection.dbapi_connection.get_backend_pid())
+        return conn.scalar(sa.text("SELECT 41 + 1"))
+
+    with caplog.at_level(logging.INFO):
+        assert write_with_retry(engine, statement, 5, Outage("Worker"), True) == 42
+    assert len(backends) == 2 and backends[0] != backends[1]
+    assert "unreachable" not in caplog.text
+    engine.dispose()
+
+
+@pytest.mark.skipif(postgresql_uri() is None, reason="needs PostgreSQL")
+def test_one_statement_commits_alone_and_gives_the_connection_back_as_it_was():
+    """Autocommit: the row is there for others before any COMMIT; the pooled
+    connection is transactional again after, for the next user's BEGIN."""
+    engine = sa.create_engine(postgresql_uri(), pool_size=1, max_overflow=0)
+    install_pre_ping(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE one_statement_t (x int)"))
+    try:
+        with sa.create_engine(postgresql_uri()).connect() as other:
+
+            def insert(conn):
+                conn.execute(sa.text("INSERT INTO one_statement_t VALUES (1)"))
+                seen = other.scalar(sa.text("SELECT count(*) FROM one_statement_t"))
+                other.rollback()
+                return seen
+
+            assert one_statement(engine, insert) == 1
+        with engine.connect() as conn:
+            assert conn.connection.dbapi_connection.autocommit is False
+            conn.execute(sa.text("INSERT INTO one_statement_t VALUES (2)"))
+            conn.rollback()
+            assert conn.scalar(sa.text("SELECT count(*) FROM one_statement_t")) == 1
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE one_statement_t"))
+        engine.dispose()
+
+
+@pytest.mark.skipif(postgresql_uri() is None, reason="needs PostgreSQL")
+def test_one_statement_raises_a_fault_of_the_statement():
+    """An error of the statement itself is not taken for a dead connection."""
+    engine = sa.create_engine(postgresql_uri(), pool_size=1, max_overflow=0)
+    calls = []
+
+    def broken(conn):
+        calls.append(1)
+        return conn.execute(sa.text("SELECT * FROM no_such_table_here"))
+
+    with pytest.raises(sa.exc.ProgrammingError):
+        one_statement(engine, broken)
+    assert calls == [1]
+    engine.dispose()
 
 
 def test_sqlite_gets_no_pre_ping(tmp_path):
