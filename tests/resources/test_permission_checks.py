@@ -8,26 +8,29 @@
 
 Each check of a policy is a set of grants to expand (three queries without
 ``ACCESS_CACHE``), so a second one is a cost, and a missing one a hole.
-Checks are counted at invenio-access's ``Permission.allows``, which every
-policy check goes through.
+Checks are counted at ``allows``: invenio-access's ``Permission.allows``,
+and the job system's policies' own.
 """
 
 import pytest
 from invenio_access.permissions import Permission
 from test_jobs_resource import create
 
+from invenio_jobs.services.permissions import OneLookupPolicy
+
 
 @pytest.fixture()
 def allows_calls(monkeypatch):
     """Count the permission checks made while the test runs."""
     calls = []
-    allows = Permission.allows
+    for klass in (Permission, OneLookupPolicy):
+        allows = klass.allows
 
-    def counted(self, identity):
-        calls.append(type(self).__name__)
-        return allows(self, identity)
+        def counted(self, identity, allows=allows):
+            calls.append(type(self).__name__)
+            return allows(self, identity)
 
-    monkeypatch.setattr(Permission, "allows", counted)
+        monkeypatch.setattr(klass, "allows", counted)
     return calls
 
 
