@@ -301,16 +301,17 @@ def _insert_one_statement():
 _INSERT_ONE, _INSERT_ONE_LEAVES = _insert_one_statement()
 
 
-def insert_run(run: dict, session) -> Run:
+def insert_run(run: dict, session, connection=None) -> Run:
     """Insert one top-level :func:`queued_run`, numbered, as an object of ``session``.
 
     One INSERT ... RETURNING, built once, whose values become the session's
     object as they are: building the statement, or the ORM's INSERT of an
-    object, cost more than the database's work.
+    object, cost more than the database's work. It runs in the session,
+    or on ``connection`` (the caller commits).
     """
     values = {f"run_{name}": value for name, value in run.items()}
     values.update(number_job_id=run["job_id"], number_position=1)
-    row = session.execute(_INSERT_ONE, values).one()
+    row = (connection or session).execute(_INSERT_ONE, values).one()
     return as_stored(session, Run, {**_INSERT_ONE_LEAVES, **run, **row._asdict()})
 
 

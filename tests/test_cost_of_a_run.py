@@ -112,6 +112,60 @@ def test_starting_a_run_reads_the_job_and_inserts_the_run(app, db, admin):
     assert stored(db, run_id).status is RunStatusEnum.QUEUED
 
 
+@pytest.fixture()
+def seen_by_others(db):
+    """Whether a run's row was visible to another connection when it was INSERTed.
+
+    Another connection sees it only if the INSERT committed by itself.
+    """
+    import sqlalchemy as sa
+
+    engine = db.session.get_bind()
+    seen = []
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO jobs_run"):
+            run_id = parameters["run_id"]
+            with engine.connect() as other:
+                query = sa.select(sa.func.count()).where(Run.id == run_id)
+                seen.append(other.scalar(query))
+
+    sa.event.listen(engine, "after_cursor_execute", after)
+    yield seen
+    sa.event.remove(engine, "after_cursor_execute", after)
+
+
+def test_a_run_started_outside_a_transaction_commits_by_itself(
+    app, db, admin, seen_by_others
+):
+    """No transaction open: the job's read and the INSERT are each their own.
+
+    The INSERT is the run's one write; committing by itself saves BEGIN,
+    COMMIT and the ping of a pooled connection.
+    """
+    job_id = new_job()
+    db.session.commit()
+    with count_queries(db.session.get_bind()) as statements:
+        run = current_runs_service.create(admin, job_id, {})
+    assert [s.split()[0] for s in statements][:2] == ["SELECT", "INSERT"]
+    assert seen_by_others == [1]
+    assert stored(db, uuid.UUID(run.id)).number is not None
+
+
+def test_a_run_started_in_the_callers_unit_of_work_waits_for_its_commit(
+    app, db, admin, seen_by_others
+):
+    """A caller's unit of work keeps the INSERT in its transaction, to roll back."""
+    job_id = new_job()
+    db.session.commit()
+    with SessionUnitOfWork(db.session) as uow:
+        result = current_runs_service.create(admin, job_id, {}, uow=uow)
+        run_id = uuid.UUID(result.id)
+    db.session.rollback()
+    assert seen_by_others == [0]
+    assert stored(db, run_id) is None
+
+
 def test_a_permission_check_reads_each_action_once(app, db, users, monkeypatch):
     """The administrators' policy names two actions: two cache reads, not four.
 

@@ -17,7 +17,9 @@ from invenio_db import db
 from invenio_db.uow import ModelCommitOp
 from invenio_records_resources.services.base import LinksTemplate, Service
 
+from ..database import one_statement
 from ..jobs import build_default_arguments
+from ..lifecycle import as_stored
 from ..models import Job, Run, RunStatusEnum, delete_runs, utcnow
 from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
@@ -133,6 +135,18 @@ _JOB_BY_ID = sa.select(Job).where(Job.id == sa.bindparam("job_id", type_=Job.id.
 """The read of :meth:`JobsService.get_job`."""
 
 
+_JOB_ROW_BY_ID = sa.select(Job.__table__).where(
+    Job.__table__.c.id == sa.bindparam("job_id", type_=Job.id.type)
+)
+"""The read of :meth:`JobsService.get_job` out of the session."""
+
+
+def _read_job(connection, job_id) -> Job | None:
+    """The job read on ``connection``, as an object of the session."""
+    row = connection.execute(_JOB_ROW_BY_ID, {"job_id": job_id}).first()
+    return None if row is None else as_stored(db.session(), Job, row._asdict())
+
+
 def _job_key(job_id):
     """The session's identity key of a job."""
     return Job.__mapper__.identity_key_from_primary_key((job_id,))
@@ -181,18 +195,22 @@ class JobsService(DumpSchemasMixin, Service):
             for job in jobs
         ]
 
-    def get_job(self, job_id) -> Job:
+    def get_job(self, job_id, alone=False) -> Job:
         """The job with this id, or JobNotFoundError.
 
         One loaded in the session is used as it is; otherwise it is read
         by a statement built once (``Session.get`` builds its own per call,
-        which cost more than the read).
+        which cost more than the read). ``alone``: read in autocommit, out
+        of the session's transaction (:func:`one_statement`), for a caller
+        that has none and needs none for reading.
         """
         job_uuid = parse_uuid(job_id, JobNotFoundError)
         session = db.session()
         loaded = session.identity_map.get(_job_key(job_uuid))
         if loaded is not None and not sa.inspect(loaded).expired:
             job = session.get(Job, job_uuid)
+        elif alone:
+            job = one_statement(db.engine, lambda conn: _read_job(conn, job_uuid))
         else:
             job = session.execute(_JOB_BY_ID, {"job_id": job_uuid}).scalar()
         if job is None:

@@ -19,6 +19,7 @@ from invenio_records_resources.services.base import LinksTemplate, Service
 from marshmallow import ValidationError
 
 from .. import lifecycle
+from ..database import one_statement
 from ..lifecycle import Dispatch, side_connection
 from ..logging.jobs import current_job_context
 from ..models import Job, Run, RunLog, RunStatusEnum, RunTrigger, delete_runs, utcnow
@@ -184,7 +185,11 @@ class RunsService(DumpSchemasMixin, Service):
     def create(self, identity, job_id, data=None, uow=None):
         """Run a job now: validate the arguments, queue a run, send it after commit."""
         self.require_permission(identity, "create")
-        job = current_jobs.jobs_service.get_job(job_id)
+        # Outside any transaction (a script, a task), starting a run is one
+        # read and one write, each its own autocommit statement: no BEGIN,
+        # no COMMIT and no ping. Within one (a request), they join it.
+        alone = getattr(uow, "alone", False) and db.engine.dialect.name == "postgresql"
+        job = current_jobs.jobs_service.get_job(job_id, alone=alone)
         values = self.run_now_schema.load(data or {})
         reason = current_jobs.registry.unavailable_reason(job.task)
         if reason is not None:  # removed, renamed, or its module fails to load
@@ -209,7 +214,12 @@ class RunsService(DumpSchemasMixin, Service):
             started_by_id=user_id_of(identity),
         )
         # One INSERT ... RETURNING: the run's number is given by the INSERT.
-        run = lifecycle.insert_run(queued, db.session)
+        if alone:
+            run = one_statement(
+                db.engine, lambda conn: lifecycle.insert_run(queued, db.session, conn)
+            )
+        else:
+            run = lifecycle.insert_run(queued, db.session)
         identity_id = getattr(identity, "id", None)
         dispatch = Dispatch.of(run, timeout=job.timeout, identity_id=identity_id)
         uow.register(DispatchRunsOp([dispatch]))

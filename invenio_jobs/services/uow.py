@@ -26,6 +26,11 @@ class SessionUnitOfWork(UnitOfWork):
     RELEASE), a third of what starting a run costs.
     """
 
+    alone = False
+    """The service's own unit of work, begun outside any transaction: a
+    method whose only write is one statement may let it commit by itself
+    (see :func:`unit_of_work`)."""
+
     def __enter__(self):
         """Enter without a nested transaction."""
         return self
@@ -45,6 +50,7 @@ def unit_of_work():
             if kwargs.get("uow") is not None:
                 return method(self, *args, **kwargs)
             with SessionUnitOfWork(db.session) as uow:
+                uow.alone = not db.session().in_transaction()
                 kwargs["uow"] = uow
                 result = method(self, *args, **kwargs)
                 uow.commit()
