@@ -74,21 +74,30 @@ class _Pulse:
         self._lock = threading.Lock()
         self._members = {}
         self._wake = threading.Event()
+        self._wakes_at = 0.0
         self._thread = None
         self._pid = None
 
     def join(self, member):
-        """Keep ``member`` alive until it leaves."""
+        """Keep ``member`` alive until it leaves.
+
+        The thread is woken only when the member is due before the thread
+        wakes anyway: waking it for every short run cost the run more than
+        the rest of its bookkeeping.
+        """
         with self._lock:
             self._members[id(member)] = member
             running = self._thread is not None and self._thread.is_alive()
             if not running or self._pid != os.getpid():
                 self._pid = os.getpid()
+                self._wakes_at = 0.0
                 self._thread = threading.Thread(
                     target=self._run, name="invenio-jobs-pulse", daemon=True
                 )
                 self._thread.start()
-        self._wake.set()
+            wake = member.next_due() < self._wakes_at
+        if wake:
+            self._wake.set()
 
     def leave(self, member):
         """Stop keeping ``member`` alive."""
@@ -99,11 +108,15 @@ class _Pulse:
         while True:
             with self._lock:
                 members = list(self._members.values())
-            now = time.monotonic()
-            due = [member.next_due() for member in members]
-            wait = min([*due, now + 1.0]) - now
+                now = time.monotonic()
+                due = [member.next_due() for member in members]
+                wait = min([*due, now + 1.0]) - now
+                if wait > 0:
+                    wait = min(max(wait, 0.01), 1.0)
+                # A member that joins from now on and is due sooner wakes it.
+                self._wakes_at = now + max(wait, 0.0)
             if wait > 0:
-                self._wake.wait(min(max(wait, 0.01), 1.0))
+                self._wake.wait(wait)
                 self._wake.clear()
                 continue
             beating = {}
