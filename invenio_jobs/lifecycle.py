@@ -60,16 +60,13 @@ def sources_of(to_status: RunStatusEnum) -> frozenset[RunStatusEnum]:
     return frozenset(s for s, targets in TRANSITIONS.items() if to_status in targets)
 
 
-def transition(
-    run_id, to_status, from_statuses=None, connection=None, condition=None, **values
-):
+def transition(run_id, to_status, from_statuses=None, connection=None, **values):
     """Move a run to ``to_status`` if it is in one of ``from_statuses``.
 
     ``from_statuses`` defaults to every status with an arrow to
     ``to_status``; asking for an arrow that :data:`TRANSITIONS` lacks is a
-    programming error. ``condition`` is one more criterion the run must
-    meet. ``connection`` defaults to the session (the caller commits).
-    Returns whether this call moved the run.
+    programming error. ``connection`` defaults to the session (the caller
+    commits). Returns whether this call moved the run.
     """
     sources = _sources(to_status, from_statuses)
     statement = (
@@ -78,8 +75,6 @@ def transition(
         .values(status=to_status, updated=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    if condition is not None:
-        statement = statement.where(condition)
     return (connection or db.session).execute(statement).rowcount == 1
 
 

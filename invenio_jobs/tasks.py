@@ -664,8 +664,9 @@ def _execute_claimed(request, claimed, identity_id):
         RunStatusEnum.SUCCESS,
         RunStatusEnum.PARTIAL_SUCCESS,
     ):
-        alone = {"counts": last, "without_subtasks": True}
-        if _finish(run_uuid, status, message, notifications, **alone):
+        if _finish(
+            run_uuid, status, message, notifications, counts=last, without_subtasks=True
+        ):
             return
         # Not ended: it has subtasks, and ends with them, no better than
         # its task did (or it is not running any more, and this is a no-op).
