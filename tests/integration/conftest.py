@@ -41,6 +41,23 @@ def app_config(app_config, broker_uri):
     return app_config
 
 
+@pytest.fixture(scope="module", autouse=True)
+def broker_connections_of_this_app(base_app):
+    """Publish to this module's broker, not to one a previous app connected to.
+
+    The Celery app is one per process and is reconfigured by each Flask app,
+    but it keeps the broker connections (and producers) it opened first: a
+    unit test module run before this one would have them point at its own
+    broker, and nothing sent here would reach the worker.
+    """
+    celery = base_app.extensions["flask-celeryext"].celery
+    if celery._pool is not None:
+        celery._pool.force_close_all()
+    celery._pool = None
+    celery.amqp._producer_pool = None
+    yield
+
+
 @pytest.fixture(autouse=True)
 def empty_tables(app, database):
     """Start and end each test with no jobs, runs or logs."""

@@ -16,6 +16,7 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 from celery import current_app as current_celery_app
 from conftest import wait_until
@@ -91,12 +92,36 @@ def assert_clean_log(process):
     assert "tick failed" not in log, log[-5000:]
 
 
+def runs_left(database, job_ids, worker) -> str:
+    """What is left unfinished, and the worker's last words: a failure's story."""
+    statement = (
+        sa.select(Run.status, sa.func.count(), sa.func.min(Run.created))
+        .where(Run.job_id.in_(list(job_ids)))
+        .group_by(Run.status)
+    )
+    with database.engine.connect() as conn:
+        counts = conn.execute(statement).all()
+        stuck = conn.execute(
+            sa.select(Run.id, Run.status, Run.worker, Run.started_at, Run.heartbeat_at)
+            .where(
+                Run.job_id.in_(list(job_ids)),
+                Run.status != RunStatusEnum.SUCCESS,
+            )
+            .limit(5)
+        ).all()
+    return (
+        f"runs by status: {counts}\nsome not ended: {stuck}\n"
+        f"worker log (end):\n{worker.log[-4000:]}"
+    )
+
+
+@pytest.mark.timeout(480)
 def test_three_beats_fire_every_grid_time_exactly_once(
     app, database, start_worker, start_beat
 ):
     """Three beats, 200 jobs every 2 s for a minute: each fire time once, run."""
     interval, count, window = 2, 200, 60
-    start_worker(concurrency=4)
+    worker = start_worker(concurrency=4)
     beats = [start_beat(max_interval=1) for _ in range(3)]
     for beat in beats:
         beat.wait_for_log(STARTED)
@@ -153,7 +178,10 @@ def test_three_beats_fire_every_grid_time_exactly_once(
         return statuses == {RunStatusEnum.SUCCESS}
 
     # 6,000 runs for one worker of 4 processes: minutes on a loaded machine.
-    wait_until(all_succeeded, timeout=300, interval=1, message="all runs succeeded")
+    try:
+        wait_until(all_succeeded, timeout=300, interval=1, message="all succeeded")
+    except AssertionError:
+        raise AssertionError(runs_left(database, job_ids, worker)) from None
 
 
 def test_changes_while_beat_runs_are_followed(app, database, start_worker, start_beat):
