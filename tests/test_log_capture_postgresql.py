@@ -210,3 +210,34 @@ def test_closing_waits_a_bounded_time_and_the_lines_follow_later(app, new_run, c
             )
     assert buffer._done.wait(30)
     assert [line.message for line in stored(run_id)] == numbered(5)
+
+
+def test_a_run_closed_just_after_its_last_line_was_taken_is_released(app, new_run):
+    """The writer took the closing line before the run said it was closing.
+
+    Its flush stored everything but could not release the run yet; the next
+    look of the writer must, or the run's end would wait for nothing.
+    """
+    run_id = new_run()
+    config = capture_config(app, JOBS_OUTCOME_WRITE_SECONDS=30)
+    buffer = handler.RunLogBuffer(
+        db.engine,
+        run_id,
+        config["JOBS_LOGS_FLUSH_RECORDS"],
+        config["JOBS_LOGS_FLUSH_SECONDS"],
+        config["JOBS_LOGS_MAX_PER_RUN"],
+        wait_seconds=30,
+    )
+    writer = handler._process_writer()
+    buffer.add(log.makeRecord(log.name, logging.INFO, __file__, 1, "last", (), None))
+    # close(), interrupted between queuing its last entry and saying so.
+    buffer._queue.append(handler._closing_note(0))
+    writer.write_pending()
+    # (The writer's thread may be the one that stored it: wait for its commit.)
+    deadline = time.monotonic() + 10
+    while buffer.stored < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert buffer.stored == 1 and not buffer._queue and not buffer._done.is_set()
+    buffer._closing = True
+    writer.write_pending()
+    assert buffer._done.is_set()

@@ -547,6 +547,10 @@ class _Writer:
         for buffer in buffers:
             if buffer._queue or buffer._retry:
                 groups.setdefault(buffer.engine, []).append(buffer)
+            elif buffer._closing:
+                # Closed after the flush that took its last line had looked:
+                # every line it had is stored, and its closer waits for this.
+                self.unregister(buffer)
         written = True
         for engine, group in groups.items():
             written = self._write(engine, group) and written
