@@ -51,8 +51,7 @@ def broker_connections_of_this_app(base_app):
     broker, and nothing sent here would reach the worker.
     """
     celery = base_app.extensions["flask-celeryext"].celery
-    if celery._pool is not None:
-        celery._pool.force_close_all()
+    # Forgotten, not closed: kombu shares a pool among apps of the same URL.
     celery._pool = None
     celery.amqp._producer_pool = None
     yield
