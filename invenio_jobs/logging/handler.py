@@ -547,10 +547,9 @@ class _Writer:
         for buffer in buffers:
             if buffer._queue or buffer._retry:
                 groups.setdefault(buffer.engine, []).append(buffer)
-            elif buffer._closing:
-                # Closed after the flush that took its last line had looked:
-                # every line it had is stored, and its closer waits for this.
-                self.unregister(buffer)
+            else:
+                # Closed after the flush that took its last line had looked.
+                self._release_if_done(buffer)
         written = True
         for engine, group in groups.items():
             written = self._write(engine, group) and written
@@ -578,9 +577,13 @@ class _Writer:
         self._outage.recovered()
         flush.stored()
         for buffer in buffers:
-            if buffer._closing and not buffer._queue and not buffer._retry:
-                self.unregister(buffer)
+            self._release_if_done(buffer)
         return True
+
+    def _release_if_done(self, buffer):
+        """Release a closed buffer with nothing left to write: its closer waits."""
+        if buffer._closing and not buffer._queue and not buffer._retry:
+            self.unregister(buffer)
 
     def _failed(self, engine, buffers, error) -> bool:
         """After a failed write: wait for the database, or find the run at fault."""
@@ -603,8 +606,7 @@ class _Writer:
                 lines,
                 _first_line(error),
             )
-            if buffer._closing and not buffer._queue:
-                self.unregister(buffer)
+            self._release_if_done(buffer)
             return True
         return False
 
