@@ -87,6 +87,14 @@ JOBS_DATABASE_PRE_PING = True
 restart of the database dropped it (SQLAlchemy's ``pool_pre_ping``, added to
 invenio-db's engine). Costs one round trip per checkout."""
 
+JOBS_DATABASE_PREPARED_STATEMENTS = True
+"""On PostgreSQL with psycopg2, have the database plan the statements of a
+run's life (its INSERT, claim and end, the job's read) once per connection
+(``PREPARE``) instead of at every run: the planning cost more than the work.
+Set it to False behind a connection pooler that forbids prepared statements
+(PgBouncer in transaction mode); a statement that finds its preparation gone
+is prepared again either way."""
+
 JOBS_STOP_GRACE_SECONDS = 30
 """Time (s) a running run has to stop by itself before it is terminated."""
 

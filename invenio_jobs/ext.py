@@ -12,7 +12,7 @@ from flask import current_app
 from invenio_db import db
 
 from . import config
-from .database import install_pre_ping
+from .database import install_pre_ping, use_prepared_statements
 from .registry import ENTRY_POINT_GROUP, JobsRegistry
 from .resources import (
     JobsResource,
@@ -182,13 +182,18 @@ def finalize_app(app):
     them at finalize time, not at init time, keeps the import order harmless.
     A ``JOBS_DEFAULT_QUEUE`` of None is resolved to Celery's default queue
     here, so that every reader of the setting gets a queue name. The
-    database pool learns to replace connections a restart dropped.
+    database pool learns to replace connections a restart dropped, and
+    the engine whether a run's statements may be prepared.
     """
     ext = app.extensions["invenio-jobs"]
     ext.load_job_types()
     register_services(app)
-    if app.config.get("JOBS_DATABASE_PRE_PING") and "sqlalchemy" in app.extensions:
+    if "sqlalchemy" in app.extensions:
         with app.app_context():
-            install_pre_ping(db.engine)
+            if app.config.get("JOBS_DATABASE_PRE_PING"):
+                install_pre_ping(db.engine)
+            use_prepared_statements(
+                db.engine, app.config.get("JOBS_DATABASE_PREPARED_STATEMENTS", True)
+            )
     if not app.config.get("JOBS_DEFAULT_QUEUE"):
         app.config["JOBS_DEFAULT_QUEUE"] = _celery_default_queue(app)

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from invenio_db import db
 from sqlalchemy.orm import make_transient_to_detached
 
+from .database import Prepared
 from .jobs import build_default_arguments, has_base_hook
 from .models import Job, Run, RunStatusEnum, RunTrigger, utcnow
 from .proxies import current_jobs
@@ -284,13 +285,15 @@ def _insert_one_statement():
             continue
         default = column.default
         if default is not None and default.is_scalar:
+            # Written in the statement: a prepared INSERT has no per-use default.
             known[column.key] = default.arg
+            values[column.key] = sa.literal(default.arg, type_=column.type)
         elif default is not None or column.server_default is not None:
             returned.append(column)
         else:
             known[column.key] = None
     statement = sa.insert(runs).values(**values, number=_NEXT_NUMBER)
-    return statement.returning(*returned), known
+    return Prepared(statement.returning(*returned)), known
 
 
 _INSERT_ONE, _INSERT_ONE_LEAVES = _insert_one_statement()
@@ -306,7 +309,10 @@ def insert_run(run: dict, session, connection=None) -> Run:
     """
     values = {f"run_{name}": value for name, value in run.items()}
     values.update(number_job_id=run["job_id"], number_position=1)
-    row = (connection or session).execute(_INSERT_ONE, values).one()
+    if connection is None:
+        row = session.execute(_INSERT_ONE.statement, values).one()
+    else:
+        row = _INSERT_ONE.execute(connection, values).one()
     return as_stored(session, Run, {**_INSERT_ONE_LEAVES, **run, **row._asdict()})
 
 
@@ -413,8 +419,8 @@ def _claim_and_read_statements():
         .values(_claimed(now, sa.bindparam("claimed_by", type_=runs.c.worker.type)))
     )
     return {
-        "postgresql": update.where(jobs.c.id == runs.c.job_id).returning(
-            *runs.c, *jobs.c, since
+        "postgresql": Prepared(
+            update.where(jobs.c.id == runs.c.job_id).returning(*runs.c, *jobs.c, since)
         ),
         None: sa.select(Run).from_statement(update.returning(*runs.c)),
     }
@@ -439,7 +445,7 @@ def claim_and_read(run_id, worker: str, session, connection=None):
     """
     values = {"claimed_id": run_id, "claimed_at": utcnow(), "claimed_by": worker}
     if connection is not None:
-        row = connection.execute(_CLAIM_AND_READ["postgresql"], values).first()
+        row = _CLAIM_AND_READ["postgresql"].execute(connection, values).first()
         if row is None:
             return None
         runs, jobs = Run.__table__.c.keys(), Job.__table__.c.keys()
@@ -618,11 +624,13 @@ def finish(
         end_at=utcnow(),
         end_message=message,
     )
-    return (connection or db.session).execute(statement, parameters).rowcount == 1
+    if connection is None:
+        return db.session.execute(statement.statement, parameters).rowcount == 1
+    return statement.execute(connection, parameters).rowcount == 1
 
 
 @lru_cache(maxsize=64)
-def _finish_statement(sources, without_subtasks: bool, shape, names):
+def _finish_statement(sources, without_subtasks: bool, shape, names) -> Prepared:
     """The UPDATE of :func:`finish` for one shape, its values bound parameters."""
     runs = Run.__table__
     now = sa.bindparam("end_at", type_=runs.c.finished_at.type)
@@ -648,7 +656,7 @@ def _finish_statement(sources, without_subtasks: bool, shape, names):
     )
     if without_subtasks:
         statement = statement.where(runs.c.total_subtasks == 0)
-    return statement
+    return Prepared(statement)
 
 
 def finish_many(run_ids, status, message=None, connection=None, **values) -> int:

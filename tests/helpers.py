@@ -7,6 +7,7 @@
 """Small helpers shared by the tests."""
 
 import contextlib
+import re
 import uuid
 from datetime import datetime, timezone
 
@@ -75,6 +76,19 @@ def count_queries(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+_PREPARED = re.compile(r"(?:EXECUTE|PREPARE|DEALLOCATE) invenio_jobs_([a-z]+)_")
+
+
+def command_of(statement: str) -> str:
+    """The SQL command a statement runs, also through a prepared one.
+
+    The job system's prepared statements carry their command in their name
+    (``EXECUTE invenio_jobs_update_...``).
+    """
+    prepared = _PREPARED.match(statement)
+    return prepared.group(1).upper() if prepared else statement.split()[0]
 
 
 def delete_jobs_and_runs(database):

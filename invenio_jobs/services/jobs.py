@@ -17,7 +17,7 @@ from invenio_db import db
 from invenio_db.uow import ModelCommitOp
 from invenio_records_resources.services.base import LinksTemplate, Service
 
-from ..database import one_statement
+from ..database import Prepared, one_statement
 from ..jobs import build_default_arguments
 from ..lifecycle import as_stored
 from ..models import Job, Run, RunStatusEnum, delete_runs, utcnow
@@ -135,15 +135,17 @@ _JOB_BY_ID = sa.select(Job).where(Job.id == sa.bindparam("job_id", type_=Job.id.
 """The read of :meth:`JobsService.get_job`."""
 
 
-_JOB_ROW_BY_ID = sa.select(Job.__table__).where(
-    Job.__table__.c.id == sa.bindparam("job_id", type_=Job.id.type)
+_JOB_ROW_BY_ID = Prepared(
+    sa.select(Job.__table__).where(
+        Job.__table__.c.id == sa.bindparam("job_id", type_=Job.id.type)
+    )
 )
 """The read of :meth:`JobsService.get_job` out of the session."""
 
 
 def _read_job(connection, job_id) -> Job | None:
     """The job read on ``connection``, as an object of the session."""
-    row = connection.execute(_JOB_ROW_BY_ID, {"job_id": job_id}).first()
+    row = _JOB_ROW_BY_ID.execute(connection, {"job_id": job_id}).first()
     return None if row is None else as_stored(db.session(), Job, row._asdict())
 
 
