@@ -32,6 +32,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from invenio_db import db
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import make_transient_to_detached
 
 from .database import Prepared
@@ -266,13 +267,14 @@ def insert_runs(runs: list[dict], statement=None):
     return statement.values(numbered_rows(runs))
 
 
-def _insert_one_statement():
-    """The INSERT of one :func:`queued_run`, numbered, built once (bound values).
+def _insert_one_parts():
+    """The values, returned columns and left-out values of one run's INSERT.
 
-    It returns what its caller cannot know: the number, and the columns
-    the database or a callable default fills. Returning every column cost
-    a third of the INSERT. Also returns the values of the other columns
-    that the INSERT leaves to their defaults (or NULL).
+    The values are bound parameters (``run_<column>``), numbered by the
+    INSERT. It returns what its caller cannot know: the number, and the
+    columns the database or a callable default fills. Returning every
+    column cost a third of the INSERT. The values of the other columns
+    that the INSERT leaves to their defaults (or NULL) are known.
     """
     runs = Run.__table__
     names = queued_run(None, None, {}, "").keys()
@@ -292,11 +294,54 @@ def _insert_one_statement():
             returned.append(column)
         else:
             known[column.key] = None
-    statement = sa.insert(runs).values(**values, number=_NEXT_NUMBER)
-    return Prepared(statement.returning(*returned)), known
+    values["number"] = _NEXT_NUMBER
+    return values, returned, known
+
+
+def _insert_one_statement():
+    """The INSERT of one :func:`queued_run`, numbered, built once (bound values)."""
+    values, returned, known = _insert_one_parts()
+    statement = sa.insert(Run.__table__).values(**values).returning(*returned)
+    return Prepared(statement), known
 
 
 _INSERT_ONE, _INSERT_ONE_LEAVES = _insert_one_statement()
+
+JOB_AS_SEEN = ("task", "run_args", "default_queue", "timeout")
+"""What starting a run reads of its job: :func:`insert_run_if_job_unchanged`."""
+
+
+def _insert_if_job_unchanged_statement():
+    """The INSERT of :func:`insert_run_if_job_unchanged`, built once (PostgreSQL).
+
+    ``INSERT ... SELECT ... WHERE EXISTS (the job, as seen)``: each value
+    the caller used is compared (``seen_<column>``), the arguments as
+    ``jsonb`` (whatever the column's JSON type).
+    """
+    values, returned, _ = _insert_one_parts()
+    jobs = Job.__table__
+
+    def same(column):
+        seen = sa.bindparam(f"seen_{column.key}", type_=column.type)
+        if column.key == "run_args":
+            column, seen = sa.cast(column, JSONB), sa.bindparam(seen.key, type_=JSONB)
+        return column.is_not_distinct_from(seen)
+
+    as_seen = sa.exists().where(
+        jobs.c.id == values["job_id"], *(same(jobs.c[key]) for key in JOB_AS_SEEN)
+    )
+    rows = sa.select(*values.values()).where(as_seen)
+    statement = sa.insert(Run.__table__).from_select(list(values), rows)
+    return Prepared(statement.returning(*returned))
+
+
+_INSERT_IF_JOB_UNCHANGED = _insert_if_job_unchanged_statement()
+
+
+def _insert_values(run: dict) -> dict:
+    values = {f"run_{name}": value for name, value in run.items()}
+    values.update(number_job_id=run["job_id"], number_position=1)
+    return values
 
 
 def insert_run(run: dict, session, connection=None) -> Run:
@@ -307,12 +352,28 @@ def insert_run(run: dict, session, connection=None) -> Run:
     object, cost more than the database's work. It runs in the session,
     or on ``connection`` (the caller commits).
     """
-    values = {f"run_{name}": value for name, value in run.items()}
-    values.update(number_job_id=run["job_id"], number_position=1)
+    values = _insert_values(run)
     if connection is None:
         row = session.execute(_INSERT_ONE.statement, values).one()
     else:
         row = _INSERT_ONE.execute(connection, values).one()
+    return as_stored(session, Run, {**_INSERT_ONE_LEAVES, **run, **row._asdict()})
+
+
+def insert_run_if_job_unchanged(run: dict, seen: dict, session, connection):
+    """As :func:`insert_run`, only if the job still has the values ``seen``.
+
+    ``seen`` holds the job's :data:`JOB_AS_SEEN` as the caller read them,
+    maybe long ago: the INSERT inserts nothing (and this returns None) if
+    the job was changed or deleted since. A caller that remembers the jobs
+    it started runs of starts one more with this single statement, and
+    reads the job again only when it returns None. PostgreSQL only.
+    """
+    values = _insert_values(run)
+    values.update({f"seen_{key}": seen[key] for key in JOB_AS_SEEN})
+    row = _INSERT_IF_JOB_UNCHANGED.execute(connection, values).first()
+    if row is None:
+        return None
     return as_stored(session, Run, {**_INSERT_ONE_LEAVES, **run, **row._asdict()})
 
 

@@ -6,8 +6,10 @@
 
 """The runs service: start, read, stop, delete and list the runs of a job."""
 
+import copy
 import socket
 import uuid
+from dataclasses import dataclass
 from functools import cached_property
 
 import sqlalchemy as sa
@@ -63,6 +65,32 @@ def _cannot_stop(run) -> RunStatusChangeError:
             status=run.status.name,
         ),
     )
+
+
+SEEN_JOBS_KEPT = 1024
+"""How many jobs a process remembers as it last read them to start their runs."""
+
+
+@dataclass(frozen=True)
+class _JobAsSeen:
+    """What starting a run reads of its job (:data:`lifecycle.JOB_AS_SEEN`)."""
+
+    id: uuid.UUID
+    task: str
+    run_args: dict
+    default_queue: str | None
+    timeout: int | None
+
+    @classmethod
+    def of(cls, job: Job) -> "_JobAsSeen":
+        """A copy of a job's values, which later changes of the object leave alone."""
+        values = {key: getattr(job, key) for key in lifecycle.JOB_AS_SEEN}
+        values["run_args"] = copy.deepcopy(values["run_args"])
+        return cls(id=job.id, **values)
+
+    def values(self) -> dict:
+        """The values, by column, as the INSERT compares them."""
+        return {key: getattr(self, key) for key in lifecycle.JOB_AS_SEEN}
 
 
 class RunsService(DumpSchemasMixin, Service):
@@ -183,19 +211,57 @@ class RunsService(DumpSchemasMixin, Service):
 
     @unit_of_work()
     def create(self, identity, job_id, data=None, uow=None):
-        """Run a job now: validate the arguments, queue a run, send it after commit."""
+        """Run a job now: validate the arguments, queue a run, send it after commit.
+
+        Outside any transaction (a script, a task, most requests), starting
+        a run is one autocommit INSERT, with no BEGIN, COMMIT or ping: it
+        inserts only if the job is still as this process last read it
+        (:func:`lifecycle.insert_run_if_job_unchanged`), and the job is
+        read (then remembered) only when it is new here, or was changed or
+        deleted since. Within a caller's transaction, the read and the
+        INSERT join it.
+        """
         self.require_permission(identity, "create")
-        # Outside any transaction (a script, a task), starting a run is one
-        # read and one write, each its own autocommit statement: no BEGIN,
-        # no COMMIT and no ping. Within one (a request), they join it.
         alone = getattr(uow, "alone", False) and db.engine.dialect.name == "postgresql"
-        job = current_jobs.jobs_service.get_job(job_id, alone=alone)
+        if alone:
+            seen = self._seen_jobs.get(parse_uuid(job_id, JobNotFoundError))
+            if seen is not None:
+                try:
+                    run = self._queue_run(identity, seen, data, uow, alone, check=True)
+                except ValidationError:  # maybe for what changed: judged below
+                    run = None
+                if run is not None:
+                    return self.item(identity, run)
+        job = _JobAsSeen.of(current_jobs.jobs_service.get_job(job_id, alone=alone))
+        if alone:
+            self._remember_job(job)
+        run = self._queue_run(identity, job, data, uow, alone, check=False)
+        return self.item(identity, run)
+
+    @cached_property
+    def _seen_jobs(self) -> dict:
+        """The jobs this process started runs of, as it last read them, by id."""
+        return {}
+
+    def _remember_job(self, job: "_JobAsSeen"):
+        seen = self._seen_jobs
+        if len(seen) >= SEEN_JOBS_KEPT and job.id not in seen:
+            seen.clear()  # a rare reread each is cheaper than an LRU's upkeep
+        seen[job.id] = job
+
+    def _queue_run(self, identity, job, data, uow, alone, check):
+        """Validate and insert the run, register its sending; the run.
+
+        ``check``: insert only if the job is as ``job`` says (None if not).
+        """
         values = self.run_now_schema.load(data or {})
         reason = current_jobs.registry.unavailable_reason(job.task)
         if reason is not None:  # removed, renamed, or its module fails to load
             raise ValidationError({"task": [reason]})
         job_type = current_jobs.registry.get(job.task)
-        args = values["args"] if values["args"] is not None else job.run_args
+        args = values["args"]
+        if args is None:
+            args = copy.deepcopy(job.run_args)
         if values["custom_args"]:  # InvenioRDM's run form: the task's args verbatim
             args = {**(args or {}), "custom_args": values["custom_args"]}
         try:
@@ -214,7 +280,17 @@ class RunsService(DumpSchemasMixin, Service):
             started_by_id=user_id_of(identity),
         )
         # One INSERT ... RETURNING: the run's number is given by the INSERT.
-        if alone:
+        if check:
+            seen = job.values()
+            run = one_statement(
+                db.engine,
+                lambda conn: lifecycle.insert_run_if_job_unchanged(
+                    queued, seen, db.session, conn
+                ),
+            )
+            if run is None:
+                return None
+        elif alone:
             run = one_statement(
                 db.engine, lambda conn: lifecycle.insert_run(queued, db.session, conn)
             )
@@ -223,7 +299,7 @@ class RunsService(DumpSchemasMixin, Service):
         identity_id = getattr(identity, "id", None)
         dispatch = Dispatch.of(run, timeout=job.timeout, identity_id=identity_id)
         uow.register(DispatchRunsOp([dispatch]))
-        return self.item(identity, run)
+        return run
 
     @unit_of_work()
     def stop(self, identity, job_id, run_id, uow=None, via=None):
