@@ -152,6 +152,85 @@ def test_a_run_started_outside_a_transaction_commits_by_itself(
     assert stored(db, uuid.UUID(run.id)).number is not None
 
 
+def commands_before_the_worker(statements):
+    """The commands of starting a run, before its eager execution's UPDATEs."""
+    commands = [command_of(s) for s in statements]
+    return commands[: commands.index("UPDATE")] if "UPDATE" in commands else commands
+
+
+def test_a_run_of_a_job_this_process_read_before_is_one_insert(app, db, admin):
+    """The job as last read is checked by the INSERT itself: no read of it."""
+    job_id = new_job()
+    db.session.commit()
+    with count_queries(db.session.get_bind()) as first:
+        current_runs_service.create(admin, job_id, {})
+    with count_queries(db.session.get_bind()) as second:
+        run = current_runs_service.create(admin, job_id, {})
+    assert commands_before_the_worker(first) == ["SELECT", "INSERT"]
+    assert commands_before_the_worker(second) == ["INSERT"]
+    assert stored(db, uuid.UUID(run.id)).number == 2
+
+
+def set_job(db, job_id, **values):
+    """Change a job's row behind the service's back (``updated`` untouched)."""
+    import sqlalchemy as sa
+
+    from invenio_jobs.models import Job
+
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(Job.__table__).where(Job.id == job_id).values(values))
+
+
+def test_a_job_changed_since_it_was_read_is_read_again(app, db, admin):
+    """Other arguments, queue or timeout: the INSERT inserts nothing, then reads."""
+    job_id = new_job(task="mock_controlled")
+    db.session.commit()
+    current_runs_service.create(admin, job_id, {})
+    set_job(db, job_id, run_args={"steps": 2}, default_queue="low", timeout=60)
+    with count_queries(db.session.get_bind()) as statements:
+        run = current_runs_service.create(admin, job_id, {})
+    assert commands_before_the_worker(statements) == ["INSERT", "SELECT", "INSERT"]
+    stored_run = stored(db, uuid.UUID(run.id))
+    assert stored_run.args["steps"] == 2 and stored_run.queue == "low"
+    assert stored_run.number == 2
+    db.session.rollback()  # no transaction open, as in a script
+    with count_queries(db.session.get_bind()) as statements:
+        current_runs_service.create(admin, job_id, {})
+    assert commands_before_the_worker(statements) == ["INSERT"]
+
+
+def test_a_job_deleted_since_it_was_read_is_not_found(app, db, admin):
+    """The INSERT finds no job as seen; the read finds none: 404, nothing stored."""
+    from invenio_access.permissions import system_identity
+
+    from invenio_jobs.services.errors import JobNotFoundError
+
+    job_id = new_job()
+    db.session.commit()
+    current_runs_service.create(admin, job_id, {})
+    current_jobs_service.delete(system_identity, job_id)
+    db.session.commit()
+    with pytest.raises(JobNotFoundError):
+        current_runs_service.create(admin, job_id, {})
+    assert db.session.query(Run).filter(Run.job_id == uuid.UUID(job_id)).count() == 0
+
+
+def test_a_job_whose_task_vanished_since_it_was_read_is_refused(app, db, admin):
+    """Judged on the job as it is now: its task is not registered any more."""
+    from marshmallow import ValidationError
+
+    job_id = new_job()
+    db.session.commit()
+    current_runs_service.create(admin, job_id, {})
+    set_job(db, job_id, task="removed_since")
+    with pytest.raises(ValidationError) as refused:
+        current_runs_service.create(admin, job_id, {})
+    assert "task" in refused.value.messages
+    runs = db.session.query(Run).filter(Run.job_id == uuid.UUID(job_id)).count()
+    assert runs == 1
+
+
 def test_a_run_started_in_the_callers_unit_of_work_waits_for_its_commit(
     app, db, admin, seen_by_others
 ):
@@ -166,11 +245,13 @@ def test_a_run_started_in_the_callers_unit_of_work_waits_for_its_commit(
     assert stored(db, run_id) is None
 
 
-def test_a_permission_check_reads_each_action_once(app, db, users, monkeypatch):
-    """The administrators' policy names two actions: two cache reads, not four.
+def test_a_permission_check_reads_its_actions_in_one_cache_round_trip(
+    app, db, users, monkeypatch
+):
+    """The administrators' policy names two actions: one ``MGET``, not two GETs.
 
     And it answers as invenio-access's own check does, for whom it allows
-    and for whom it refuses.
+    and for whom it refuses, also once an action's grants left the cache.
     """
     from invenio_access.permissions import Permission
     from invenio_access.proxies import current_access
@@ -178,28 +259,39 @@ def test_a_permission_check_reads_each_action_once(app, db, users, monkeypatch):
 
     from invenio_jobs.services.permissions import RunPermissionPolicy
 
-    reads = []
-    get = type(current_access._get_current_object()).get_action_cache
+    cache = current_access.cache
+    trips = []
+    for name in ("get", "get_many"):
+        original = getattr(cache, name)
 
-    def counted(self, key):
-        reads.append(key)
-        return get(self, key)
+        def counted(*keys, _name=name, _original=original):
+            trips.append((_name, len(keys)))
+            return _original(*keys)
 
-    monkeypatch.setattr(
-        type(current_access._get_current_object()), "get_action_cache", counted
-    )
+        monkeypatch.setattr(cache, name, counted)
+
+    def check(identity, policy_class=RunPermissionPolicy):
+        """One check in a request of its own (invenio-access keeps grants per request)."""
+        trips.clear()
+        with app.test_request_context():
+            policy = RunPermissionPolicy("create", identity=identity)
+            if policy_class is Permission:
+                return Permission.allows(policy, identity)
+            return policy.allows(identity)
+
     for name, allowed in (("admin", True), ("user", False)):
         identity = get_identity(db.session.get(User, users[name].id))
-        reads.clear()
-        assert RunPermissionPolicy("create", identity=identity).allows(identity) is (
-            allowed
-        )
-        assert len(reads) == 2, reads
-        reads.clear()
-        plain = RunPermissionPolicy("create", identity=identity)
-        assert Permission.allows(plain, identity) is allowed
-        # invenio-access reads the excludes only after needs that match.
-        assert len(reads) == (4 if allowed else 2), reads
+        check(identity)  # fills the cache
+        assert check(identity) is allowed
+        assert trips == [("get_many", 2)]
+        assert check(identity, Permission) is allowed
+        assert trips == [("get", 1)] * 2  # one per action
+
+    # An action no longer cached (its grants changed): read from the database.
+    admin = get_identity(db.session.get(User, users["admin"].id))
+    cache.delete(app.config["ACCESS_ACTION_CACHE_PREFIX"] + "administration-access")
+    assert check(admin) is True
+    assert trips[0] == ("get_many", 2) and ("get", 1) in trips
 
 
 def test_run_now_through_the_api_reads_no_grant(app, db, admin_client):
