@@ -213,13 +213,13 @@ class RunsService(DumpSchemasMixin, Service):
     def create(self, identity, job_id, data=None, uow=None):
         """Run a job now: validate the arguments, queue a run, send it after commit.
 
-        Outside any transaction (a script, a task, most requests), starting
-        a run is one autocommit INSERT, with no BEGIN, COMMIT or ping: it
-        inserts only if the job is still as this process last read it
-        (:func:`lifecycle.insert_run_if_job_unchanged`), and the job is
-        read (then remembered) only when it is new here, or was changed or
-        deleted since. Within a caller's transaction, the read and the
-        INSERT join it.
+        Outside any transaction (a script, a task), starting a run is one
+        autocommit INSERT, with no BEGIN, COMMIT or ping: it inserts only if
+        the job is still as this process last read it
+        (:func:`lifecycle.insert_run_if_job_unchanged`), and the job is read
+        (then remembered) only when it is new here, or was changed or
+        deleted since. Within a caller's transaction (a request, a unit of
+        work), the job's read and the INSERT join it.
         """
         self.require_permission(identity, "create")
         alone = getattr(uow, "alone", False) and db.engine.dialect.name == "postgresql"
