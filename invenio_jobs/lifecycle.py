@@ -322,10 +322,11 @@ def _insert_if_job_unchanged_statement():
     jobs = Job.__table__
 
     def same(column):
-        seen = sa.bindparam(f"seen_{column.key}", type_=column.type)
+        name = f"seen_{column.key}"
         if column.key == "run_args":
-            column, seen = sa.cast(column, JSONB), sa.bindparam(seen.key, type_=JSONB)
-        return column.is_not_distinct_from(seen)
+            seen = sa.bindparam(name, type_=JSONB)
+            return sa.cast(column, JSONB).is_not_distinct_from(seen)
+        return column.is_not_distinct_from(sa.bindparam(name, type_=column.type))
 
     as_seen = sa.exists().where(
         jobs.c.id == values["job_id"], *(same(jobs.c[key]) for key in JOB_AS_SEEN)
