@@ -64,13 +64,21 @@ JOBS_STALE_AFTER_SECONDS = 60
 """A running run without a heartbeat for this long lost its worker: FAILED."""
 
 JOBS_REDISPATCH_AFTER_SECONDS = 120
-"""A queued run not taken by a worker this long (s) after it was sent may be
-sent again, but only if its message is missing: when the broker's queue
-holds fewer messages than there are runs waiting on it (minus those that
-workers hold). A run waiting in a backlog is never sent twice. Each run is
-sent again at most once per interval, which doubles with each sending. The
-same run id is sent, so the run still runs once.
+"""A queued run not taken by a worker this long (s) after its message was
+handed to the broker is looked for, by its task id: in its queue, in the
+messages live workers hold and, on Redis, in the messages delivered but not
+acknowledged. A message that is nowhere is sent again; one that a dead
+worker held unacknowledged on Redis is put back in its queue (RabbitMQ does
+that by itself when the worker's connection closes). A run waiting in a
+backlog is found in its queue and never sent twice. A run whose message was
+lost starts within this time plus two ``JOBS_MAINTENANCE_INTERVAL`` of the
+loss, whatever else waits on its queue.
 """
+
+JOBS_UNSENT_AFTER_SECONDS = 5
+"""A new run is marked sent once the broker took its message. One its
+maker did not mark this long (s) after making it (the process died between
+its commit and the publish) is sent by the beat or the maintenance task."""
 
 JOBS_SEND_RETRY_SECONDS = 10
 """A run the broker refused (broker down) is sent again after this long (s)."""

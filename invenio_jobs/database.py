@@ -96,12 +96,15 @@ def is_unreachable(error: BaseException) -> bool:
 
 
 class Outage:
-    """One log line when the database goes away, one when it comes back.
+    """One log line when the database (or the broker) goes away, one when it is back.
 
     Failures closer than ``quiet_seconds`` to each other belong to the same
     outage, also where no success is seen to end it (a web process that
     only answers 503 while the database is away).
     """
+
+    service = "the database"
+    """What goes away, in the log lines."""
 
     def __init__(self, what: str, log=logger, quiet_seconds: float = 60.0):
         """``what`` names the process or step in its log lines."""
@@ -121,8 +124,9 @@ class Outage:
         self.since = now
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         self.log.error(
-            "%s: the database is unreachable (%s); retrying every %g s.",
+            "%s: %s is unreachable (%s); retrying every %g s.",
             self.what,
+            self.service,
             first_line,
             retry_seconds,
         )
@@ -134,7 +138,7 @@ class Outage:
         lasted = time.monotonic() - self.since
         self.since = self.last = None
         self.log.warning(
-            "%s: the database is reachable again after %.1f s.", self.what, lasted
+            "%s: %s is reachable again after %.1f s.", self.what, self.service, lasted
         )
 
 

@@ -29,7 +29,7 @@ from marshmallow import Schema, ValidationError, fields
 from marshmallow.fields import Field
 from marshmallow_utils.fields import TZDateTime
 
-from .models import Run, RunStatusEnum
+from .models import Run, last_success_order, last_success_where
 
 
 class PredefinedArgsSchema(Schema):
@@ -292,13 +292,8 @@ def _last_success_start(job_obj):
         return None
     return db.session.scalar(
         sa.select(Run.started_at)
-        .where(
-            Run.job_id == job_id,
-            Run.status == RunStatusEnum.SUCCESS,
-            Run.parent_run_id.is_(None),
-            Run.started_at.is_not(None),  # ix_jobs_run_last_success
-        )
-        .order_by(Run.started_at.desc())
+        .where(Run.job_id == job_id, *last_success_where(Run.__table__.c))
+        .order_by(*last_success_order(Run.__table__.c))
         .limit(1)
     )
 

@@ -27,17 +27,26 @@ notification, a dispatch to the workers).
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
+from flask import current_app
 from invenio_db import db
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import make_transient_to_detached
 
 from .database import Prepared
 from .jobs import build_default_arguments, has_base_hook
-from .models import Job, Run, RunStatusEnum, RunTrigger, utcnow
+from .models import (
+    Job,
+    Run,
+    RunStatusEnum,
+    RunTrigger,
+    last_success_order,
+    last_success_where,
+    utcnow,
+)
 from .proxies import current_jobs
 
 Status = RunStatusEnum
@@ -145,6 +154,27 @@ class Dispatch:
         )
 
 
+BORN_WITH = (
+    "id",
+    "job_id",
+    "parent_run_id",
+    "status",
+    "title",
+    "args",
+    "queue",
+    "task_id",
+    "started_by_id",
+    "scheduled_at",
+    "trigger",
+    "attempt",
+    "dispatched_at",
+    "due_at",
+    "created",
+    "updated",
+)
+"""The columns :func:`queued_run` gives a new run; the others keep their defaults."""
+
+
 def queued_run(
     job_id,
     title: str,
@@ -163,6 +193,7 @@ def queued_run(
     batch, :func:`number_runs`).
     """
     now = now or utcnow()
+    lease = current_app.config["JOBS_UNSENT_AFTER_SECONDS"]
     return {
         "id": uuid.uuid4(),
         "job_id": job_id,
@@ -176,9 +207,12 @@ def queued_run(
         "scheduled_at": scheduled_at,
         "trigger": trigger,
         "attempt": 1,
-        # Sent right after the commit; ``send_runs`` gives it back to the
-        # database (``due_at``) if the broker refuses it.
-        "dispatched_at": now,
+        # Not sent yet: its maker sends it right after the commit and then
+        # marks it sent (:func:`mark_sent`). A maker that dies in between
+        # leaves it due at the end of this lease, when the beat or the
+        # maintenance task sends it (:func:`take_due`).
+        "dispatched_at": None,
+        "due_at": now + timedelta(seconds=lease),
         "created": now,
         "updated": now,
     }
@@ -277,7 +311,7 @@ def _insert_one_parts():
     that the INSERT leaves to their defaults (or NULL) are known.
     """
     runs = Run.__table__
-    names = queued_run(None, None, {}, "").keys()
+    names = BORN_WITH
     values = {
         name: sa.bindparam(f"run_{name}", type_=runs.c[name].type) for name in names
     }
@@ -459,13 +493,8 @@ def _claim_and_read_statements():
     last = sa.alias(runs, "last_success")
     since = (
         sa.select(last.c.started_at)
-        .where(
-            last.c.job_id == runs.c.job_id,
-            last.c.status == Status.SUCCESS.value,
-            last.c.parent_run_id.is_(None),
-            last.c.started_at.is_not(None),  # ix_jobs_run_last_success
-        )
-        .order_by(last.c.started_at.desc())
+        .where(last.c.job_id == runs.c.job_id, *last_success_where(last.c))
+        .order_by(*last_success_order(last.c))
         .limit(1)
         .correlate(runs)
         .scalar_subquery()
@@ -568,13 +597,17 @@ def retry(run_id, due: datetime, message: str) -> str | None:
     return task_id if moved else None
 
 
-def take_due(now: datetime, limit: int, connection) -> list:
-    """Mark queued runs whose due time has come as sent; return them.
+def take_due(now: datetime, lease: float, limit: int, connection) -> list:
+    """Take the queued runs due to be sent now, for ``lease`` seconds; return them.
 
     One conditional UPDATE: a run is taken by one caller only (several
-    beat processes look at once), and it is then handed to the broker by
-    that caller. Returns ``(id, queue, task_id, job_id, started_by_id)``
-    rows.
+    beat processes look at once), which sends it and then marks it sent
+    (:func:`mark_sent`). Taking moves its due time to the end of the lease,
+    so that a caller that dies before the publish leaves it due again
+    then, for the next caller: a run is never marked sent before its
+    message is in the broker. Runs without a task id (subtasks that the
+    module that made them sends) are never taken. Returns ``(id, queue,
+    task_id, job_id, started_by_id)`` rows.
     """
     due = (
         sa.select(Run.id)
@@ -592,32 +625,52 @@ def take_due(now: datetime, limit: int, connection) -> list:
         sa.update(Run)
         .where(
             Run.id.in_(due.scalar_subquery()),
+            Run.due_at <= now,
             Run.dispatched_at.is_(None),
             Run.status == Status.QUEUED,
+            Run.task_id.is_not(None),
         )
-        .values(dispatched_at=now, due_at=None)
+        .values(due_at=now + timedelta(seconds=lease))
         .returning(Run.id, Run.queue, Run.task_id, Run.job_id, Run.started_by_id)
         .execution_options(synchronize_session=False)
     )
     return connection.execute(statement).all()
 
 
-def postpone(run_ids, due: datetime, connection) -> None:
-    """Give queued runs that the broker refused back to the database until ``due``."""
+def mark_sent(sent: dict, now: datetime, connection) -> None:
+    """Record that the broker took these runs' messages: one UPDATE for a batch.
+
+    ``sent`` maps run ids to the task ids of the messages sent. Only a run
+    that still has that task id is marked: a run retried meanwhile (a new
+    task id, a new due time) is left to wait for its retry.
+    """
+    if not sent:
+        return
     connection.execute(
         sa.update(Run)
-        .where(Run.id.in_(list(run_ids)), Run.status == Status.QUEUED)
-        .values(dispatched_at=None, due_at=due)
+        .where(
+            Run.id.in_(list(sent)),
+            Run.task_id.in_(sorted(set(sent.values()))),
+        )
+        .values(dispatched_at=now, due_at=None)
         .execution_options(synchronize_session=False)
     )
 
 
-def mark_resent(run_ids, now: datetime, connection) -> None:
-    """Record that queued runs were sent again (their next re-send waits longer)."""
+def postpone(run_ids, due: datetime, connection) -> None:
+    """Give queued runs that the broker refused back to the database until ``due``.
+
+    A run that another sender has handed to the broker meanwhile is left
+    as it is.
+    """
     connection.execute(
         sa.update(Run)
-        .where(Run.id.in_(list(run_ids)), Run.status == Status.QUEUED)
-        .values(dispatched_at=now)
+        .where(
+            Run.id.in_(list(run_ids)),
+            Run.status == Status.QUEUED,
+            Run.dispatched_at.is_(None),
+        )
+        .values(due_at=due)
         .execution_options(synchronize_session=False)
     )
 

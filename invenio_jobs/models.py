@@ -102,6 +102,27 @@ LAST_SUCCESS = "status = 'S' AND parent_run_id IS NULL AND started_at IS NOT NUL
 """Runs that can be a job's last success: the condition of its index."""
 
 
+def last_success_where(columns) -> tuple:
+    """The conditions of :data:`LAST_SUCCESS`, on a runs table's (or alias's) columns.
+
+    A job's last success is the one of these runs that *started* last
+    (:func:`last_success_order`): the next run continues ``since`` its
+    start. Not by ``created``: a retried run keeps its ``created`` and
+    starts again later. The claim, the job's JSON, the ``since`` hook and
+    the pruning of old runs all choose it so.
+    """
+    return (
+        columns.status == "S",
+        columns.parent_run_id.is_(None),
+        columns.started_at.is_not(None),  # ix_jobs_run_last_success
+    )
+
+
+def last_success_order(columns) -> tuple:
+    """The order that puts a job's last success first (see :func:`last_success_where`)."""
+    return (columns.started_at.desc(), columns.id.desc())
+
+
 class UTCDateTime(db.UTCDateTime):
     """invenio-db's UTC time, in statements that SQLAlchemy may cache.
 

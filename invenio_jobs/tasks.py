@@ -29,10 +29,9 @@ from celery.utils.log import get_task_logger
 from flask import current_app, has_app_context
 from invenio_access.permissions import system_user_id
 from invenio_db import db
-from kombu.exceptions import ChannelError
-from sqlalchemy.orm import joinedload
 
 from . import lifecycle
+from .broker import live_workers
 from .counters import add_reaper_counts
 from .database import (
     Outage,
@@ -45,9 +44,20 @@ from .errors import TaskExecutionError
 from .lifecycle import ENDING, Dispatch, side_connection
 from .logging import capture_run_logs, set_job_context
 from .logging.tasks import delete_old_logs
-from .models import Job, Run, RunStatusEnum, RunTrigger, delete_runs, utcnow
+from .models import (
+    Job,
+    Run,
+    RunStatusEnum,
+    RunTrigger,
+    delete_runs,
+    last_success_order,
+    last_success_where,
+    utcnow,
+)
 from .proxies import current_jobs
 from .runtime import KeepAlive, RunCancelled, RunContext, RunTimedOut
+from .worker.dispatch import send_due_runs, send_runs
+from .worker.redelivery import redeliver_lost
 
 logger = get_task_logger(__name__)
 
@@ -60,21 +70,44 @@ SESSION_WROTE = "invenio_jobs.wrote"
 """Key of ``session.info``: the session holds writes not yet committed."""
 
 
-@sa.event.listens_for(db.session, "after_flush")
 def _note_flush(session, flush_context):
     session.info[SESSION_WROTE] = True
 
 
-@sa.event.listens_for(db.session, "do_orm_execute")
 def _note_statement(state):
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info[SESSION_WROTE] = True
 
 
-@sa.event.listens_for(db.session, "after_commit")
-@sa.event.listens_for(db.session, "after_rollback")
 def _forget_writes(session):
     session.info.pop(SESSION_WROTE, None)
+
+
+_SESSION_LISTENERS = (
+    ("after_flush", _note_flush),
+    ("do_orm_execute", _note_statement),
+    ("after_commit", _forget_writes),
+    ("after_rollback", _forget_writes),
+)
+
+
+_watching_session = False
+
+
+def watch_session_writes():
+    """Note in ``session.info`` whether the session holds uncommitted writes.
+
+    Only a process that runs tasks reads it (:func:`_commit_task_work`), so
+    the listeners are added there, at its first run, and never at import:
+    the host's other sessions pay nothing for them elsewhere.
+    """
+    global _watching_session
+    if _watching_session:
+        return
+    for name, listener in _SESSION_LISTENERS:
+        if not sa.event.contains(db.session, name, listener):
+            sa.event.listen(db.session, name, listener)
+    _watching_session = True
 
 
 def _write(write, single=False):
@@ -115,111 +148,6 @@ def _release_session():
         session.commit()
     finally:
         session.expire_on_commit = expire
-
-
-# -- sending runs to workers ---------------------------------------------------
-def send_runs(dispatches) -> list:
-    """Send ``execute_run`` for committed queued runs; return the ids sent.
-
-    Runs are stored as sent (``dispatched_at``) when they are made. A run
-    the broker refuses (broker down) is given back to the database, due
-    again after ``JOBS_SEND_RETRY_SECONDS``, and the beat sends it then,
-    under the same run id. After one refusal the rest of the batch is not
-    tried: each attempt on a dead broker costs its own retries.
-    """
-    sent, refused = [], []
-    grace = current_app.config["JOBS_STOP_GRACE_SECONDS"]
-    for item in dispatches:
-        if refused:
-            refused.extend(item.run_ids)
-            continue
-        # A message of subtasks may take as long as all of them together;
-        # each one's own limit is kept by its run context.
-        limit = item.timeout * len(item.run_ids) if item.timeout else None
-        options = {}
-        if limit:
-            options = {"soft_time_limit": limit, "time_limit": limit + grace}
-        try:
-            if item.batch:
-                execute_subtasks.apply_async(
-                    args=([str(run_id) for run_id in item.batch], item.timeout),
-                    queue=item.queue,
-                    task_id=item.task_id,
-                    **options,
-                )
-            else:
-                execute_run.apply_async(
-                    args=(str(item.run_id), item.identity_id),
-                    queue=item.queue,
-                    task_id=item.task_id,
-                    **options,
-                )
-        except Exception:  # noqa: BLE001 -- kept in the database, sent later
-            logger.warning(
-                "Could not send run %s; it is sent again later.",
-                item.run_id,
-                exc_info=True,
-            )
-            refused.extend(item.run_ids)
-            continue
-        sent.extend(item.run_ids)
-    if refused:
-        due = utcnow() + timedelta(
-            seconds=current_app.config["JOBS_SEND_RETRY_SECONDS"]
-        )
-        try:
-            with side_connection(commit=True) as conn:
-                lifecycle.postpone(refused, due, conn)
-        except Exception:  # noqa: BLE001 -- the reaper finds them missing
-            logger.warning("Could not postpone %d run(s).", len(refused))
-    return sent
-
-
-def send_due_runs(limit: int = 500) -> int:
-    """Send the queued runs whose due time has come; return how many were sent.
-
-    Retries after their back-off, and runs the broker refused, wait in the
-    database until they are due. Called by the beat at each look and by the
-    maintenance task; several beats at once take each run once.
-    """
-    now = utcnow()
-    with side_connection(commit=True) as conn:
-        rows = lifecycle.take_due(now, limit, conn)
-        job_ids = {row.job_id for row in rows}
-        timeouts = dict(
-            conn.execute(sa.select(Job.id, Job.timeout).where(Job.id.in_(job_ids)))
-            .tuples()
-            .all()
-            if job_ids
-            else ()
-        )
-    dispatches = messages_of(rows, lambda row: timeouts.get(row.job_id))
-    return len(send_runs(dispatches))
-
-
-def messages_of(runs, timeout_of) -> list[Dispatch]:
-    """The messages that send these queued runs (rows or models).
-
-    Subtasks that were sent together share a task id, and go together again.
-    """
-    by_task: dict = {}
-    for run in runs:
-        by_task.setdefault(run.task_id, []).append(run)
-    dispatches = []
-    for task_id, group in by_task.items():
-        first = group[0]
-        batch = tuple(run.id for run in group) if len(group) > 1 else ()
-        dispatches.append(
-            Dispatch(
-                first.id,
-                first.queue,
-                task_id,
-                identity_id=None if batch else first.started_by_id,
-                timeout=timeout_of(first),
-                batch=batch,
-            )
-        )
-    return dispatches
 
 
 # -- running a run -------------------------------------------------------------
@@ -468,6 +396,7 @@ def _execute_body(
     still gives an outcome, so that the run ends instead of waiting for the
     maintenance task to call it lost.
     """
+    watch_session_writes()
     try:
         return _judge_body(run, job, since, timeout)
     except Exception as exc:  # noqa: BLE001 -- the run must still end
@@ -873,7 +802,7 @@ def _maintenance(step) -> dict:
 def _reap() -> dict:
     config = current_app.config
     now = utcnow()
-    reaped = {"lost": 0, "terminated": 0, "resent": 0, "due": 0}
+    reaped = {"lost": 0, "terminated": 0, "resent": 0, "restored": 0, "due": 0}
 
     stale_before = now - timedelta(seconds=config["JOBS_STALE_AFTER_SECONDS"])
     stale = db.session.execute(
@@ -888,7 +817,8 @@ def _reap() -> dict:
         )
         .limit(REAP_BATCH)
     ).all()
-    alive = _live_workers({row.worker for row in stale}) if stale else set()
+    workers = {row.worker for row in stale}
+    alive = live_workers(current_celery_app, workers) if stale else set()
     for row in stale:
         last = row.heartbeat_at or row.started_at
         moved = _ended(lifecycle.mark_lost(row.id, last, row.worker in alive), row.id)
@@ -903,19 +833,24 @@ def _reap() -> dict:
             Run.stop_requested_at < grace_before,
         )
     ).all()
-    for run_id, task_id in stubborn:
-        if task_id:
-            try:
-                current_celery_app.control.revoke(task_id, terminate=True)
-            except Exception:  # noqa: BLE001 -- the status is what matters
-                logger.warning("Could not terminate task %s", task_id, exc_info=True)
-        reaped["terminated"] += _ended(
+    # The status first, then the revoke: a task killed before its run says
+    # CANCELLED would end it FAILED ("stopped during the run").
+    terminated = [
+        task_id
+        for run_id, task_id in stubborn
+        if _ended(
             lifecycle.terminate(run_id, config["JOBS_STOP_GRACE_SECONDS"]), run_id
         )
+    ]
+    reaped["terminated"] = len(terminated)
+    for task_id in filter(None, terminated):
+        try:
+            current_celery_app.control.revoke(task_id, terminate=True)
+        except Exception:  # noqa: BLE001 -- the status is what matters
+            logger.warning("Could not terminate task %s", task_id, exc_info=True)
 
-    db.session.commit()
     reaped["due"] = send_due_runs(REAP_BATCH)
-    reaped["resent"] = _resend_missing(now, config)
+    reaped.update(redeliver_lost(now))
     for parent_id in db.session.scalars(
         sa.select(Run.id)
         .where(Run.status.in_(ENDING), Run.subtasks_closed.is_(True))
@@ -923,160 +858,6 @@ def _reap() -> dict:
     ).all():
         finish_parent(parent_id)
     return reaped
-
-
-def _live_workers(workers) -> set:
-    """Which of these Celery workers (``name@host``) answer a ping now."""
-    names = sorted(w for w in workers if w and "@" in w)
-    if not names:
-        return set()
-    try:
-        replies = current_celery_app.control.ping(destination=names, timeout=1.0)
-    except Exception:  # noqa: BLE001 -- unknown: call them lost
-        return set()
-    return {name for reply in replies for name in reply}
-
-
-# -- messages that went missing ---------------------------------------------------
-def _resend_missing(now, config) -> int:
-    """Send again the queued runs whose message is missing from the broker.
-
-    A run handed to the broker is only sent again when its queue holds
-    fewer messages than there are runs waiting on it, after taking out
-    the messages that workers hold: a backlog is never mistaken for lost
-    messages. Then the oldest runs are sent again, no more than are
-    missing, each at most once per interval (``JOBS_REDISPATCH_AFTER_SECONDS``,
-    doubled with each sending: a run sent at ``d`` after being made at
-    ``c`` waits ``d - c`` more).
-    """
-    after = timedelta(seconds=config["JOBS_REDISPATCH_AFTER_SECONDS"])
-    candidates = [
-        run
-        for run in db.session.scalars(
-            sa.select(Run)
-            .options(joinedload(Run.job))  # the job gives each run's time limit
-            .where(
-                Run.status == RunStatusEnum.QUEUED,
-                # Subtasks without a task id are sent by the module that made them.
-                Run.task_id.is_not(None),
-                Run.dispatched_at < now - after,
-            )
-            .order_by(Run.dispatched_at)
-            .limit(REAP_BATCH)
-        ).all()
-        if now - run.dispatched_at >= max(after, run.dispatched_at - run.created)
-    ]
-    if not candidates:
-        db.session.commit()
-        return 0
-    queues = sorted({run.queue for run in candidates})
-    # Counted in messages: the subtasks of one message share its task id.
-    waiting = dict(
-        db.session.execute(
-            sa.select(Run.queue, sa.func.count(Run.task_id.distinct()))
-            .where(
-                Run.status == RunStatusEnum.QUEUED,
-                Run.task_id.is_not(None),
-                Run.dispatched_at.is_not(None),
-                Run.queue.in_(queues),
-            )
-            .group_by(Run.queue)
-        )
-        .tuples()
-        .all()
-    )
-    db.session.commit()
-    depths = broker_queue_depths(queues)
-    if depths is None:
-        return 0  # the broker cannot be asked: nothing could be sent anyway
-    held = None
-    lost = []
-    for queue in queues:
-        missing = waiting.get(queue, 0) - depths.get(queue, 0)
-        if missing > 0 and held is None:
-            held = _task_ids_held_by_workers()
-        # Every message a worker holds may be one of this queue's: counting
-        # them all can only send fewer, never more.
-        missing -= len(held or ())
-        if missing <= 0:
-            continue
-        messages: dict = {}
-        for run in candidates:
-            if run.queue == queue and run.task_id not in held:
-                messages.setdefault(run.task_id, []).append(run)
-        for runs in list(messages.values())[:missing]:
-            lost.extend(runs)
-    if not lost:
-        return 0
-    # Read in this order (runs, queue, workers), a message can only be
-    # counted twice, never missed; a run a worker took since is left out.
-    still_waiting = set(
-        db.session.scalars(
-            sa.select(Run.id).where(
-                Run.id.in_([run.id for run in lost]),
-                Run.status == RunStatusEnum.QUEUED,
-            )
-        ).all()
-    )
-    db.session.commit()
-    dispatches = messages_of(
-        [run for run in lost if run.id in still_waiting],
-        lambda run: run.job.timeout,
-    )
-    if not dispatches:
-        return 0
-    sent = send_runs(dispatches)
-    if sent:
-        with side_connection(commit=True) as conn:
-            lifecycle.mark_resent(sent, utcnow(), conn)
-        logger.warning(
-            "Sent %d run(s) again: their messages were missing from the broker.",
-            len(sent),
-        )
-    return len(sent)
-
-
-def broker_queue_depths(queues) -> dict | None:
-    """The number of messages waiting in each queue; None if the broker is away.
-
-    A queue the broker does not know holds no message; nor does any when
-    tasks run eagerly (in tests, in a shell), with no broker between.
-    """
-    if current_celery_app.conf.task_always_eager:
-        return dict.fromkeys(queues, 0)
-    depths = {}
-    try:
-        with current_celery_app.connection_for_read() as connection:
-            connection.ensure_connection(max_retries=1)
-            for queue in queues:
-                with connection.channel() as channel:
-                    try:
-                        _, count, _ = channel.queue_declare(queue=queue, passive=True)
-                    except (ChannelError, *connection.channel_errors):
-                        count = 0
-                depths[queue] = count
-    except Exception:  # noqa: BLE001 -- retried at the next maintenance
-        logger.warning("Could not read the broker's queue lengths.", exc_info=True)
-        return None
-    return depths
-
-
-def _task_ids_held_by_workers() -> set:
-    """Task ids that workers have received and not yet run (or are running)."""
-    if current_celery_app.conf.task_always_eager:
-        return set()
-    try:
-        inspect = current_celery_app.control.inspect(timeout=1.0)
-        held = set()
-        for method in (inspect.reserved, inspect.active):
-            for tasks in (method() or {}).values():
-                for task in tasks:
-                    request = task.get("request", task)
-                    held.add(str(request.get("id")))
-        return held
-    except Exception:  # noqa: BLE001 -- unknown: assume none are held
-        logger.warning("Could not ask the workers what they hold.", exc_info=True)
-        return set()
 
 
 STATUS_COLORS = {
@@ -1194,25 +975,35 @@ def _prune(batch_size) -> dict:
         config["JOBS_LOGGING_RETENTION_DAYS"], batch_size=batch_size
     )
 
-    def newest_first(status_filter):
-        """Top-level runs matching ``status_filter``, ranked per job, newest 1."""
-        return (
-            sa.select(
-                Run.id,
-                sa.func.row_number()
-                .over(
-                    partition_by=Run.job_id,
-                    order_by=(Run.created.desc(), Run.id.desc()),
-                )
-                .label("rank"),
+    finished = (
+        sa.select(
+            Run.id,
+            sa.func.row_number()
+            .over(
+                partition_by=Run.job_id,
+                order_by=(Run.created.desc(), Run.id.desc()),
             )
-            .where(Run.parent_run_id.is_(None), status_filter)
-            .subquery()
+            .label("rank"),
         )
-
-    ranked = newest_first(Run.status.in_(list(RunStatusEnum.finished())))
-    successes = newest_first(Run.status == RunStatusEnum.SUCCESS)
+        .where(
+            Run.parent_run_id.is_(None),
+            Run.status.in_(list(RunStatusEnum.finished())),
+        )
+        .subquery()
+    )
+    runs = Run.__table__.c
+    successes = (
+        sa.select(
+            Run.id,
+            sa.func.row_number()
+            .over(partition_by=Run.job_id, order_by=last_success_order(runs))
+            .label("rank"),
+        )
+        .where(*last_success_where(runs))
+        .subquery()
+    )
     last_successes = sa.select(successes.c.id).where(successes.c.rank == 1)
+    ranked = finished
     while True:
         ids = db.session.scalars(
             sa.select(ranked.c.id)

@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from celery import current_app as current_celery_app
 from invenio_access.permissions import system_identity
 
 from invenio_jobs.models import Run, RunStatusEnum
@@ -280,7 +281,7 @@ def test_reaper_fails_runs_whose_worker_was_lost(app, db):
     assert reload(alive.id).status is RunStatusEnum.RUNNING
 
 
-def test_reaper_terminates_runs_that_ignore_a_stop(app, db):
+def test_reaper_terminates_runs_that_ignore_a_stop(app, db, monkeypatch):
     """CANCELLING past the grace time: revoked with terminate, CANCELLED."""
     from invenio_db import db as db_
 
@@ -296,10 +297,19 @@ def test_reaper_terminates_runs_that_ignore_a_stop(app, db):
     )
     db_.session.add(run)
     db_.session.commit()
+    statuses_at_revoke = []
+
+    def revoke(task_id, terminate=False):
+        statuses_at_revoke.append((task_id, terminate, reload(run.id).status))
+
+    monkeypatch.setattr(current_celery_app.control, "revoke", revoke)
     assert reap_runs.apply().get()["terminated"] == 1
     stopped = reload(run.id)
     assert stopped.status is RunStatusEnum.CANCELLED
     assert stopped.message.startswith("Terminated")
+    # Written before the task is killed: the worker's own end of a task
+    # killed under it ("stopped during the run", FAILED) cannot win.
+    assert statuses_at_revoke == [(run.task_id, True, RunStatusEnum.CANCELLED)]
 
 
 def test_reaper_resends_queued_runs_whose_message_was_lost(app, db, tmp_path):
@@ -322,6 +332,71 @@ def test_reaper_resends_queued_runs_whose_message_was_lost(app, db, tmp_path):
     assert reap_runs.apply().get()["resent"] == 1
     assert reload(run.id).status is RunStatusEnum.SUCCESS
     assert len(marker_lines(marker)) == 1
+
+
+def test_a_run_its_maker_never_sent_is_sent_when_its_lease_ends(
+    app, db, tmp_path, monkeypatch
+):
+    """A maker killed between its commit and the publish: sent by the next look.
+
+    The run is stored not sent, due at the end of ``JOBS_UNSENT_AFTER_SECONDS``;
+    before then no one else sends it, after it the beat's or the maintenance
+    task's look does, once, and marks it sent.
+    """
+    from invenio_db import db as db_
+
+    from invenio_jobs.worker import dispatch
+
+    marker = tmp_path / "marker"
+    job_id = make_job()
+    # The process "dies" before its publish: the send never happens.
+    monkeypatch.setattr(dispatch, "_publish", lambda item, grace: 1 / 0)
+    monkeypatch.setattr(dispatch, "_record", lambda sent, refused, due: None)
+    created = current_runs_service.create(
+        system_identity, job_id, {"args": {"marker": str(marker)}}
+    )
+    monkeypatch.undo()
+    run = reload(created.id)
+    assert (run.status, run.dispatched_at) == (RunStatusEnum.QUEUED, None)
+    lease = (run.due_at - run.created).total_seconds()
+    assert lease == app.config["JOBS_UNSENT_AFTER_SECONDS"]
+    assert send_due_runs() == 0  # its maker may still be sending it
+
+    run.due_at = _old(1)
+    db_.session.commit()
+    assert send_due_runs() == 1
+    assert send_due_runs() == 0
+    sent = reload(created.id)
+    assert sent.status is RunStatusEnum.SUCCESS
+    assert sent.dispatched_at is not None and sent.due_at is None
+    assert len(marker_lines(marker)) == 1
+
+
+def test_a_run_is_marked_sent_only_after_its_publish(app, db, monkeypatch):
+    """Run now: the INSERT, the publish, then one UPDATE marking it sent."""
+    import sqlalchemy as sa
+    from invenio_db import db as db_
+
+    from invenio_jobs.tasks import execute_run as task
+
+    job_id = make_job()
+    events = []
+
+    def statement(conn, cursor, text, parameters, context, executemany):
+        events.append(text.split()[0].upper())
+
+    monkeypatch.setattr(task, "apply_async", lambda **kw: events.append("publish"))
+    sa.event.listen(db_.engine, "before_cursor_execute", statement)
+    try:
+        created = current_runs_service.create(system_identity, job_id, {})
+    finally:
+        sa.event.remove(db_.engine, "before_cursor_execute", statement)
+    assert "publish" in events
+    after = events[events.index("publish") + 1 :]
+    assert [e for e in after if e in ("INSERT", "UPDATE")] == ["UPDATE"]
+    assert "INSERT" in events[: events.index("publish")]
+    run = reload(created.id)
+    assert run.dispatched_at is not None and run.due_at is None
 
 
 @pytest.mark.parametrize("status", [RunStatusEnum.QUEUED, RunStatusEnum.RUNNING])

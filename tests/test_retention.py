@@ -25,7 +25,7 @@ def _run(db, job, status, minutes_ago, **kwargs):
         status=status,
         created=when,
         updated=when,
-        **kwargs,
+        **{"started_at": when, **kwargs},
     )
     db.session.add(run)
     db.session.flush()
@@ -61,6 +61,31 @@ def test_prune_keeps_newest_runs_and_the_last_success(app, db):
     assert left == expected
     assert child_id not in left
     assert db.session.scalars(select(RunLog)).all() == []
+    app.config["JOBS_RUNS_RETENTION"] = 500
+
+
+def test_prune_keeps_a_retried_last_success(app, db):
+    """The last success is the one that started last, not the one made last.
+
+    A run retried after a failure keeps its ``created`` and starts again
+    later; the next run continues ``since`` that start, so prune must keep
+    it even when successes made after it started before it.
+    """
+    app.config["JOBS_RUNS_RETENTION"] = 1
+    job = make_job(db.session)
+    started = datetime.now(timezone.utc) - timedelta(minutes=5)
+    retried = _run(db, job, RunStatusEnum.SUCCESS, 60, started_at=started, attempt=2)
+    earlier = _run(
+        db, job, RunStatusEnum.SUCCESS, 30, started_at=started - timedelta(minutes=20)
+    )
+    newest = _run(db, job, RunStatusEnum.FAILED, 1)
+    db.session.commit()
+    retried_id, earlier_id, newest_id = retried.id, earlier.id, newest.id
+
+    prune_runs.apply().get()
+    left = set(db.session.scalars(select(Run.id).where(Run.job_id == job.id)).all())
+    assert left == {retried_id, newest_id}
+    assert earlier_id not in left
     app.config["JOBS_RUNS_RETENTION"] = 500
 
 

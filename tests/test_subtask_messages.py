@@ -22,7 +22,8 @@ from invenio_access.permissions import system_identity
 from invenio_jobs import lifecycle
 from invenio_jobs.models import Run, RunStatusEnum, RunTrigger
 from invenio_jobs.proxies import current_jobs_service
-from invenio_jobs.tasks import execute_subtasks, messages_of
+from invenio_jobs.tasks import execute_subtasks
+from invenio_jobs.worker.dispatch import messages_of
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,15 @@ from invenio_records_resources.services.base import LinksTemplate, Service
 from ..database import Prepared, one_statement
 from ..jobs import build_default_arguments
 from ..lifecycle import as_stored
-from ..models import Job, Run, RunStatusEnum, delete_runs, utcnow
+from ..models import (
+    Job,
+    Run,
+    RunStatusEnum,
+    delete_runs,
+    last_success_order,
+    last_success_where,
+    utcnow,
+)
 from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
@@ -66,9 +74,9 @@ def latest_runs(job_ids, with_success: bool = False):
     picks = [newest]
     if with_success:
         picks.append(
-            _newest_run_of_job(
-                Run.status == RunStatusEnum.SUCCESS, Run.parent_run_id.is_(None)
-            ).order_by(Run.started_at.desc().nulls_last(), Run.id.desc())
+            _newest_run_of_job(*last_success_where(Run.__table__.c)).order_by(
+                *last_success_order(Run.__table__.c)
+            )
         )
     jobs = Job.id.in_(list(job_ids))
     wanted = [
@@ -81,15 +89,15 @@ def latest_runs(job_ids, with_success: bool = False):
         known = latest.get(run.job_id)
         if known is None or (run.created, run.id) > (known.created, known.id):
             latest[run.job_id] = run
-        if run.status is RunStatusEnum.SUCCESS and run.parent_run_id is None:
+        if (
+            run.status is RunStatusEnum.SUCCESS
+            and run.parent_run_id is None
+            and run.started_at is not None
+        ):
             best = success.get(run.job_id)
-            if best is None or _started(run) > _started(best):
+            if best is None or (run.started_at, run.id) > (best.started_at, best.id):
                 success[run.job_id] = run
     return (latest, success) if with_success else latest
-
-
-def _started(run):
-    return (run.started_at is not None, run.started_at or utcnow(), run.id)
 
 
 def default_args(job: Job, last_success: Run | None) -> str:

@@ -38,6 +38,7 @@ from flask import current_app, has_app_context
 from invenio_db import db
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..broker import BrokerOutage, is_broker_unreachable
 from ..database import Outage, is_unreachable
 from ..lifecycle import Dispatch, number_runs, queued_run
 from ..models import Job, Run, RunStatusEnum, RunTrigger, utcnow
@@ -199,6 +200,7 @@ class RunScheduler(Scheduler):
         self._due_check_at = 0.0
         self._unavailable_logged: set = set()
         self._outage = Outage("Job scheduler", logger)
+        self._broker_outage = BrokerOutage("Job scheduler", logger)
 
     @property
     def info(self) -> str:
@@ -285,10 +287,37 @@ class RunScheduler(Scheduler):
         """Send a maintenance task; every beat may do so, they are idempotent."""
         try:
             task.apply_async(queue=self.flask_app.config["JOBS_DEFAULT_QUEUE"])
-        except Exception:  # noqa: BLE001 -- sent again at the next interval
-            logger.warning(
-                "Job scheduler: could not send the maintenance task.", exc_info=True
-            )
+        except Exception as exc:  # noqa: BLE001 -- sent again at the next interval
+            if not self._broker_unreachable(exc):
+                logger.warning(
+                    "Job scheduler: could not send the maintenance task.",
+                    exc_info=True,
+                )
+            return
+        self._broker_outage.recovered()
+
+    def apply_entry(self, entry, producer=None):
+        """Send a static ``beat_schedule`` entry; a broker outage is one line.
+
+        Celery's own logs a traceback for each entry at each tick while the
+        broker is away.
+        """
+        try:
+            self.apply_async(entry, producer=producer, advance=False)
+        except Exception as exc:  # noqa: BLE001 -- sent again when next due
+            if not self._broker_unreachable(exc.__cause__ or exc):
+                logger.error(
+                    "Job scheduler: could not send %s.", entry.name, exc_info=True
+                )
+            return
+        self._broker_outage.recovered()
+
+    def _broker_unreachable(self, exc) -> bool:
+        """Whether ``exc`` is the broker's absence; then noted, one line an outage."""
+        if not is_broker_unreachable(exc):
+            return False
+        self._broker_outage.failed(exc, float(self.max_interval))
+        return True
 
     def tick_jobs(self, now: datetime | None = None) -> JobsTick:
         """Queue a run for each due fire time of active jobs, then send them.
