@@ -27,6 +27,7 @@ messages share the queue, so each message is looked for by its task id:
 Nothing here touches the database.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from amqp.exceptions import ConnectionError as AMQPConnectionError
@@ -39,6 +40,12 @@ class BrokerOutage(Outage):
     """One log line when the broker goes away, one when it is back."""
 
     service = "the broker"
+
+
+BROKER_OUTAGE = BrokerOutage("Job system", logging.getLogger(__name__))
+"""The broker outage of this process: whatever meets it first (sending runs,
+the beat's maintenance task, the maintenance task's look for messages) logs
+its start, whatever succeeds first logs its end."""
 
 
 def is_broker_unreachable(error: BaseException) -> bool:

@@ -38,7 +38,7 @@ from flask import current_app, has_app_context
 from invenio_db import db
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..broker import BrokerOutage, is_broker_unreachable
+from ..broker import BROKER_OUTAGE, is_broker_unreachable
 from ..database import Outage, is_unreachable
 from ..lifecycle import Dispatch, number_runs, queued_run
 from ..models import Job, Run, RunStatusEnum, RunTrigger, utcnow
@@ -200,7 +200,6 @@ class RunScheduler(Scheduler):
         self._due_check_at = 0.0
         self._unavailable_logged: set = set()
         self._outage = Outage("Job scheduler", logger)
-        self._broker_outage = BrokerOutage("Job scheduler", logger)
 
     @property
     def info(self) -> str:
@@ -294,7 +293,7 @@ class RunScheduler(Scheduler):
                     exc_info=True,
                 )
             return
-        self._broker_outage.recovered()
+        BROKER_OUTAGE.recovered()
 
     def apply_entry(self, entry, producer=None):
         """Send a static ``beat_schedule`` entry; a broker outage is one line.
@@ -310,13 +309,13 @@ class RunScheduler(Scheduler):
                     "Job scheduler: could not send %s.", entry.name, exc_info=True
                 )
             return
-        self._broker_outage.recovered()
+        BROKER_OUTAGE.recovered()
 
     def _broker_unreachable(self, exc) -> bool:
         """Whether ``exc`` is the broker's absence; then noted, one line an outage."""
         if not is_broker_unreachable(exc):
             return False
-        self._broker_outage.failed(exc, float(self.max_interval))
+        BROKER_OUTAGE.failed(exc, float(self.max_interval))
         return True
 
     def tick_jobs(self, now: datetime | None = None) -> JobsTick:

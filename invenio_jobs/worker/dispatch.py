@@ -29,16 +29,13 @@ from flask import current_app
 from invenio_db import db
 
 from .. import lifecycle
-from ..broker import BrokerOutage, is_broker_unreachable
+from ..broker import BROKER_OUTAGE, is_broker_unreachable
 from ..database import Outage, one_statement
 from ..lifecycle import Dispatch, side_connection
 from ..models import Job, utcnow
 
 EXECUTE_RUN = "invenio_jobs.tasks.execute_run"
 EXECUTE_SUBTASKS = "invenio_jobs.tasks.execute_subtasks"
-
-SEND_OUTAGE = BrokerOutage("Sending runs")
-"""One line per broker outage, in any process that sends runs."""
 
 RECORD_OUTAGE = Outage("Sending runs")
 """One line per database outage met while marking runs sent."""
@@ -64,7 +61,7 @@ def send_runs(dispatches) -> list:
             _publish(item, config["JOBS_STOP_GRACE_SECONDS"])
         except Exception as error:  # noqa: BLE001 -- kept in the database
             if is_broker_unreachable(error):
-                SEND_OUTAGE.failed(error, config["JOBS_SEND_RETRY_SECONDS"])
+                BROKER_OUTAGE.failed(error, config["JOBS_SEND_RETRY_SECONDS"])
             else:
                 current_app.logger.warning(
                     "Could not send run %s; it is sent again later.",
@@ -73,7 +70,7 @@ def send_runs(dispatches) -> list:
                 )
             refused.extend(item.run_ids)
             continue
-        SEND_OUTAGE.recovered()
+        BROKER_OUTAGE.recovered()
         sent.update(dict.fromkeys(item.run_ids, item.task_id))
     due = utcnow() + timedelta(seconds=config["JOBS_SEND_RETRY_SECONDS"])
     _record(sent, refused, due)

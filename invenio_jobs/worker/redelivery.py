@@ -36,7 +36,7 @@ from invenio_db import db
 from sqlalchemy.orm import joinedload
 
 from ..broker import (
-    BrokerOutage,
+    BROKER_OUTAGE,
     find_messages,
     held_by_workers,
     is_broker_unreachable,
@@ -47,8 +47,6 @@ from .dispatch import messages_of, send_runs
 
 BATCH = 500
 """Most runs looked for per pass; the oldest first."""
-
-OUTAGE = BrokerOutage("Maintenance task")
 
 
 def redeliver_lost(now) -> dict:
@@ -84,9 +82,9 @@ def redeliver_lost(now) -> dict:
     except Exception as error:
         if not is_broker_unreachable(error):
             raise
-        OUTAGE.failed(error, current_app.config["JOBS_MAINTENANCE_INTERVAL"])
+        BROKER_OUTAGE.failed(error, current_app.config["JOBS_MAINTENANCE_INTERVAL"])
         return counts
-    OUTAGE.recovered()
+    BROKER_OUTAGE.recovered()
     if not missing:
         return counts
     waiting = _still_waiting([run for task in missing for run in by_task[task]])

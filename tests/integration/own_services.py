@@ -212,3 +212,63 @@ class RabbitMQNode:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+
+
+class RedisServer:
+    """A Redis server of one test module, which it may stop and start again."""
+
+    def __init__(self):
+        """Choose a free port and a folder; nothing runs yet."""
+        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not Path(self.binary).exists():
+            raise RuntimeError("redis-server is not installed")
+        self.folder = Path(tempfile.mkdtemp(prefix="invenio-jobs-redis-"))
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        """The broker URL of its first database."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 20):
+        """Start the server on its port and wait until it answers."""
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=open(self.folder / "redis.log", "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.5) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("redis-server did not start")
+
+    def stop(self):
+        """Kill the server, as a crash of its host would (its data is lost)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def remove(self):
+        """Stop the server and delete its folder."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

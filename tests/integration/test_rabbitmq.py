@@ -30,8 +30,7 @@ from invenio_access.permissions import system_identity
 from invenio_db import db
 from own_services import RabbitMQNode
 
-from invenio_jobs import lifecycle
-from invenio_jobs.models import Run, RunStatusEnum, utcnow
+from invenio_jobs.models import Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service, current_runs_service
 
 CONSUMER_TIMEOUT_MS = 3000
@@ -98,10 +97,6 @@ def test_a_retry_after_a_long_wait_keeps_every_worker_alive(
     run_id = current_runs_service.create(
         system_identity, job_id, {"args": {"flaky": 1, "marker": str(marker)}}
     ).id
-    # Sent by the beat, as a run the broker refused: the test process may
-    # still publish through the Celery app of an earlier test module.
-    with db.engine.begin() as conn:
-        lifecycle.postpone([uuid.UUID(run_id)], utcnow(), conn)
 
     def ended():
         db.session.remove()
