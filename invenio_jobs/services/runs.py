@@ -214,7 +214,8 @@ class RunsService(DumpSchemasMixin, Service):
         """Run a job now: validate the arguments, queue a run, send it after commit.
 
         Outside any transaction (a script, a task), starting a run is one
-        autocommit INSERT, with no BEGIN, COMMIT or ping: it inserts only if
+        autocommit INSERT, with no BEGIN, COMMIT or ping, and after its
+        publish one UPDATE that marks it sent (see ``worker.dispatch``): it inserts only if
         the job is still as this process last read it
         (:func:`lifecycle.insert_run_if_job_unchanged`), and the job is read
         (then remembered) only when it is new here, or was changed or

@@ -23,7 +23,8 @@ also gives its next fire time.
 
 A tick with nothing due is one SQL statement; a tick with due jobs is a fixed
 number of statements (claim, active runs, run numbers, insert runs, advance
-jobs), whatever the number of jobs.
+jobs), whatever the number of jobs, and one more after the commit that
+marks the batch's runs sent once the broker took them.
 """
 
 import time
@@ -323,7 +324,8 @@ class RunScheduler(Scheduler):
 
         One transaction claims a bounded batch of due jobs, inserts their
         runs and advances their next fire time; the runs are sent after the
-        commit (a run that cannot be sent is sent again by ``reap_runs``).
+        commit, then marked sent. A run this process could not send, or did
+        not live to send, is sent when its lease ends (``send_due_runs``).
         Returns how long beat may sleep: until the earliest next fire time,
         capped by ``JOBS_SCHEDULER_MAX_INTERVAL``, or 0 when the batch was
         full and more jobs may be due.
