@@ -637,14 +637,40 @@ def take_due(now: datetime, lease: float, limit: int, connection) -> list:
     return connection.execute(statement).all()
 
 
+def _mark_one_sent_statement() -> Prepared:
+    """The UPDATE of :func:`mark_sent` for one run, built once (run now's)."""
+    runs = Run.__table__
+    return Prepared(
+        sa.update(runs)
+        .where(
+            runs.c.id == sa.bindparam("sent_id", type_=runs.c.id.type),
+            runs.c.task_id == sa.bindparam("sent_task_id", type_=runs.c.task_id.type),
+        )
+        .values(
+            dispatched_at=sa.bindparam("sent_at", type_=runs.c.dispatched_at.type),
+            due_at=None,
+        )
+    )
+
+
+_MARK_ONE_SENT = _mark_one_sent_statement()
+
+
 def mark_sent(sent: dict, now: datetime, connection) -> None:
     """Record that the broker took these runs' messages: one UPDATE for a batch.
 
     ``sent`` maps run ids to the task ids of the messages sent. Only a run
     that still has that task id is marked: a run retried meanwhile (a new
-    task id, a new due time) is left to wait for its retry.
+    task id, a new due time) is left to wait for its retry. One run (a run
+    started now) is marked by a statement built once and, on PostgreSQL,
+    planned once per connection.
     """
     if not sent:
+        return
+    if len(sent) == 1:
+        ((run_id, task_id),) = sent.items()
+        values = {"sent_id": run_id, "sent_task_id": task_id, "sent_at": now}
+        _MARK_ONE_SENT.execute(connection, values)
         return
     connection.execute(
         sa.update(Run)
@@ -1015,7 +1041,7 @@ def add_subtask(
         parent_run_id=parent_id,
     )
     if driven_by_caller:
-        child["task_id"] = None
+        child.update(task_id=None, due_at=None)  # never sent by the job system
     add_subtasks(parent_id, [child], connection)
     return child
 
