@@ -151,9 +151,9 @@ def test_interval_schedules_take_every_timedelta_unit(app):
 
 def test_email_templates_have_inveniordm_names(app):
     """Instances find (and may override) InvenioRDM's template names."""
-    from invenio_jobs.tasks import _email_templates
+    from invenio_jobs.worker.notifications import email_templates
 
-    templates = _email_templates()
+    templates = email_templates()
     for name in ("run_notification.html", "run_notification.txt", "base.html"):
         assert templates.get_template(f"invenio_jobs/emails/{name}")
 

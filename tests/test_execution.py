@@ -20,7 +20,8 @@ from invenio_access.permissions import system_identity
 from invenio_jobs.models import Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service, current_runs_service
 from invenio_jobs.runtime import current_run
-from invenio_jobs.tasks import _retry_delay, execute_run, reap_runs, send_due_runs
+from invenio_jobs.tasks import execute_run, reap_runs, send_due_runs
+from invenio_jobs.worker.outcomes import retry_delay
 
 
 def make_job(**overrides):
@@ -168,7 +169,7 @@ def test_non_retryable_failures_are_not_retried(app, db, tmp_path):
 def test_retry_back_off_doubles_up_to_the_cap(app):
     """30 s, 60 s, 120 s... never more than the maximum."""
     app.config.update(JOBS_RETRY_BACKOFF_SECONDS=30, JOBS_RETRY_BACKOFF_MAX_SECONDS=100)
-    assert [_retry_delay(a) for a in (1, 2, 3, 4)] == [30, 60, 100, 100]
+    assert [retry_delay(a) for a in (1, 2, 3, 4)] == [30, 60, 100, 100]
     app.config.update(
         JOBS_RETRY_BACKOFF_SECONDS=30, JOBS_RETRY_BACKOFF_MAX_SECONDS=3600
     )

@@ -22,11 +22,11 @@ from celery import current_app as current_celery_app
 from helpers import count_queries, utc
 from invenio_access.permissions import system_identity
 
+from invenio_jobs.lifecycle import Dispatch
 from invenio_jobs.models import Job, Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service
 from invenio_jobs.services import scheduler as scheduler_module
 from invenio_jobs.services.scheduler import RunScheduler
-from invenio_jobs.tasks import Dispatch
 
 T0 = utc(2026, 3, 2, 12, 0, 0)
 """Anchor of the interval jobs of these tests."""

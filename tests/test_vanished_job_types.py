@@ -28,7 +28,6 @@ from mock_module.entry_points import ENTRY_POINTS
 from mock_module.jobs import echo
 
 from invenio_jobs import lifecycle
-from invenio_jobs import tasks as tasks_module
 from invenio_jobs.errors import DuplicateJobTypeError, TaskExecutionPartialError
 from invenio_jobs.jobs import JobType
 from invenio_jobs.models import Job, Run, RunStatusEnum
@@ -38,6 +37,7 @@ from invenio_jobs.runtime import RunContext
 from invenio_jobs.services import scheduler as scheduler_module
 from invenio_jobs.services.scheduler import RunScheduler
 from invenio_jobs.tasks import execute_run
+from invenio_jobs.worker import endings as endings_module
 
 BROKEN = "mock_broken = mock_module.broken_jobs:BrokenJob"
 MISSING = "mock_missing = mock_module.no_such_module:MissingJob"
@@ -410,10 +410,10 @@ def test_a_fault_while_queueing_a_retry_fails_the_run_with_its_error(
 def test_a_fault_in_the_notification_does_not_change_the_end(app, monkeypatch):
     """The run has ended when the notification breaks: it stays ended."""
 
-    def broken_notify(run_id):
+    def broken_notify(run_id, *args):
         raise sa.exc.OperationalError("SELECT", {}, Exception("gone"))
 
-    monkeypatch.setattr(tasks_module, "notify_run_end", broken_notify)
+    monkeypatch.setattr(endings_module, "notify_run_end", broken_notify)
     run = execute(make_job(task="vanished"))
     assert run.status is RunStatusEnum.FAILED
     assert run.message == NOT_REGISTERED

@@ -27,7 +27,7 @@ from ..logging.jobs import current_job_context
 from ..models import Job, Run, RunLog, RunStatusEnum, RunTrigger, delete_runs, utcnow
 from ..proxies import current_jobs
 from ..runtime import current_run
-from ..tasks import finish_parent
+from ..worker.endings import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
 from .results import DeferredItem

@@ -14,7 +14,8 @@ from invenio_db import db
 from invenio_db.uow import Operation, UnitOfWork
 from invenio_records_resources.services.uow import TaskRevokeOp
 
-from ..tasks import notify_run_end, send_runs
+from ..worker.dispatch import send_runs
+from ..worker.notifications import notify_run_end
 
 
 class SessionUnitOfWork(UnitOfWork):

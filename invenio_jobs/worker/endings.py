@@ -1,0 +1,113 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Recording how a run ended: the write that ends it, its parent's count, a retry.
+
+Every write of a run's end goes through :func:`write_run`, retried through a
+database outage for ``JOBS_OUTCOME_WRITE_SECONDS`` so that what a run
+reached is what is recorded; then the job's subscribers are notified.
+"""
+
+from celery.utils.log import get_task_logger
+from flask import current_app
+from invenio_db import db
+
+from .. import lifecycle
+from ..database import Outage, write_with_retry
+from ..lifecycle import side_connection
+from .notifications import NOT_READ, notify_run_end
+from .session import rollback
+
+logger = get_task_logger(__name__)
+
+
+WORKER_OUTAGE = Outage("Worker")
+
+
+def write_run(write, single=False):
+    """Run ``write(connection)``, one short write of a run's life, and commit.
+
+    Through a database restart or outage it is retried on fresh
+    connections for up to ``JOBS_OUTCOME_WRITE_SECONDS``, so that what a
+    run reached is recorded rather than lost with a dead connection. On
+    SQLite (one writer, no server to lose) it is the session's connection.
+    ``single``: the write is one statement (see :func:`one_statement`).
+    """
+    if db.engine.dialect.name == "sqlite":
+        with side_connection(commit=True) as conn:
+            return write(conn)
+    return write_with_retry(
+        db.engine,
+        write,
+        current_app.config["JOBS_OUTCOME_WRITE_SECONDS"],
+        WORKER_OUTAGE,
+        single=single,
+    )
+
+
+def notified(moved, run_id, status=None, notifications=NOT_READ):
+    """Notify whom the job asks to when a step ended the run; return ``moved``.
+
+    A caller that knows the status the run ended with and its job's
+    notification settings passes them, and saves the notification its read.
+    """
+    if moved:
+        try:
+            notify_run_end(run_id, status, notifications)
+        except Exception:  # noqa: BLE001 -- the run has ended: keep it so
+            rollback()
+            logger.warning("Could not notify the end of %s", run_id, exc_info=True)
+    return moved
+
+
+def ended(moved: bool, run_id) -> bool:
+    """Commit a step that may have ended a run; notify whom the job asks to."""
+    db.session.commit()
+    return notified(moved, run_id)
+
+
+def finish(run_id, status, message=None, notifications=NOT_READ, **values) -> bool:
+    """End a run that this worker holds (retried through an outage), notify.
+
+    ``without_subtasks=True`` (in ``values``) ends it only if it has none.
+    """
+
+    def write(conn):
+        return lifecycle.finish(run_id, status, message, connection=conn, **values)
+
+    return notified(write_run(write, single=True), run_id, status, notifications)
+
+
+def finish_or_leave(run_id, status, message=None, **values) -> bool:
+    """End a run; when even that fails, log it and leave the run to the reaper."""
+    try:
+        return finish(run_id, status, message, **values)
+    except Exception:  # noqa: BLE001 -- nothing more can be done here
+        rollback()
+        logger.exception(
+            "Run %s: could not be ended as %s; the maintenance task will fail it.",
+            run_id,
+            status.name,
+        )
+        return False
+
+
+def finish_parent(parent_id, notifications=NOT_READ) -> bool:
+    """End a parent run if its task and all its subtasks have ended; notify.
+
+    ``notifications``: its job's settings, when the caller has them.
+    """
+    with side_connection(commit=True) as conn:
+        status = lifecycle.finish_parent(parent_id, conn)
+    if status is not None:
+        notify_run_end(parent_id, status, notifications)
+    return status is not None
+
+
+def end_subtask(parent_run_id, succeeded: bool):
+    """Count an ended subtask on its parent, which may end with it."""
+    if write_run(lambda conn: lifecycle.count_subtask(parent_run_id, succeeded, conn)):
+        finish_parent(parent_run_id)
