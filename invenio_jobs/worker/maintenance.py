@@ -26,14 +26,10 @@ from ..counters import add_reaper_counts
 from ..database import Outage, is_unreachable
 from ..lifecycle import ENDING
 from ..logging.tasks import delete_old_logs
-from ..models import (
-    Run,
-    RunStatusEnum,
-    delete_runs,
-    last_success_order,
-    last_success_where,
-    utcnow,
-)
+from ..models import Run, RunStatusEnum, delete_runs
+from ..models import last_success_order as latest_start_first
+from ..models import last_success_where as can_be_last_success
+from ..models import utcnow
 from .dispatch import send_due_runs
 from .endings import end_subtask, ended, finish_parent
 from .redelivery import redeliver_lost
@@ -177,10 +173,10 @@ def _prune(batch_size) -> dict:
         sa.select(
             Run.id,
             sa.func.row_number()
-            .over(partition_by=Run.job_id, order_by=last_success_order(runs))
+            .over(partition_by=Run.job_id, order_by=latest_start_first(runs))
             .label("rank"),
         )
-        .where(*last_success_where(runs))
+        .where(*can_be_last_success(runs))
         .subquery()
     )
     last_successes = sa.select(successes.c.id).where(successes.c.rank == 1)

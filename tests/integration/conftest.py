@@ -225,6 +225,38 @@ def start_beat(app, database, tmp_path):
         process.stop()
 
 
+def module_settings(settings: dict):
+    """An ``app_config`` fixture of a test module: the suite's, with ``settings``.
+
+    The same settings go to the processes a test starts (``start_worker``,
+    ``start_beat``) when the test passes them there.
+    """
+
+    @pytest.fixture(scope="module")
+    def app_config(app_config):
+        app_config.update(settings)
+        return app_config
+
+    return app_config
+
+
+def module_server(make):
+    """A module-scoped fixture of a server of the module's own (``make()``).
+
+    Started before the module's first test, removed after its last; the
+    tests may stop and start it meanwhile.
+    """
+
+    @pytest.fixture(scope="module")
+    def server():
+        started = make()
+        started.start()
+        yield started
+        started.remove()
+
+    return server
+
+
 def wait_until(predicate, timeout=30.0, interval=0.2, message="condition"):
     """Poll ``predicate`` until it returns a true value; return that value."""
     deadline = time.monotonic() + timeout

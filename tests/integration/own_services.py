@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -33,6 +34,17 @@ def _as_postgres(args):
         runuser = shutil.which("runuser") or "/usr/sbin/runuser"
         args = [runuser, "-u", "postgres", "--", *args]
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _spawn(args, log: Path, **options) -> subprocess.Popen:
+    """Start a server in a session of its own, its output appended to ``log``."""
+    return subprocess.Popen(
+        args,
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        **options,
+    )
 
 
 def postgres_bin() -> Path | None:
@@ -176,13 +188,8 @@ class RabbitMQNode:
 
     def start(self, timeout: float = 120):
         """Start the node and wait until it accepts clients."""
-        self.process = subprocess.Popen(
-            [self.server],
-            env=self.env,
-            cwd=self.folder,
-            stdout=open(self.folder / "server.log", "wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.process = _spawn(
+            [self.server], self.folder / "server.log", env=self.env, cwd=self.folder
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -233,7 +240,7 @@ class RedisServer:
 
     def start(self, timeout: float = 20):
         """Start the server on its port and wait until it answers."""
-        self.process = subprocess.Popen(
+        self.process = _spawn(
             [
                 self.binary,
                 "--port",
@@ -247,9 +254,7 @@ class RedisServer:
                 "--dir",
                 str(self.folder),
             ],
-            stdout=open(self.folder / "redis.log", "ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            self.folder / "redis.log",
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -272,3 +277,28 @@ class RedisServer:
         """Stop the server and delete its folder."""
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def rabbitmq_node(settings: dict | None = None, advanced: str = "[]."):
+    """A started :class:`RabbitMQNode` of a test module, removed afterwards.
+
+    Fails in CI (where ``.ci/run`` installs RabbitMQ) and skips elsewhere
+    when ``rabbitmq-server`` is not installed.
+    """
+    import pytest
+
+    if not (
+        shutil.which("rabbitmq-server") or Path("/usr/sbin/rabbitmq-server").exists()
+    ):
+        if os.environ.get("CI"):
+            pytest.fail("RabbitMQ tests need rabbitmq-server in CI")
+        pytest.skip("needs rabbitmq-server")
+    folder = Path(tempfile.mkdtemp(prefix="invenio-jobs-rabbitmq-"))
+    node = RabbitMQNode(folder, settings or {}, advanced)
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+        shutil.rmtree(folder, ignore_errors=True)

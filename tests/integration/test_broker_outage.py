@@ -18,7 +18,7 @@ import time
 import uuid
 
 import pytest
-from conftest import wait_until
+from conftest import module_server, module_settings, wait_until
 from invenio_access.permissions import system_identity
 from invenio_db import db
 from own_services import RedisServer
@@ -36,13 +36,7 @@ UNREACHABLE = "the broker is unreachable"
 BACK = "the broker is reachable again"
 
 
-@pytest.fixture(scope="module")
-def redis_server():
-    """This module's own Redis, which the test kills and starts again."""
-    server = RedisServer()
-    server.start()
-    yield server
-    server.remove()
+redis_server = module_server(RedisServer)
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +45,7 @@ def broker_uri(redis_server):
     yield redis_server.url
 
 
-@pytest.fixture(scope="module")
-def app_config(app_config):
-    """Short intervals, so that the outage spans many ticks."""
-    app_config.update(SETTINGS)
-    return app_config
+app_config = module_settings(SETTINGS)
 
 
 def ended(run_id):

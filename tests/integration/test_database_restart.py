@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from conftest import wait_until
+from conftest import module_server, wait_until
 from invenio_access.permissions import system_identity
 from invenio_db import db
 from own_services import PostgresCluster
@@ -37,13 +37,7 @@ SETTINGS = dict(
 UNREACHABLE = "the database is unreachable"
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """This module's own PostgreSQL, started, and removed at the end."""
-    cluster = PostgresCluster()
-    cluster.start()
-    yield cluster
-    cluster.remove()
+cluster = module_server(PostgresCluster)
 
 
 @pytest.fixture(scope="module")

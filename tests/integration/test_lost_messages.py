@@ -15,18 +15,14 @@ finds them by task id and puts them back in their queue).
 
 import pytest
 import redis
+from conftest import module_settings
 from lost_messages import (
     SETTINGS,
     beat_killed_between_commit_and_send,
     worker_killed_holding_prefetched_runs,
 )
 
-
-@pytest.fixture(scope="module")
-def app_config(app_config):
-    """The scenarios' settings, in the test's app as in its processes."""
-    app_config.update(SETTINGS)
-    return app_config
+app_config = module_settings(SETTINGS)
 
 
 @pytest.fixture()

@@ -12,32 +12,21 @@ worker killed holding prefetched runs: RabbitMQ itself puts its
 unacknowledged messages back in their queue when its connection closes.
 """
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
+from conftest import module_settings
 from lost_messages import (
     SETTINGS,
     beat_killed_between_commit_and_send,
     worker_killed_holding_prefetched_runs,
 )
-from own_services import RabbitMQNode
+from own_services import rabbitmq_node
 
 
 @pytest.fixture(scope="module")
 def rabbitmq():
     """This module's own RabbitMQ node."""
-    if not (
-        shutil.which("rabbitmq-server") or Path("/usr/sbin/rabbitmq-server").exists()
-    ):
-        pytest.fail("the lost-message tests on RabbitMQ need rabbitmq-server")
-    folder = Path(tempfile.mkdtemp(prefix="invenio-jobs-rabbitmq-"))
-    node = RabbitMQNode(folder, {})
-    node.start()
-    yield node
-    node.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    with rabbitmq_node() as node:
+        yield node
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +35,7 @@ def broker_uri(rabbitmq):
     yield rabbitmq.url
 
 
-@pytest.fixture(scope="module")
-def app_config(app_config):
-    """The scenarios' settings, in the test's app as in its processes."""
-    app_config.update(SETTINGS)
-    return app_config
+app_config = module_settings(SETTINGS)
 
 
 def test_runs_of_a_beat_killed_before_sending_start_once(

@@ -15,12 +15,8 @@ retry after 8 s: the retry waits in the database, the beat sends it when
 due, and every worker stays alive.
 """
 
-import os
-import shutil
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import kombu
 import pytest
@@ -28,7 +24,7 @@ from amqp.exceptions import PreconditionFailed
 from conftest import wait_until
 from invenio_access.permissions import system_identity
 from invenio_db import db
-from own_services import RabbitMQNode
+from own_services import rabbitmq_node
 
 from invenio_jobs.models import Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service, current_runs_service
@@ -40,23 +36,12 @@ RETRY_WAIT = 8
 @pytest.fixture(scope="module")
 def rabbitmq():
     """This module's own RabbitMQ node, with a short ``consumer_timeout``."""
-    if not (
-        shutil.which("rabbitmq-server") or Path("/usr/sbin/rabbitmq-server").exists()
-    ):
-        if os.environ.get("CI"):
-            pytest.fail("RabbitMQ tests need rabbitmq-server in CI")
-        pytest.skip("needs rabbitmq-server")
-    folder = Path(tempfile.mkdtemp(prefix="invenio-jobs-rabbitmq-"))
-    node = RabbitMQNode(
-        folder,
+    with rabbitmq_node(
         {"consumer_timeout": CONSUMER_TIMEOUT_MS},
         # Check the timeout every half second, not every minute.
         "[{rabbit, [{channel_tick_interval, 500}]}].",
-    )
-    node.start()
-    yield node
-    node.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    ) as node:
+        yield node
 
 
 @pytest.fixture(scope="module")
