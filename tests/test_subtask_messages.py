@@ -42,7 +42,7 @@ def parent_with_children(db, *specs):
     )
     parent = lifecycle.queued_run(job_id, None, {}, "celery", RunTrigger.MANUAL)
     parent.update(status=RunStatusEnum.RUNNING)
-    db.session.execute(lifecycle.insert_runs([parent]))
+    lifecycle.insert_run(parent, db.session)
     task_id = str(uuid.uuid4())
     children = []
     for task, kwargs in specs:
