@@ -17,7 +17,7 @@ from invenio_db import db as db_
 
 from invenio_jobs import lifecycle
 from invenio_jobs.lifecycle import ENDED, TRANSITIONS, sources_of, transition
-from invenio_jobs.models import Run, RunStatusEnum, RunTrigger
+from invenio_jobs.models import Run, RunStatusEnum, RunTrigger, utcnow
 
 ALL_PAIRS = list(itertools.product(RunStatusEnum, RunStatusEnum))
 
@@ -28,7 +28,7 @@ NAMED_STEPS = {
     "cancel": (lambda r: lifecycle.cancel(r, "stop"), {S.QUEUED}, S.CANCELLED),
     "request_stop": (lifecycle.request_stop, {S.RUNNING}, S.CANCELLING),
     "retry": (
-        lambda r: lifecycle.retry(r, lifecycle.utcnow(), "again") is not None,
+        lambda r: lifecycle.retry(r, utcnow(), "again") is not None,
         {S.RUNNING},
         S.QUEUED,
     ),
