@@ -58,7 +58,6 @@ from .births import (
     add_subtasks,
     as_stored,
     insert_run,
-    insert_run_if_job_unchanged,
     number_runs,
     queued_run,
 )
@@ -118,7 +117,6 @@ __all__ = (
     "finish_many",
     "finish_parent",
     "insert_run",
-    "insert_run_if_job_unchanged",
     "mark_lost",
     "mark_sent",
     "mark_task_finished",

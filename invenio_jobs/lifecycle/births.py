@@ -172,11 +172,11 @@ _INSERT_ONE, _INSERT_ONE_LEAVES = _insert_one_statement()
 
 
 JOB_AS_SEEN = ("task", "run_args", "default_queue", "timeout")
-"""What starting a run reads of its job: :func:`insert_run_if_job_unchanged`."""
+"""What starting a run reads of its job, compared by :func:`insert_run` (``seen``)."""
 
 
 def _insert_if_job_unchanged_statement():
-    """The INSERT of :func:`insert_run_if_job_unchanged`, built once (PostgreSQL).
+    """The INSERT of :func:`insert_run` given ``seen``, built once (PostgreSQL).
 
     ``INSERT ... SELECT ... WHERE EXISTS (the job, as seen)``: each value
     the caller used is compared (``seen_<column>``), the arguments as
@@ -209,34 +209,26 @@ def _insert_values(run: dict) -> dict:
     return values
 
 
-def insert_run(run: dict, session, connection=None) -> Run:
+def insert_run(run: dict, session, connection=None, seen: dict | None = None):
     """Insert one top-level :func:`queued_run`, numbered, as an object of ``session``.
 
     One INSERT ... RETURNING, built once, whose values become the session's
     object as they are: building the statement, or the ORM's INSERT of an
-    object, cost more than the database's work. It runs in the session,
-    or on ``connection`` (the caller commits).
-    """
-    values = _insert_values(run)
-    if connection is None:
-        row = session.execute(_INSERT_ONE.statement, values).one()
-    else:
-        row = _INSERT_ONE.execute(connection, values).one()
-    return as_stored(session, Run, {**_INSERT_ONE_LEAVES, **run, **row._asdict()})
-
-
-def insert_run_if_job_unchanged(run: dict, seen: dict, session, connection):
-    """As :func:`insert_run`, only if the job still has the values ``seen``.
+    object, cost more than the database's work. It runs on ``connection``
+    (the caller commits), by default the session's.
 
     ``seen`` holds the job's :data:`JOB_AS_SEEN` as the caller read them,
-    maybe long ago: the INSERT inserts nothing (and this returns None) if
-    the job was changed or deleted since. A caller that remembers the jobs
-    it started runs of starts one more with this single statement, and
-    reads the job again only when it returns None. PostgreSQL only.
+    maybe long ago: the INSERT then inserts only if the job still has those
+    values, and this returns None if the job was changed or deleted since
+    (PostgreSQL). A caller that remembers the jobs it started runs of starts
+    one more with this single statement, and reads the job again only then.
     """
     values = _insert_values(run)
-    values.update({f"seen_{key}": seen[key] for key in JOB_AS_SEEN})
-    row = _INSERT_IF_JOB_UNCHANGED.execute(connection, values).first()
+    statement = _INSERT_ONE
+    if seen is not None:
+        values.update({f"seen_{key}": seen[key] for key in JOB_AS_SEEN})
+        statement = _INSERT_IF_JOB_UNCHANGED
+    row = statement.execute(connection or session.connection(), values).first()
     if row is None:
         return None
     return as_stored(session, Run, {**_INSERT_ONE_LEAVES, **run, **row._asdict()})

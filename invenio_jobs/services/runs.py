@@ -213,14 +213,14 @@ class RunsService(DumpSchemasMixin, Service):
     def create(self, identity, job_id, data=None, uow=None):
         """Run a job now: validate the arguments, queue a run, send it after commit.
 
-        Outside any transaction (a script, a task), starting a run is one
-        autocommit INSERT, with no BEGIN, COMMIT or ping, and after its
-        publish one UPDATE that marks it sent (see ``worker.dispatch``): it inserts only if
-        the job is still as this process last read it
-        (:func:`lifecycle.insert_run_if_job_unchanged`), and the job is read
-        (then remembered) only when it is new here, or was changed or
-        deleted since. Within a caller's transaction (a request, a unit of
-        work), the job's read and the INSERT join it.
+        The run is one INSERT (:func:`lifecycle.insert_run`), and after its
+        publish one UPDATE marks it sent (see ``worker.dispatch``). Outside
+        any transaction (a script, a task), the INSERT is its own autocommit
+        statement, with no BEGIN, COMMIT or ping, and it inserts only if the
+        job is still as this process last read it: the job is read (then
+        remembered) only when it is new here, or was changed or deleted
+        since. Within a caller's transaction (a request, a unit of work),
+        the job's read and the INSERT join it.
         """
         self.require_permission(identity, "create")
         alone = getattr(uow, "alone", False) and db.engine.dialect.name == "postgresql"
@@ -281,22 +281,14 @@ class RunsService(DumpSchemasMixin, Service):
             started_by_id=user_id_of(identity),
         )
         # One INSERT ... RETURNING: the run's number is given by the INSERT.
-        if check:
-            seen = job.values()
-            run = one_statement(
-                db.engine,
-                lambda conn: lifecycle.insert_run_if_job_unchanged(
-                    queued, seen, db.session, conn
-                ),
-            )
-            if run is None:
-                return None
-        elif alone:
-            run = one_statement(
-                db.engine, lambda conn: lifecycle.insert_run(queued, db.session, conn)
-            )
-        else:
-            run = lifecycle.insert_run(queued, db.session)
+        seen = job.values() if check else None
+
+        def insert(connection=None):
+            return lifecycle.insert_run(queued, db.session, connection, seen)
+
+        run = one_statement(db.engine, insert) if alone else insert()
+        if run is None:
+            return None
         identity_id = getattr(identity, "id", None)
         dispatch = Dispatch.of(run, timeout=job.timeout, identity_id=identity_id)
         uow.register(DispatchRunsOp([dispatch]))
