@@ -4,226 +4,23 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""Living through a database restart or outage.
+"""Statements PostgreSQL parses and plans once per connection, then only runs.
 
-A restart of PostgreSQL kills every pooled connection. Without care, the
-next use of one fails, and a worker that finished its task cannot record
-the outcome, a beat logs a traceback per tick, and the API answers 500.
-Here are the pieces that keep a run's outcome and the processes alive:
-
-- :func:`install_pre_ping` tests a pooled connection when it is taken from
-  the pool, and replaces it when the server dropped it;
-- :func:`is_unreachable` tells an outage from other database errors;
-- :func:`write_with_retry` retries a short write on a fresh connection for
-  a bounded time, so that what a run reached is what is recorded;
-- :func:`one_statement` runs a single statement in autocommit on a
-  connection taken without the ping, and replaces a dead one at once as
-  the ping would have: a run's claim and end cost one round trip each;
-- :class:`Prepared` has PostgreSQL plan such a statement once per
-  connection instead of at every use;
-- :class:`Outage` logs one line when the database goes away and one when
-  it is back, instead of one traceback per attempt.
+Planning the claim of a run cost PostgreSQL more than running it, and
+planning the run's INSERT and end about as much: together half of the
+database's work for a run. :class:`Prepared` wraps such a statement;
+:func:`use_prepared_statements`, set from
+``JOBS_DATABASE_PREPARED_STATEMENTS``, lets an engine prepare them.
 """
 
 import hashlib
-import logging
 import re
-import time
-from contextvars import ContextVar
 
 import sqlalchemy as sa
-from sqlalchemy import event, exc
+from sqlalchemy import exc
 
-logger = logging.getLogger(__name__)
+from .dialects import speaks_psycopg2
 
-_UNPINGED = ContextVar("invenio_jobs_unpinged", default=False)
-"""Set while :func:`one_statement` takes a connection the ping must leave alone."""
-
-
-def install_pre_ping(engine) -> None:
-    """Test each pooled connection as it is checked out; renew dropped ones.
-
-    The same as ``create_engine(pool_pre_ping=True)``, added to an engine
-    that exists already (invenio-db creates it). A checkout that finds a
-    dead connection raises ``DisconnectionError``, on which the pool
-    opens a new one. SQLite has no server to lose: left alone.
-    """
-    if engine.dialect.name == "sqlite" or getattr(engine, "_jobs_pre_ping", False):
-        return
-    dialect = engine.dialect
-
-    def ping(dbapi_connection, connection_record, connection_proxy):
-        if _UNPINGED.get():
-            return
-        try:
-            alive = dialect.do_ping(dbapi_connection)
-        except Exception as error:  # noqa: BLE001 -- any failure means: renew it
-            raise exc.DisconnectionError(str(error)) from error
-        if alive is False:
-            raise exc.DisconnectionError("The database closed the connection.")
-
-    event.listen(engine.pool, "checkout", ping)
-    engine._jobs_pre_ping = True
-
-
-SQLITE_BUSY_CODES = (5, 6)
-"""SQLITE_BUSY and SQLITE_LOCKED: another connection holds the database."""
-
-
-def is_unreachable(error: BaseException) -> bool:
-    """Whether ``error`` says the database cannot be reached now (or is busy).
-
-    True for connection failures, connections the server closed or is
-    closing (PostgreSQL's classes 08 and 57P), and SQLite's "database is
-    locked": they pass if one tries again later. False for errors of the
-    statement itself (a missing table, a constraint), also operational
-    ones.
-    """
-    if isinstance(error, exc.DisconnectionError):
-        return True
-    if not isinstance(error, exc.DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    if not isinstance(error, (exc.OperationalError, exc.InterfaceError)):
-        return False
-    original = error.orig
-    code = getattr(original, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in SQLITE_BUSY_CODES
-    pgcode = getattr(original, "pgcode", None)
-    return pgcode is None or pgcode.startswith(("08", "57P"))
-
-
-class Outage:
-    """One log line when the database goes away, one when it comes back.
-
-    Failures closer than ``quiet_seconds`` to each other belong to the same
-    outage, also where no success is seen to end it (a web process that
-    only answers 503 while the database is away).
-    """
-
-    def __init__(self, what: str, log=logger, quiet_seconds: float = 60.0):
-        """``what`` names the process or step in its log lines."""
-        self.what = what
-        self.log = log
-        self.quiet_seconds = quiet_seconds
-        self.since = None
-        self.last = None
-
-    def failed(self, error: BaseException, retry_seconds: float) -> None:
-        """Note a failed attempt; only the first of an outage is logged."""
-        now = time.monotonic()
-        ongoing = self.last is not None and now - self.last < self.quiet_seconds
-        self.last = now
-        if self.since is not None and ongoing:
-            return
-        self.since = now
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        self.log.error(
-            "%s: the database is unreachable (%s); retrying every %g s.",
-            self.what,
-            first_line,
-            retry_seconds,
-        )
-
-    def recovered(self) -> None:
-        """Note a success; logged when it ends an outage."""
-        if self.since is None:
-            return
-        lasted = time.monotonic() - self.since
-        self.since = self.last = None
-        self.log.warning(
-            "%s: the database is reachable again after %.1f s.", self.what, lasted
-        )
-
-
-def retry_through_outage(attempt, deadline_seconds: float, outage: Outage, undo=None):
-    """Call ``attempt()``; while the database is unreachable, again, until a deadline.
-
-    ``undo`` (a session's rollback) runs after each failed attempt, so that
-    the next one starts on a fresh connection. Waits grow from 0.25 s to
-    5 s. Errors other than an outage, and an outage longer than
-    ``deadline_seconds``, are raised.
-    """
-    deadline = time.monotonic() + deadline_seconds
-    wait = 0.25
-    while True:
-        try:
-            result = attempt()
-        except sa.exc.SQLAlchemyError as error:
-            if undo is not None:
-                try:
-                    undo()
-                except sa.exc.SQLAlchemyError:  # a dead connection is dropped
-                    pass
-            if not is_unreachable(error) or time.monotonic() + wait > deadline:
-                raise
-            outage.failed(error, wait)
-            time.sleep(wait)
-            wait = min(wait * 2, 5.0)
-            continue
-        outage.recovered()
-        return result
-
-
-def write_with_retry(
-    engine, write, deadline_seconds: float, outage: Outage, single: bool = False
-):
-    """Run ``write(connection)`` in a transaction, retried through an outage.
-
-    Each attempt takes a fresh connection from the pool (pre-pinged), so a
-    connection that a restart killed is never reused. ``single``: the write
-    is one statement, run as :func:`one_statement` runs it.
-    """
-
-    def attempt():
-        if single:
-            return one_statement(engine, write)
-        with engine.begin() as connection:
-            return write(connection)
-
-    return retry_through_outage(attempt, deadline_seconds, outage)
-
-
-def one_statement(engine, execute):
-    """Return ``execute(connection)``, one statement, run in autocommit.
-
-    Its own transaction without BEGIN and COMMIT, on a pooled connection
-    taken without the ping: one round trip instead of four. A connection
-    that proves dead (the server restarted while it sat in the pool: no
-    server process was there to run the statement) is replaced at once,
-    on a pinged checkout, as the ping would have done. Other errors are
-    raised.
-    """
-    try:
-        return _autocommit(engine, execute, pinged=False)
-    except exc.DBAPIError as error:
-        if not error.connection_invalidated:
-            raise
-    return _autocommit(engine, execute, pinged=True)
-
-
-def _autocommit(engine, execute, pinged: bool):
-    token = _UNPINGED.set(not pinged)
-    try:
-        connection = engine.connect()
-    finally:
-        _UNPINGED.reset(token)
-    with connection:
-        # The driver's own switch: SQLAlchemy's AUTOCOMMIT isolation level
-        # costs a statement (``SET default_transaction_isolation``) when
-        # the connection goes back to the pool.
-        driver = connection.connection.dbapi_connection
-        driver.autocommit = True
-        try:
-            return execute(connection)
-        finally:
-            if not driver.closed:
-                driver.autocommit = False
-
-
-# -- prepared statements ---------------------------------------------------------
 PREPARED_KEY = "invenio_jobs_prepared"
 """Key, in a pooled connection's ``info``, of the names prepared on it."""
 
@@ -245,20 +42,14 @@ def use_prepared_statements(engine, enabled: bool = True) -> None:
     Only psycopg2's: it sends a statement and its values as one string,
     so the first ``PREPARE`` travels with the first ``EXECUTE``.
     """
-    dialect = engine.dialect
-    engine._jobs_prepared = (
-        enabled and dialect.name == "postgresql" and dialect.driver == "psycopg2"
-    )
+    engine._jobs_prepared = enabled and speaks_psycopg2(engine)
 
 
 class Prepared:
     """A statement PostgreSQL parses and plans once per connection, then only runs.
 
-    Planning the claim of a run cost PostgreSQL more than running it, and
-    planning the run's INSERT and end about as much: together half of the
-    database's work for a run. On an engine that allows it
-    (:func:`use_prepared_statements`) and on a connection in autocommit
-    (:func:`one_statement`), :meth:`execute` runs the statement as
+    On an engine that allows it (:func:`use_prepared_statements`) and on a
+    connection in autocommit (:func:`~.writes.one_statement`), :meth:`execute` runs the statement as
     ``EXECUTE``, its values the bound parameters the caller gives (each
     other value is written into the prepared text, so that the planner
     sees it: partial indexes match). Its first use on a connection sends
