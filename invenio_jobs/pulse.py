@@ -12,7 +12,9 @@ One thread per process, the :class:`Pulse`, writes the heartbeats of all
 its members that are due with one UPDATE, which also reads whether any was
 asked to stop. Members (:class:`Beating`: a run's context in
 ``runtime``, or :class:`KeepAlive` for runs not started yet) also have
-their other periodic work done there (:meth:`Beating.tick`).
+their other periodic work done there (:meth:`Beating.tick`): it is the one
+clock of the process, also for the log lines of the tasks a run sent
+(:class:`Periodic`).
 
 A running job reads whether it was asked to stop itself, at its next check
 (:func:`read_stop`): in autocommit, which no writer blocks, so that a stop
@@ -160,6 +162,35 @@ class Beating:
             return False
         self._next_beat = now + self._heartbeat_seconds
         return True
+
+
+class Periodic(Beating):
+    """A member of the pulse without a heartbeat: ``action`` runs every ``seconds``.
+
+    For work that must happen on time whoever else is in the process (the
+    log lines of a task a run sent, which has no run context of its own).
+    """
+
+    def __init__(self, seconds: float, action):
+        """Call ``action()`` from the pulse every ``seconds``, from now on."""
+        self._seconds = seconds
+        self._action = action
+        self._next_tick = time.monotonic() + seconds
+
+    def next_due(self) -> float:
+        """When (monotonic) the action is due."""
+        return self._next_tick
+
+    def tick(self):
+        """Run the action when it is due."""
+        now = time.monotonic()
+        if now >= self._next_tick:
+            self._next_tick = now + self._seconds
+            self._action()
+
+    def beat_due(self) -> bool:
+        """Never: no run's heartbeat is written for it."""
+        return False
 
 
 class KeepAlive(Beating):

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from ..pulse import PROCESS_PULSE, Periodic
 from .buffer import RunLogBuffer
 from .jobs import job_context
 from .writer import writer_for, writer_thread_ident
@@ -56,6 +57,8 @@ _only: "RunLogBuffer | None" = None
 
 _shared: dict = {}
 _shared_lock = threading.Lock()
+_tickers: dict = {}
+"""The pulse member that has each shared buffer written on time."""
 
 
 def _frozen(args) -> bool:
@@ -221,7 +224,7 @@ def join_run_logs(engine, run_id, config):
     with _shared_lock:
         buffer = _shared.get(run_id)
         if buffer is None:
-            buffer = _shared[run_id] = _new_buffer(engine, run_id, config)
+            buffer = _shared[run_id] = _open_shared(engine, run_id, config)
         buffer.last_used = now
         by_age = sorted(_shared.items(), key=lambda item: item[1].last_used)
         for key, other in by_age:
@@ -229,11 +232,31 @@ def join_run_logs(engine, run_id, config):
             if other is not buffer and (idle or len(_shared) > SHARED_MAX_BUFFERS):
                 stale.append(_shared.pop(key))
     for other in stale:
-        other.close()
+        _close_shared(other)
     token = _capture.set(buffer)
     key = object()
     _track(key, buffer)
     return token, key, buffer
+
+
+def _open_shared(engine, run_id, config) -> RunLogBuffer:
+    """A buffer for the tasks of a run, written every ``flush_seconds`` by the pulse.
+
+    The buffer of a run itself is flushed by the run's context; the tasks
+    the run sent have none.
+    """
+    buffer = _new_buffer(engine, run_id, config)
+    ticker = _tickers[buffer] = Periodic(buffer.flush_seconds, buffer.flush)
+    PROCESS_PULSE.join(ticker)
+    return buffer
+
+
+def _close_shared(buffer):
+    """Take a shared buffer off the pulse, and close it."""
+    ticker = _tickers.pop(buffer, None)
+    if ticker is not None:
+        PROCESS_PULSE.leave(ticker)
+    buffer.close()
 
 
 def leave_run_logs(handle):
@@ -254,7 +277,7 @@ def close_shared_buffers():
         buffers = list(_shared.values())
         _shared.clear()
     for buffer in buffers:
-        buffer.close()
+        _close_shared(buffer)
 
 
 def forget_parent_captures():
@@ -264,4 +287,5 @@ def forget_parent_captures():
     _shared_lock = threading.Lock()
     _active.clear()
     _shared.clear()
+    _tickers.clear()
     _only = None

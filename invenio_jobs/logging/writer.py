@@ -264,11 +264,13 @@ class ThreadWriter:
 
     # -- the thread ------------------------------------------------------------------
     def _loop(self):
-        """Write when woken (a full batch, a close) or every ``flush_seconds``."""
+        """Write when woken: a full batch, a run's pulse, a close; again after a failure.
+
+        The thread keeps no clock of its own: a run's pulse wakes it every
+        ``flush_seconds`` (``RunLogBuffer.flush``).
+        """
         while True:
-            with self._lock:
-                buffers = list(self._buffers)
-            self.wake.wait(min((b.flush_seconds for b in buffers), default=1.0))
+            self.wake.wait()
             self.wake.clear()
             try:
                 written = self.write_pending()
@@ -282,6 +284,7 @@ class ThreadWriter:
                 continue
             time.sleep(self._retry_wait)
             self._retry_wait = min(self._retry_wait * 2, 5.0)
+            self.wake.set()
 
     def _behind(self) -> bool:
         """Whether a full batch, or the rest of a closed run, is still pending."""

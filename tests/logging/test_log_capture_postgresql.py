@@ -244,3 +244,20 @@ def test_a_run_closed_just_after_its_last_line_was_taken_is_released(app, new_ru
     buffer.closing = True
     writer.write_pending()
     assert buffer.released.is_set()
+
+
+def test_a_task_the_run_sent_has_its_lines_stored_while_it_runs(app, new_run):
+    """Without a run context of its own, the pulse has its lines written on time."""
+    run_id = new_run()
+    handle = join_run_logs(
+        db.engine, run_id, capture_config(app, JOBS_LOGS_FLUSH_SECONDS=0.1)
+    )
+    try:
+        log.info("still running")
+        deadline = time.monotonic() + 10
+        while not stored(run_id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [line.message for line in stored(run_id)] == ["still running"]
+    finally:
+        leave_run_logs(handle)
+        close_shared_buffers()
