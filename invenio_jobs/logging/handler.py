@@ -133,12 +133,29 @@ class _AsTheHostSawIt(logging.Filter):
         """Whether the handler would have seen ``record`` without the capture."""
         if record.levelno >= self.host_level:
             return True
-        logger = logging.Logger.manager.loggerDict.get(record.name)
-        while isinstance(logger, logging.Logger) and logger is not logging.root:
-            if logger.level:
-                return record.levelno >= logger.level
-            logger = logger.parent
-        return False
+        level = _own_level(logging.Logger.manager.loggerDict.get(record.name))
+        return level is not None and record.levelno >= level
+
+
+def _own_level(logger) -> int | None:
+    """The level a logger has from itself or an ancestor below the root, if any."""
+    while isinstance(logger, logging.Logger) and logger is not logging.root:
+        if logger.level:
+            return logger.level
+        logger = logger.parent
+    return None
+
+
+def _handlers_the_root_decides():
+    """The handlers that show records whose level the root logger decides.
+
+    Those of the root, and those of every logger that has no level of its
+    own, nor an ancestor with one.
+    """
+    loggers = [logging.root, *logging.Logger.manager.loggerDict.values()]
+    for logger in loggers:
+        if isinstance(logger, logging.Logger) and _own_level(logger) is None:
+            yield from logger.handlers
 
 
 _handler: RunLogHandler | None = None
@@ -149,8 +166,9 @@ def install_handler(level) -> RunLogHandler:
 
     When the root logger is less verbose than ``level`` (a worker started
     with ``-l WARNING``), it is lowered so that the records reach the
-    handler; the handlers already there keep their thresholds and are given
-    a filter that shows them what they showed before.
+    handler; the handlers already there (on the root, or on loggers that
+    take their level from it) keep their thresholds and are given a filter
+    that shows them what they showed before.
     """
     global _handler
     level = logging._checkLevel(level) if isinstance(level, str) else level
@@ -161,7 +179,7 @@ def install_handler(level) -> RunLogHandler:
     _handler.setLevel(level)
     if root.level > level:
         host_level = root.level
-        for handler in root.handlers:
+        for handler in set(_handlers_the_root_decides()):
             if handler is _handler or handler.level >= host_level:
                 continue
             if not any(isinstance(f, _AsTheHostSawIt) for f in handler.filters):

@@ -28,14 +28,19 @@ class Shown(logging.Handler):
 
 @pytest.fixture()
 def host():
-    """A host that shows warnings on its root logger; restored afterwards."""
-    root = logging.getLogger()
+    """A host that shows warnings, on its root logger and on one of its own.
+
+    Restored afterwards.
+    """
+    root, own = logging.getLogger(), logging.getLogger("tests.host.own")
     level = root.level
-    shown = Shown()
-    root.addHandler(shown)
+    shown = {"root": Shown(), "own": Shown()}
+    root.addHandler(shown["root"])
+    own.addHandler(shown["own"])
     root.setLevel(logging.WARNING)
     yield shown
-    root.removeHandler(shown)
+    root.removeHandler(shown["root"])
+    own.removeHandler(shown["own"])
     root.setLevel(level)
 
 
@@ -47,10 +52,16 @@ def test_the_hosts_handlers_keep_their_threshold_and_show_what_they_showed(host)
         handler = install_handler("INFO")
         assert logging.getLogger().isEnabledFor(logging.INFO)
         assert handler.level == logging.INFO
-        assert host.level == logging.NOTSET
-        logging.getLogger("tests.host.job").info("for the run's log only")
-        logging.getLogger("tests.host.job").warning("for everyone")
+        assert [shown.level for shown in host.values()] == [logging.NOTSET] * 2
+        for name in ("tests.host.job", "tests.host.own"):
+            logging.getLogger(name).info("for the run's log only")
+            logging.getLogger(name).warning("for everyone")
         verbose.debug("asked for by the host")
     finally:
         verbose.setLevel(logging.NOTSET)
-    assert host.messages == ["for everyone", "asked for by the host"]
+    assert host["root"].messages == [
+        "for everyone",
+        "for everyone",
+        "asked for by the host",
+    ]
+    assert host["own"].messages == ["for everyone"]
