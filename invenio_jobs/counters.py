@@ -43,13 +43,14 @@ REAPER_ACTIONS = {
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def add_statement(dialect: str, amounts: dict):
+def add_statement(bind, amounts: dict):
     """One statement that adds ``amounts`` to their counters, creating missing ones.
 
-    For a caller that adds them in a transaction of its own (the log writer,
-    with the lines it stores).
+    ``bind`` (an engine or connection) tells the database it is written
+    for. For a caller that adds them in a transaction of its own (the log
+    writer, with the lines it stores).
     """
-    insert = _INSERTS.get(dialect)
+    insert = _INSERTS.get(bind.dialect.name)
     rows = [{"name": name, "value": value} for name, value in amounts.items()]
     if insert is None:  # no upsert known: the counters must exist
         case = sa.case(amounts, value=Counter.name, else_=0)
@@ -76,7 +77,7 @@ def add_counts(engine, commit: bool = False, **amounts: int) -> None:
     amounts = {name: int(value) for name, value in amounts.items() if value}
     if not amounts:
         return
-    statement = add_statement(engine.dialect.name, amounts)
+    statement = add_statement(engine, amounts)
     try:
         write_run_rows(
             engine, lambda conn: conn.execute(statement), commit_session=commit

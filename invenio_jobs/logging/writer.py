@@ -124,12 +124,13 @@ class InlineWriter:
             commits = final and has_app_context() and buffer.stored
             if not rows and not dropped and not commits:
                 return
+
+            def insert(conn):
+                if rows:
+                    conn.execute(sa.insert(RunLog), rows)
+
             try:
-                write_run_rows(
-                    buffer.engine,
-                    lambda conn: rows and conn.execute(sa.insert(RunLog), rows),
-                    commit_session=final,
-                )
+                write_run_rows(buffer.engine, insert, commit_session=final)
             except Exception:  # noqa: BLE001 -- retried at the next flush
                 buffer.keep(chunks)
                 return
@@ -321,7 +322,7 @@ class ThreadWriter:
                     conn.execute(sa.insert(RunLog), rows)
             amounts = {name: n for name, n in flush.totals().items() if n}
             if amounts:
-                conn.execute(counters_statement(engine.dialect.name, amounts))
+                conn.execute(counters_statement(conn, amounts))
 
         try:
             write_run_rows(engine, write)
