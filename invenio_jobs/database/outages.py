@@ -111,12 +111,15 @@ def first_line(error: BaseException) -> str:
 
 
 class Outage:
-    """One log line when the database goes away, one when it comes back.
+    """One log line when the database (or the broker) goes away, one when it is back.
 
     Failures closer than ``quiet_seconds`` to each other belong to the same
     outage, also where no success is seen to end it (a web process that
     only answers 503 while the database is away).
     """
+
+    service = "the database"
+    """What goes away, in the log lines."""
 
     def __init__(self, what: str, log=logger, quiet_seconds: float = 60.0):
         """``what`` names the process or step in its log lines."""
@@ -135,8 +138,9 @@ class Outage:
             return
         self.since = now
         self.log.error(
-            "%s: the database is unreachable (%s); retrying every %g s.",
+            "%s: %s is unreachable (%s); retrying every %g s.",
             self.what,
+            self.service,
             first_line(error),
             retry_seconds,
         )
@@ -148,7 +152,7 @@ class Outage:
         lasted = time.monotonic() - self.since
         self.since = self.last = None
         self.log.warning(
-            "%s: the database is reachable again after %.1f s.", self.what, lasted
+            "%s: %s is reachable again after %.1f s.", self.what, self.service, lasted
         )
 
 
