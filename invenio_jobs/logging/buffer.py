@@ -142,8 +142,6 @@ class RunLogBuffer:
         """Have what is pending written soon; cheap, called by the run's pulse."""
         self._writer.flush(self)
 
-    flush_soon = flush
-
     def close(self):
         """Return once every line is stored, with a last one for the dropped lines.
 

@@ -286,7 +286,7 @@ def leave_run_logs(handle):
     except ValueError:  # reset from another context: leave nothing behind
         _capture.set(None)
     buffer.last_used = time.monotonic()
-    buffer.flush_soon()
+    buffer.flush()
 
 
 def close_shared_buffers():
