@@ -78,10 +78,12 @@ class RunLogBuffer:
         self._copy_run_id = str(run_id)
         self._failures = 0
         self._writer = None
+        self._every_line = False
 
     def serve_with(self, writer):
         """Have ``writer`` store this buffer's lines (it registers the buffer)."""
         self._writer = writer
+        self._every_line = writer.hears_every_line
         writer.register(self)
         return self
 
@@ -136,7 +138,8 @@ class RunLogBuffer:
                 ),
             )
         )
-        self._writer.queued(self, len(queue))
+        if self._every_line or len(queue) >= self.flush_records:
+            self._writer.queued(self, len(queue))
 
     def flush(self):
         """Have what is pending written soon; cheap, called by the run's pulse."""

@@ -6,11 +6,12 @@
 
 """Who stores a run's log lines: one interface, two writers.
 
-A buffer (``buffer``) tells its writer when a line was queued
-(``queued``), when its run's pulse asks for a write (``flush``) and when
-the run ends (``close``); the writer decides when and how the lines go to
-the database, on a connection of its own (:func:`~..database.write_run_rows`),
-so that a rollback of the job's work does not drop its log.
+A buffer (``buffer``) tells its writer when a batch is full, or of every
+line where the writer ``hears_every_line`` (``queued``), when its run's
+pulse asks for a write (``flush``) and when the run ends (``close``). The
+writer decides when and how the lines go to the database, apart from the
+job's transaction (``database.write_run_rows``), so that a rollback of the
+job's work does not drop its log.
 
 - :class:`ThreadWriter`: one thread per process formats the lines of
   every open run and stores them with one COPY per flush (psycopg2), or
@@ -81,6 +82,9 @@ class InlineWriter:
     A batch is written when it is full or ``flush_seconds`` after the last
     write, at the next line; what fails is kept for the next try.
     """
+
+    hears_every_line = True
+    """A buffer tells it of each line: a batch may be old enough before it is full."""
 
     def __init__(self):
         """Nothing written yet."""
@@ -197,6 +201,9 @@ class ThreadWriter:
     in one transaction, for every run of the process.
     """
 
+    hears_every_line = False
+    """A buffer tells it of full batches only: the job's thread does no more."""
+
     def __init__(self):
         """Start the thread."""
         self.pid = os.getpid()
@@ -218,8 +225,6 @@ class ThreadWriter:
 
     def queued(self, buffer, pending: int):
         """Wake the writer for a full batch; far behind (a slow database), wait a while."""
-        if pending < buffer.flush_records:
-            return
         if pending <= buffer.backlog:
             if not self.wake.is_set():
                 self.wake.set()
