@@ -15,10 +15,9 @@ INSERT ... ON CONFLICT DO UPDATE), once per reaper pass or log flush.
 import logging
 
 import sqlalchemy as sa
-from flask import has_app_context
-from invenio_db import db
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .database import write_run_rows
 from .models import Counter
 
 logger = logging.getLogger(__name__)
@@ -44,13 +43,14 @@ REAPER_ACTIONS = {
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def add_statement(dialect: str, amounts: dict):
+def add_statement(bind, amounts: dict):
     """One statement that adds ``amounts`` to their counters, creating missing ones.
 
-    For a caller that adds them in a transaction of its own (the log writer,
-    with the lines it stores).
+    ``bind`` (an engine or connection) tells the database it is written
+    for. For a caller that adds them in a transaction of its own (the log
+    writer, with the lines it stores).
     """
-    insert = _INSERTS.get(dialect)
+    insert = _INSERTS.get(bind.dialect.name)
     rows = [{"name": name, "value": value} for name, value in amounts.items()]
     if insert is None:  # no upsert known: the counters must exist
         case = sa.case(amounts, value=Counter.name, else_=0)
@@ -69,24 +69,19 @@ def add_statement(dialect: str, amounts: dict):
 def add_counts(engine, commit: bool = False, **amounts: int) -> None:
     """Add ``amounts`` (counter name: number) to the stored totals in one statement.
 
-    On PostgreSQL a connection of its own commits at once, whatever the
-    caller's transaction does. SQLite has a single writer, so there the
-    session's connection is used inside an app context (a second connection
-    would wait for it); ``commit`` then commits the session. Zero amounts are
-    skipped, and nothing is sent when all are zero.
+    Written apart from the caller's transaction, as a run's rows are
+    (:func:`~.database.write_run_rows`); ``commit``: the caller owns the
+    session, which SQLite's single writer may then join and commit. Zero
+    amounts are skipped, and nothing is sent when all are zero.
     """
     amounts = {name: int(value) for name, value in amounts.items() if value}
     if not amounts:
         return
-    statement = add_statement(engine.dialect.name, amounts)
+    statement = add_statement(engine, amounts)
     try:
-        if engine.dialect.name == "sqlite" and has_app_context():
-            db.session.execute(statement)
-            if commit:
-                db.session.commit()
-            return
-        with engine.begin() as conn:
-            conn.execute(statement)
+        write_run_rows(
+            engine, lambda conn: conn.execute(statement), commit_session=commit
+        )
     except Exception:  # noqa: BLE001 -- a lost count must not stop the work
         logger.warning("Could not add to the counters %s", amounts, exc_info=True)
 

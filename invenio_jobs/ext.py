@@ -13,6 +13,7 @@ from invenio_db import db
 
 from . import config
 from .database import install_pre_ping, use_prepared_statements
+from .logging.process import install_process_hooks
 from .registry import ENTRY_POINT_GROUP, JobsRegistry
 from .resources import (
     JobsResource,
@@ -183,11 +184,15 @@ def finalize_app(app):
     A ``JOBS_DEFAULT_QUEUE`` of None is resolved to Celery's default queue
     here, so that every reader of the setting gets a queue name. The
     database pool learns to replace connections a restart dropped, and
-    the engine whether a run's statements may be prepared.
+    the engine whether a run's statements may be prepared. The process
+    gets the hooks that run logs need (fork, exit, Celery's signals): here,
+    and not at import, so that a host that imports the package without
+    using it is left as it was.
     """
     ext = app.extensions["invenio-jobs"]
     ext.load_job_types()
     register_services(app)
+    install_process_hooks()
     if "sqlalchemy" in app.extensions:
         with app.app_context():
             if app.config.get("JOBS_DATABASE_PRE_PING"):

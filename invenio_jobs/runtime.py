@@ -11,38 +11,35 @@ asked to stop, and fans work out to subtasks. Outside a run (a task called
 from a shell, a test) every method is a harmless no-op, so job tasks need no
 special cases.
 
-Writes go through their own database connection, not the job's session: a
+Writes go through ``database.write_run_rows``, not the job's session: a
 job that rolls back its work keeps its progress, and the job's transaction is
 never committed behind its back.
 
 A stop is seen at the job's next ``progress`` or ``check_cancelled`` call:
-at most once a second that call reads the run's status on a connection
-without a transaction, which no writer blocks (PostgreSQL, SQLite in WAL
-mode), so that a stop works with every pool, the solo pool included, where
-Celery cannot terminate the task.
+at most once a second that call reads the run's status (``pulse.read_stop``),
+or the pulse's heartbeat has seen it. The pulse, which keeps the runs of the
+process alive, lives in ``pulse``; :class:`KeepAlive` is imported from here
+as well, with the exceptions and :class:`RunContext` the worker uses.
 """
 
 import logging
-import os
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from flask import has_app_context
-from invenio_db import db
 
-from .lifecycle import counter_values, side_connection
+from .database import single_writer, write_run_rows
+from .lifecycle import counter_values
 from .models import Run, RunStatusEnum, utcnow
+from .pulse import PROCESS_PULSE, STOP_CHECK_SECONDS, Beating, KeepAlive, read_stop
 
 _current: ContextVar["RunContext | None"] = ContextVar("invenio_jobs_run", default=None)
 
 logger = logging.getLogger(__name__)
 
-STOP_CHECK_SECONDS = 1.0
-"""A running job reads whether it was asked to stop at most this often (s)."""
+__all__ = ("KeepAlive", "RunCancelled", "RunContext", "RunTimedOut", "current_run")
 
 
 class RunCancelled(Exception):
@@ -57,173 +54,7 @@ class RunTimedOut(Exception):
     """Raised into a job's task when its run went over the job's timeout."""
 
 
-class _Pulse:
-    """One thread per process that keeps the runs it holds alive.
-
-    Every run a process executes (and every subtask waiting in a batch it
-    took) joins the pulse: each ``heartbeat_seconds`` the heartbeats of all
-    that are due are written with one UPDATE, which also reads whether any
-    was asked to stop; members' ticks (log flushes, subtasks to send) run
-    here too. No thread is started per run: a worker runs hundreds of short
-    runs a second, and a thread start costs more than a short run. After a
-    fork the child starts its own thread at its first run.
-    """
-
-    def __init__(self):
-        """Start empty; the thread starts with the first member."""
-        self._lock = threading.Lock()
-        self._members = {}
-        self._wake = threading.Event()
-        self._wakes_at = 0.0
-        self._thread = None
-        self._pid = None
-
-    def join(self, member):
-        """Keep ``member`` alive until it leaves.
-
-        The thread is woken only when the member is due before the thread
-        wakes anyway: waking it for every short run cost the run more than
-        the rest of its bookkeeping.
-        """
-        with self._lock:
-            self._members[id(member)] = member
-            running = self._thread is not None and self._thread.is_alive()
-            if not running or self._pid != os.getpid():
-                self._pid = os.getpid()
-                self._wakes_at = 0.0
-                self._thread = threading.Thread(
-                    target=self._run, name="invenio-jobs-pulse", daemon=True
-                )
-                self._thread.start()
-            wake = member.next_due() < self._wakes_at
-        if wake:
-            self._wake.set()
-
-    def leave(self, member):
-        """Stop keeping ``member`` alive."""
-        with self._lock:
-            self._members.pop(id(member), None)
-
-    def _run(self):
-        while True:
-            with self._lock:
-                members = list(self._members.values())
-                now = time.monotonic()
-                due = [member.next_due() for member in members]
-                wait = min([*due, now + 1.0]) - now
-                if wait > 0:
-                    wait = min(max(wait, 0.01), 1.0)
-                # A member that joins from now on and is due sooner wakes it.
-                self._wakes_at = now + max(wait, 0.0)
-            if wait > 0:
-                self._wake.wait(wait)
-                self._wake.clear()
-                continue
-            beating = {}
-            for member in members:
-                try:
-                    member.tick()
-                except Exception:  # noqa: BLE001 -- retried at the next tick
-                    logger.debug("A run's tick failed.", exc_info=True)
-                if member.beat_due():
-                    beating.setdefault(member.engine, []).append(member)
-            for engine, group in beating.items():
-                _beat(engine, group)
-
-
-def _beat(engine, members):
-    """Write the heartbeats of ``members`` in one UPDATE; tell them of stops."""
-    ids = {run_id for member in members for run_id in member.beating_ids()}
-    if not ids:
-        return
-    try:
-        with engine.begin() as conn:
-            rows = conn.execute(
-                sa.update(Run)
-                .where(Run.id.in_(sorted(ids)))
-                .values(heartbeat_at=utcnow())
-                .returning(Run.id, Run.status)
-            ).all()
-    except Exception:  # noqa: BLE001 -- a missed beat is retried
-        logger.debug("Could not write heartbeats.", exc_info=True)
-        return
-    statuses = dict(rows)
-    for member in members:
-        member.beaten(statuses)
-
-
-_PULSE = _Pulse()
-
-
-class _Beating:
-    """A member of the pulse: its heartbeat is due every ``_heartbeat_seconds``."""
-
-    _heartbeat_seconds = 10.0
-    _next_beat = 0.0
-
-    def next_due(self) -> float:
-        """When (monotonic) the pulse has something to do for this member."""
-        return self._next_beat
-
-    def tick(self):
-        """Nothing to do between heartbeats."""
-
-    @staticmethod
-    def _asked_to_stop(status) -> bool:
-        """Whether a run's status, as its heartbeat read it, says to stop (or gone)."""
-        return status is None or status is RunStatusEnum.CANCELLING
-
-    def beat_due(self) -> bool:
-        """Whether the heartbeat is due (and is then counted as written)."""
-        now = time.monotonic()
-        if now < self._next_beat:
-            return False
-        self._next_beat = now + self._heartbeat_seconds
-        return True
-
-
-class KeepAlive(_Beating):
-    """Heartbeats for runs a worker holds but has not started yet.
-
-    A worker takes the subtasks of one message at once and runs them one
-    after the other: until each starts, this keeps it from looking lost,
-    and notes which of them were asked to stop meanwhile.
-    """
-
-    def __init__(self, engine, run_ids, heartbeat_seconds=10.0):
-        """Keep ``run_ids`` alive while inside the ``with`` block."""
-        self.engine = engine
-        self._waiting = set(run_ids)
-        self._stopped = set()
-        self._heartbeat_seconds = heartbeat_seconds
-        self._next_beat = time.monotonic() + heartbeat_seconds
-
-    def __enter__(self):
-        """Join the process's pulse."""
-        _PULSE.join(self)
-        return self
-
-    def __exit__(self, *exc):
-        """Leave the pulse."""
-        _PULSE.leave(self)
-
-    def started(self, run_id) -> bool:
-        """Take ``run_id`` out of the waiting ones; False if it was asked to stop."""
-        self._waiting.discard(run_id)
-        return run_id not in self._stopped
-
-    def beating_ids(self):
-        """The runs still waiting for their turn."""
-        return tuple(self._waiting)
-
-    def beaten(self, statuses: dict):
-        """Note the waiting runs that are gone or were asked to stop."""
-        for run_id in tuple(self._waiting):
-            if self._asked_to_stop(statuses.get(run_id)):
-                self._stopped.add(run_id)
-
-
-class RunContext(_Beating):
+class RunContext(Beating):
     """The live state of one run in a worker: counters, heartbeat, stop flag."""
 
     def __init__(
@@ -275,7 +106,7 @@ class RunContext(_Beating):
     def start(self):
         """Join the process's pulse and make this the current run."""
         self._token = _current.set(self)
-        _PULSE.join(self)
+        PROCESS_PULSE.join(self)
         return self
 
     def close(self, flush=True):
@@ -285,7 +116,7 @@ class RunContext(_Beating):
         False: the worker then takes them (:meth:`take_counters`) into the
         statement that ends the run.
         """
-        _PULSE.leave(self)
+        PROCESS_PULSE.leave(self)
         try:
             self.flush_subtasks()
         finally:
@@ -335,24 +166,13 @@ class RunContext(_Beating):
 
     def _spawn_from_pulse(self) -> bool:
         """Subtasks are sent from the pulse, except on SQLite (one writer: the job's)."""
-        return self.engine.dialect.name != "sqlite"
+        return not single_writer(self.engine)
 
     def _read_stop(self):
-        """Whether the run was asked to stop, read now; remember who asked.
-
-        Read in autocommit: no transaction, so no lock to wait for, and never
-        the job's own session, whose transaction would hide the request.
-        """
+        """Whether the run was asked to stop, read now; remember who asked."""
         self._last_stop_check = time.monotonic()
         try:
-            with self.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as conn:
-                row = conn.execute(
-                    sa.select(Run.status, Run.message, Run.stop_requested_at).where(
-                        Run.id == self.id
-                    )
-                ).one_or_none()
+            row = read_stop(self.engine, self.id)
         except Exception:  # noqa: BLE001 -- read again at the next check
             return
         if row is None:
@@ -433,31 +253,17 @@ class RunContext(_Beating):
         values = counter_values(**counters)
         if not values:
             return
+        statement = sa.update(Run).where(Run.id == self.id).values(**values)
         try:
-            with self._state_connection() as conn:
-                conn.execute(sa.update(Run).where(Run.id == self.id).values(**values))
+            # The job's session is not ours: joined only where it holds
+            # SQLite's one write lock (a second connection would wait for it).
+            write_run_rows(self.engine, lambda conn: conn.execute(statement))
         except Exception:  # noqa: BLE001 -- keep the counts for the next flush
             with self._lock:
                 for key, count in pending.items():
                     self._pending[key] += count
                 if total is not None and self._total is None:
                     self._total = total
-
-    @contextmanager
-    def _state_connection(self):
-        """Where the run's own state is written: committed at once when it can be.
-
-        A connection of its own, committed at the end of the block, unless
-        the job's session holds SQLite's one write lock (it has written and
-        not committed yet): a second connection would then wait for the job,
-        so the write joins the job's transaction instead.
-        """
-        if self.engine.dialect.name == "sqlite" and _session_writes_sqlite():
-            with side_connection() as conn:
-                yield conn
-            return
-        with self.engine.begin() as conn:
-            yield conn
 
     def spawn_subtask(self, task, args=None, kwargs=None, title=None):
         """Send a Celery task as a subtask of this run; return the child run id.
@@ -514,17 +320,6 @@ class RunContext(_Beating):
                         self._subtasks[:0] = batch
                         self._subtasks_since = time.monotonic()  # next try later
                     raise
-
-
-def _session_writes_sqlite() -> bool:
-    """Whether the session's SQLite connection has a transaction open (a lock)."""
-    if not has_app_context():
-        return False
-    session = db.session()
-    if not session.in_transaction():
-        return False
-    dbapi = session.connection().connection.dbapi_connection
-    return bool(getattr(dbapi, "in_transaction", True))
 
 
 class _NoRun:

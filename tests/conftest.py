@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import postgresql_uri
 from invenio_app.factory import create_api
 
 _STARTED = time.time()
@@ -41,12 +42,6 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "postgresql: runs on PostgreSQL (SQLALCHEMY_DATABASE_URI)"
     )
-
-
-def postgresql_uri():
-    """The PostgreSQL URI given to the suite, or None."""
-    uri = os.environ.get("SQLALCHEMY_DATABASE_URI", "")
-    return uri if uri.startswith("postgresql") else None
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@
 """Small helpers shared by the tests."""
 
 import contextlib
+import os
 import re
 import uuid
 from datetime import datetime, timezone
@@ -14,6 +15,12 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, event
 
 from invenio_jobs.models import Job, Run, RunStatusEnum
+
+
+def postgresql_uri():
+    """The PostgreSQL URI given to the suite, or None."""
+    uri = os.environ.get("SQLALCHEMY_DATABASE_URI", "")
+    return uri if uri.startswith("postgresql") else None
 
 
 def make_job(session, **kwargs):

@@ -61,7 +61,6 @@ from .births import (
     number_runs,
     queued_run,
 )
-from .connection import side_connection
 from .counts import (
     COUNTED,
     add_total_entries,
@@ -125,7 +124,6 @@ __all__ = (
     "queued_run",
     "request_stop",
     "retry",
-    "side_connection",
     "sources_of",
     "take_due",
     "task_arguments",

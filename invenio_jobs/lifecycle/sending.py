@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ..database import Prepared
+from ..database import Prepared, speaks_postgresql
 from ..models import Run, RunStatusEnum
 
 Status = RunStatusEnum
@@ -80,7 +80,7 @@ def take_due(now: datetime, lease: float, limit: int, connection) -> list:
         .order_by(Run.due_at)
         .limit(limit)
     )
-    if connection.dialect.name == "postgresql":
+    if speaks_postgresql(connection):
         due = due.with_for_update(skip_locked=True)
     statement = (
         sa.update(Run)

@@ -6,15 +6,22 @@
 
 """Capture of a run's log records into the ``jobs_run_log`` table, and the job context.
 
-Importing the package connects the Celery signal handlers that carry the
-job context into the tasks a run sends.
+The rooms, from the job's thread to the table:
+
+- ``jobs``: the job context (which run the current code works for);
+- ``handler``: the root handler, and the captures of a run and of the
+  tasks it sent;
+- ``buffer``: a run's pending lines, and the chunks a writer takes;
+- ``writer``: who stores them (one thread per process, or the job's own
+  thread on SQLite);
+- ``celery_signals`` and ``process``: the job context in the tasks a run
+  sends, and what a process does at fork and exit; installed by the
+  extension's ``finalize_app``, not by importing this package;
+- ``tasks``: deleting old lines.
 """
 
-from . import celery_signals
 from .handler import RunLogHandler, capture_run_logs, install_handler
 from .jobs import EMPTY_JOB_CTX, job_context, set_job_context, with_job_context
-
-celery_signals.connect()
 
 __all__ = (
     "EMPTY_JOB_CTX",

@@ -13,15 +13,16 @@ parent's, and captures the task's log lines into the run's log; both are
 undone when the task ends. A task called eagerly inside a run keeps the
 run's context as it is. The job system's own tasks carry nothing: a run
 sent by a run is a run of its own.
+
+These are the handlers; ``process`` connects them to Celery's signals.
 """
 
 import uuid
 
-from celery import signals
 from flask import current_app, has_app_context
 from invenio_db import db
 
-from .handler import close_shared_buffers, join_run_logs, leave_run_logs
+from .handler import join_run_logs, leave_run_logs
 from .jobs import EMPTY_JOB_CTX, job_context
 
 HEADER = "context"
@@ -85,24 +86,3 @@ def cleanup_context(task=None, **kwargs):
         job_context.reset(token)
     except ValueError:  # ended in another context: leave no run behind
         job_context.set(EMPTY_JOB_CTX)
-
-
-def connect():
-    """Connect the handlers to Celery's signals, once per process."""
-    signals.before_task_publish.connect(
-        capture_context, weak=False, dispatch_uid="invenio_jobs.capture_context"
-    )
-    signals.task_prerun.connect(
-        restore_context, weak=False, dispatch_uid="invenio_jobs.restore_context"
-    )
-    signals.task_postrun.connect(
-        cleanup_context, weak=False, dispatch_uid="invenio_jobs.cleanup_context"
-    )
-    signals.worker_process_shutdown.connect(
-        _close_buffers, weak=False, dispatch_uid="invenio_jobs.close_buffers"
-    )
-
-
-def _close_buffers(**kwargs):
-    """Write what the tasks of runs logged before the worker process exits."""
-    close_shared_buffers()

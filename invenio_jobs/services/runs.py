@@ -21,8 +21,8 @@ from invenio_records_resources.services.base import LinksTemplate, Service
 from marshmallow import ValidationError
 
 from .. import lifecycle
-from ..database import one_statement
-from ..lifecycle import Dispatch, side_connection
+from ..database import one_statement, speaks_postgresql, write_run_rows
+from ..lifecycle import Dispatch
 from ..logging.jobs import current_job_context
 from ..models import Job, Run, RunLog, RunStatusEnum, RunTrigger, delete_runs, utcnow
 from ..proxies import current_jobs
@@ -223,7 +223,7 @@ class RunsService(DumpSchemasMixin, Service):
         the job's read and the INSERT join it.
         """
         self.require_permission(identity, "create")
-        alone = getattr(uow, "alone", False) and db.engine.dialect.name == "postgresql"
+        alone = getattr(uow, "alone", False) and speaks_postgresql(db.engine)
         if alone:
             seen = self._seen_jobs.get(parse_uuid(job_id, JobNotFoundError))
             if seen is not None:
@@ -430,8 +430,14 @@ class RunsService(DumpSchemasMixin, Service):
             # to its counts, written with them (throttled), not per call.
             current_run.add_total(total_entries)
             return self._fresh_item(identity, run_uuid)
-        with side_connection(commit=True) as conn:
-            found = lifecycle.add_total_entries(run_uuid, job_uuid, total_entries, conn)
+        found = write_run_rows(
+            db.engine,
+            lambda conn: lifecycle.add_total_entries(
+                run_uuid, job_uuid, total_entries, conn
+            ),
+            commit_session=True,
+            single=True,
+        )
         if not found:
             raise RunNotFoundError(run_id, job_id=job_id)
         return self._fresh_item(identity, run_uuid)
@@ -455,8 +461,9 @@ class RunsService(DumpSchemasMixin, Service):
                     status=parent.status.name,
                 ),
             )
-        with side_connection(commit=True) as conn:
-            child = lifecycle.add_subtask(
+        child = write_run_rows(
+            db.engine,
+            lambda conn: lifecycle.add_subtask(
                 parent.id,
                 parent.job_id,
                 parent.queue,
@@ -465,7 +472,9 @@ class RunsService(DumpSchemasMixin, Service):
                 conn,
                 driven_by_caller=True,
                 started_by_id=user_id_of(identity),
-            )
+            ),
+            commit_session=True,
+        )
         return self._fresh_item(identity, child["id"])
 
     def start_processing_subtask(self, identity, run_id, job_id, uow=None):
@@ -484,8 +493,12 @@ class RunsService(DumpSchemasMixin, Service):
             except ValueError:
                 pass
         worker = socket.gethostname()[:255]
-        with side_connection(commit=True) as conn:
-            moved = lifecycle.claim(run.id, worker, connection=conn, **values)
+        moved = write_run_rows(
+            db.engine,
+            lambda conn: lifecycle.claim(run.id, worker, connection=conn, **values),
+            commit_session=True,
+            single=True,
+        )
         if not moved:
             raise RunStatusChangeError(run, RunStatusEnum.RUNNING)
         return self._fresh_item(identity, run.id)
@@ -516,8 +529,8 @@ class RunsService(DumpSchemasMixin, Service):
             "updated": int(updated_entries_count or 0),
             "errored": int(errored_entries_count or 0),
         }
-        ready = False
-        with side_connection(commit=True) as conn:
+
+        def end(conn):
             moved = lifecycle.finish(
                 run.id,
                 status,
@@ -525,9 +538,12 @@ class RunsService(DumpSchemasMixin, Service):
                 **{f"{key}_entries": count for key, count in counts.items()},
             )
             if moved and run.parent_run_id is not None:
-                ready = lifecycle.count_subtask(
+                return moved, lifecycle.count_subtask(
                     run.parent_run_id, success, conn, **counts
                 )
+            return moved, False
+
+        moved, ready = write_run_rows(db.engine, end, commit_session=True)
         if not moved:
             raise RunStatusChangeError(run, status)
         if ready:

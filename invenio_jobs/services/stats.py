@@ -47,6 +47,7 @@ from ..counters import (
     REAPER_ACTIONS,
     read_counts,
 )
+from ..database import speaks_postgresql
 from ..models import Job, Run, RunStatusEnum, utcnow
 from .errors import MetricsAuthenticationError
 from .permissions import RunPermissionPolicy
@@ -107,7 +108,7 @@ def seconds_between(later, earlier):
     (``date_part``: ``EXTRACT`` gives a slower numeric); SQLite stores text
     and counts in Julian days.
     """
-    if db.engine.dialect.name == "postgresql":
+    if speaks_postgresql(db.engine):
         return sa.func.date_part("epoch", later - earlier, type_=sa.Float)
     return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
 
@@ -116,7 +117,7 @@ def _bucket_of(column, since, width: timedelta):
     """SQL for the number of the bucket of ``column`` (0 for the first)."""
     seconds = seconds_between(column, sa.literal(since, db.UTCDateTime))
     size = width.total_seconds()
-    if db.engine.dialect.name == "postgresql":
+    if speaks_postgresql(db.engine):
         return sa.cast(sa.func.floor(seconds / size), sa.Integer)
     return sa.cast(seconds / size, sa.Integer)  # never negative: truncation floors
 
@@ -266,7 +267,7 @@ class StatsService(Service):
         lag = seconds_between(Run.started_at, Run.scheduled_at).label("lag")
         in_window = (Run.scheduled_at >= since, Run.started_at.is_not(None))
         result = {f"p{p}": None for p in PERCENTILES}
-        if db.engine.dialect.name == "postgresql":
+        if speaks_postgresql(db.engine):
             # One sort for both: percentile_disc is the nearest rank.
             fractions = postgresql.array([p / 100 for p in PERCENTILES])
             total, values = db.session.execute(

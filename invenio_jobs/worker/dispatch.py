@@ -30,8 +30,8 @@ from invenio_db import db
 
 from .. import lifecycle
 from ..broker import BROKER_OUTAGE, is_broker_unreachable
-from ..database import Outage, one_statement
-from ..lifecycle import Dispatch, side_connection
+from ..database import Outage, write_run_rows
+from ..lifecycle import Dispatch
 from ..models import Job, utcnow
 
 EXECUTE_RUN = "invenio_jobs.tasks.execute_run"
@@ -110,11 +110,8 @@ def _record(sent: dict, refused: list, due) -> None:
             lifecycle.postpone(refused, due, connection)
 
     try:
-        if db.engine.dialect.name == "postgresql" and not (sent and refused):
-            one_statement(db.engine, write)
-        else:
-            with side_connection(commit=True) as connection:
-                write(connection)
+        single = not (sent and refused)
+        write_run_rows(db.engine, write, commit_session=True, single=single)
     except sa.exc.SQLAlchemyError as error:
         db.session.rollback()
         RECORD_OUTAGE.failed(error, current_app.config["JOBS_UNSENT_AFTER_SECONDS"])
@@ -133,16 +130,16 @@ def send_due_runs(limit: int = 500) -> int:
     """
     now = utcnow()
     lease = current_app.config["JOBS_UNSENT_AFTER_SECONDS"]
-    with side_connection(commit=True) as conn:
+
+    def take(conn):
         rows = lifecycle.take_due(now, lease, limit, conn)
         job_ids = {row.job_id for row in rows}
-        timeouts = dict(
-            conn.execute(sa.select(Job.id, Job.timeout).where(Job.id.in_(job_ids)))
-            .tuples()
-            .all()
-            if job_ids
-            else ()
-        )
+        if not job_ids:
+            return rows, {}
+        timeouts = sa.select(Job.id, Job.timeout).where(Job.id.in_(job_ids))
+        return rows, dict(conn.execute(timeouts).tuples().all())
+
+    rows, timeouts = write_run_rows(db.engine, take, commit_session=True)
     dispatches = messages_of(rows, lambda row: timeouts.get(row.job_id))
     return len(send_runs(dispatches))
 

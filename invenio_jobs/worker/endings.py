@@ -16,8 +16,7 @@ from flask import current_app
 from invenio_db import db
 
 from .. import lifecycle
-from ..database import Outage, write_with_retry
-from ..lifecycle import side_connection
+from ..database import Outage, write_run_rows
 from .notifications import NOT_READ, notify_run_end
 from .session import rollback
 
@@ -36,15 +35,13 @@ def write_run(write, single=False):
     SQLite (one writer, no server to lose) it is the session's connection.
     ``single``: the write is one statement (see :func:`one_statement`).
     """
-    if db.engine.dialect.name == "sqlite":
-        with side_connection(commit=True) as conn:
-            return write(conn)
-    return write_with_retry(
+    return write_run_rows(
         db.engine,
         write,
-        current_app.config["JOBS_OUTCOME_WRITE_SECONDS"],
-        WORKER_OUTAGE,
+        commit_session=True,
         single=single,
+        outage=WORKER_OUTAGE,
+        deadline_seconds=current_app.config["JOBS_OUTCOME_WRITE_SECONDS"],
     )
 
 
@@ -100,8 +97,12 @@ def finish_parent(parent_id, notifications=NOT_READ) -> bool:
 
     ``notifications``: its job's settings, when the caller has them.
     """
-    with side_connection(commit=True) as conn:
-        status = lifecycle.finish_parent(parent_id, conn)
+    status = write_run_rows(
+        db.engine,
+        lambda conn: lifecycle.finish_parent(parent_id, conn),
+        commit_session=True,
+        single=True,
+    )
     if status is not None:
         notify_run_end(parent_id, status, notifications)
     return status is not None

@@ -22,7 +22,12 @@ from flask import current_app
 from invenio_db import db
 
 from .. import lifecycle
-from ..database import is_unreachable, one_statement, retry_through_outage
+from ..database import (
+    is_unreachable,
+    one_statement,
+    retry_through_outage,
+    speaks_postgresql,
+)
 from ..logging import capture_run_logs, set_job_context
 from ..models import Run, RunStatusEnum
 from .context import job_context, run_context
@@ -78,7 +83,7 @@ def _claim(run_id, worker):
     """
 
     def attempt():
-        if db.engine.dialect.name == "postgresql":
+        if speaks_postgresql(db.engine):
             claimed = one_statement(
                 db.engine,
                 lambda conn: lifecycle.claim_and_read(run_id, worker, db.session, conn),

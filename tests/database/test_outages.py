@@ -11,12 +11,12 @@ SQLite database another connection holds, a table that does not exist.
 """
 
 import logging
-import os
 import socket
 import sqlite3
 
 import pytest
 import sqlalchemy as sa
+from helpers import postgresql_uri
 
 from invenio_jobs.database import (
     Outage,
@@ -26,12 +26,6 @@ from invenio_jobs.database import (
     retry_through_outage,
     write_with_retry,
 )
-
-
-def postgresql_uri():
-    """The suite's PostgreSQL, or None."""
-    uri = os.environ.get("SQLALCHEMY_DATABASE_URI", "")
-    return uri if uri.startswith("postgresql") else None
 
 
 def closed_port() -> int:

@@ -20,14 +20,17 @@ from invenio_db import db
 from test_log_capture import *  # noqa: F401,F403 -- the same tests
 from test_log_capture import capture_config, log, log_numbered, numbered, stored
 
-from invenio_jobs.logging import capture_run_logs, handler
-from invenio_jobs.logging.celery_signals import close_shared_buffers
+from invenio_jobs.logging import capture_run_logs
+from invenio_jobs.logging.buffer import BACKLOG_BATCHES, RunLogBuffer
 from invenio_jobs.logging.handler import (
-    BACKLOG_BATCHES,
-    WRITER_THREAD_NAME,
+    close_shared_buffers,
     join_run_logs,
     leave_run_logs,
 )
+from invenio_jobs.logging.writer import WRITER_THREAD_NAME
+from invenio_jobs.logging.writer import logger as writer_logger
+from invenio_jobs.logging.writer import process_writer
+from invenio_jobs.models import RunLog
 
 pytestmark = pytest.mark.postgresql
 
@@ -50,14 +53,14 @@ def test_no_line_is_lost_when_the_job_logs_faster_than_the_database_writes(
 
     def sample(index, buffer):
         if index % 1000 == 0:
-            pending.append(len(buffer._queue))
+            pending.append(buffer.queued)
 
     buffer = log_numbered(run_id, config, total, during=sample)
     assert buffer.stored == total
     rows = db.session.execute(
-        sa.select(handler.RunLog.message, handler.RunLog.timestamp)
-        .where(handler.RunLog.run_id == run_id)
-        .order_by(handler.RunLog.id)
+        sa.select(RunLog.message, RunLog.timestamp)
+        .where(RunLog.run_id == run_id)
+        .order_by(RunLog.id)
     ).all()
     assert [message for message, _ in rows] == numbered(total)
     times = [timestamp for _, timestamp in rows]
@@ -128,15 +131,15 @@ def test_a_forked_child_starts_a_writer_of_its_own(app, new_run):
     """The parent's writer thread does not exist in a child: it starts its own."""
     with capture_run_logs(db.engine, new_run(), app.config):
         log.info("parent writer started")
-    parent = handler._process_writer()
+    parent = process_writer()
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest
-        writer = handler._process_writer()
+        writer = process_writer()
         ok = writer is not parent and writer.thread.is_alive()
         os._exit(0 if ok and writer.pid == os.getpid() else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert handler._process_writer() is parent
+    assert process_writer() is parent
 
 
 def test_lines_logged_while_the_table_is_away_are_stored_when_it_is_back(app, new_run):
@@ -196,7 +199,7 @@ def test_closing_waits_a_bounded_time_and_the_lines_follow_later(app, new_run, c
         conn.execute(sa.text("ALTER TABLE jobs_run_log RENAME TO jobs_run_log_away"))
     try:
         began = time.monotonic()
-        with caplog.at_level(logging.WARNING, logger=handler.__name__):
+        with caplog.at_level(logging.WARNING, logger=writer_logger.name):
             buffer = log_numbered(run_id, config, 5)
         assert time.monotonic() - began < 5
         assert "5 log lines are not stored after 0.5 s" in caplog.text
@@ -208,7 +211,7 @@ def test_closing_waits_a_bounded_time_and_the_lines_follow_later(app, new_run, c
                     "ALTER TABLE IF EXISTS jobs_run_log_away RENAME TO jobs_run_log"
                 )
             )
-    assert buffer._done.wait(30)
+    assert buffer.released.wait(30)
     assert [line.message for line in stored(run_id)] == numbered(5)
 
 
@@ -220,24 +223,41 @@ def test_a_run_closed_just_after_its_last_line_was_taken_is_released(app, new_ru
     """
     run_id = new_run()
     config = capture_config(app, JOBS_OUTCOME_WRITE_SECONDS=30)
-    buffer = handler.RunLogBuffer(
+    writer = process_writer()
+    buffer = RunLogBuffer(
         db.engine,
         run_id,
         config["JOBS_LOGS_FLUSH_RECORDS"],
         config["JOBS_LOGS_FLUSH_SECONDS"],
         config["JOBS_LOGS_MAX_PER_RUN"],
         wait_seconds=30,
-    )
-    writer = handler._process_writer()
+    ).serve_with(writer)
     buffer.add(log.makeRecord(log.name, logging.INFO, __file__, 1, "last", (), None))
     # close(), interrupted between queuing its last entry and saying so.
-    buffer._queue.append(handler._closing_note(0))
+    buffer.queue_closing_note(0)
     writer.write_pending()
     # (The writer's thread may be the one that stored it: wait for its commit.)
     deadline = time.monotonic() + 10
     while buffer.stored < 1 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert buffer.stored == 1 and not buffer._queue and not buffer._done.is_set()
-    buffer._closing = True
+    assert buffer.stored == 1 and not buffer.queued and not buffer.released.is_set()
+    buffer.closing = True
     writer.write_pending()
-    assert buffer._done.is_set()
+    assert buffer.released.is_set()
+
+
+def test_a_task_the_run_sent_has_its_lines_stored_while_it_runs(app, new_run):
+    """Without a run context of its own, the pulse has its lines written on time."""
+    run_id = new_run()
+    handle = join_run_logs(
+        db.engine, run_id, capture_config(app, JOBS_LOGS_FLUSH_SECONDS=0.1)
+    )
+    try:
+        log.info("still running")
+        deadline = time.monotonic() + 10
+        while not stored(run_id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [line.message for line in stored(run_id)] == ["still running"]
+    finally:
+        leave_run_logs(handle)
+        close_shared_buffers()

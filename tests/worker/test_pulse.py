@@ -14,7 +14,7 @@ so a member that is due after the thread wakes anyway does not wake it.
 import threading
 import time
 
-from invenio_jobs.runtime import _Pulse
+from invenio_jobs.pulse import Pulse
 
 
 class CountingEvent(threading.Event):
@@ -55,7 +55,7 @@ class Member:
         return False
 
 
-def settled(pulse: _Pulse, deadline: float = 10.0):
+def settled(pulse: Pulse, deadline: float = 10.0):
     """Wait until the pulse's thread sleeps until a time it has computed."""
     end = time.monotonic() + deadline
     while pulse._wakes_at <= time.monotonic() and time.monotonic() < end:
@@ -65,7 +65,7 @@ def settled(pulse: _Pulse, deadline: float = 10.0):
 
 def test_a_member_due_later_does_not_wake_the_thread():
     """Members due after the thread's own wake-up join without waking it."""
-    pulse = _Pulse()
+    pulse = Pulse()
     pulse._wake = CountingEvent()
     far = time.monotonic() + 3600
     pulse.join(Member(far))
@@ -77,7 +77,7 @@ def test_a_member_due_later_does_not_wake_the_thread():
 
 def test_a_member_due_sooner_wakes_the_thread_and_is_served():
     """A member due before the thread's wake-up wakes it, and gets its tick."""
-    pulse = _Pulse()
+    pulse = Pulse()
     pulse._wake = CountingEvent()
     pulse.join(Member(time.monotonic() + 3600))
     settled(pulse)
