@@ -31,7 +31,7 @@ from contextvars import ContextVar
 import sqlalchemy as sa
 
 from .database import single_writer, write_run_rows
-from .lifecycle import counter_values
+from .lifecycle import EntryCounts
 from .models import Run, RunStatusEnum, utcnow
 from .pulse import PROCESS_PULSE, STOP_CHECK_SECONDS, Beating, KeepAlive, read_stop
 
@@ -91,8 +91,7 @@ class RunContext(Beating):
         self._subtasks = []
         self._subtasks_since = None
         self._spawn_lock = threading.Lock()
-        self._pending = {"inserted": 0, "updated": 0, "errored": 0, "added": 0}
-        self._total = None
+        self._pending = EntryCounts()
         self._last_flush = time.monotonic()
         self._lock = threading.Lock()
         self._cancel_requested = threading.Event()
@@ -113,7 +112,7 @@ class RunContext(Beating):
         """Send the subtasks asked for, leave the pulse and the run.
 
         Counters not written yet are written here, unless ``flush`` is
-        False: the worker then takes them (:meth:`take_counters`) into the
+        False: the worker then takes them (:meth:`take_counts`) into the
         statement that ends the run.
         """
         PROCESS_PULSE.leave(self)
@@ -124,16 +123,11 @@ class RunContext(Beating):
                 self.flush()
             _current.reset(self._token)
 
-    def take_counters(self) -> dict:
-        """The counts not written yet, taken: whoever takes them writes them.
-
-        Keys ``inserted``, ``updated``, ``errored``, ``added`` (to the
-        total) and ``total``.
-        """
+    def take_counts(self) -> EntryCounts:
+        """The counts not written yet, taken: whoever takes them writes them."""
         with self._lock:
-            pending, self._pending = self._pending, dict.fromkeys(self._pending, 0)
-            total, self._total = self._total, None
-        return {**pending, "total": total}
+            taken, self._pending = self._pending, EntryCounts()
+        return taken
 
     # -- what the pulse calls ---------------------------------------------
     def next_due(self) -> float:
@@ -217,8 +211,7 @@ class RunContext(Beating):
         ``JOBS_PROGRESS_INTERVAL_SECONDS``, or with the run's end.
         """
         with self._lock:
-            self._total = int(total)
-            self._pending["added"] = 0
+            self._pending.set_total(total)
             due = time.monotonic() - self._last_flush >= self._progress_interval
         if due:
             self.flush()
@@ -234,10 +227,7 @@ class RunContext(Beating):
         by batch.
         """
         with self._lock:
-            self._pending["inserted"] += inserted
-            self._pending["updated"] += updated
-            self._pending["errored"] += errored
-            self._pending["added"] += added
+            self._pending.add(inserted, updated, errored, added)
             due = time.monotonic() - self._last_flush >= self._progress_interval
         if due:
             self.flush()
@@ -247,10 +237,8 @@ class RunContext(Beating):
         """Write the pending counters with one UPDATE; never raise into the job."""
         with self._lock:
             self._last_flush = time.monotonic()
-        counters = self.take_counters()
-        total = counters["total"]
-        pending = {key: counters[key] for key in self._pending}
-        values = counter_values(**counters)
+        counts = self.take_counts()
+        values = counts.assignments()
         if not values:
             return
         statement = sa.update(Run).where(Run.id == self.id).values(**values)
@@ -260,10 +248,7 @@ class RunContext(Beating):
             write_run_rows(self.engine, lambda conn: conn.execute(statement))
         except Exception:  # noqa: BLE001 -- keep the counts for the next flush
             with self._lock:
-                for key, count in pending.items():
-                    self._pending[key] += count
-                if total is not None and self._total is None:
-                    self._total = total
+                self._pending.restore(counts)
 
     def spawn_subtask(self, task, args=None, kwargs=None, title=None):
         """Send a Celery task as a subtask of this run; return the child run id.

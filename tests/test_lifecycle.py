@@ -141,3 +141,27 @@ def test_a_queued_run_is_born_with_its_trigger_stored_as_a_word(job):
         ).scalar_one()
         == "catch_up"
     )
+
+
+def test_entry_counts_keep_one_shape_from_the_task_to_the_update():
+    """Counts added, a total set, counts taken and put back: one shape throughout."""
+    counts = lifecycle.EntryCounts()
+    counts.add(inserted=2, errored=1, added=5)
+    assert counts.shape() == (
+        ("inserted", "errored", "added"),
+        {"add_inserted": 2, "add_errored": 1, "add_total": 5},
+    )
+    counts.set_total(10)
+    counts.add(added=3)
+    assert counts.shape()[1]["set_total"] == 13
+    later = lifecycle.EntryCounts()
+    later.add(updated=1)
+    later.restore(counts)  # a write that failed gives its counts back
+    assert later.key() == (2, 1, 1, 3, 10)
+    assert sorted(later.assignments()) == [
+        "errored_entries",
+        "inserted_entries",
+        "total_entries",
+        "updated_entries",
+    ]
+    assert lifecycle.EntryCounts().assignments() == {}

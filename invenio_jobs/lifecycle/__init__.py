@@ -39,8 +39,8 @@ a message's subtasks ended alike            :func:`finish_many`
 a subtask ended (count it on its parent)    :func:`count_subtask`, several:
                                             :func:`count_subtasks`
 a parent's last subtask or own task ended   :func:`finish_parent`
-a run's entries (in the UPDATE that ends    :func:`counter_values`; between
-it, or a throttled write)                   writes :func:`counts_shape`
+a run's entries (in the UPDATE that ends    :class:`EntryCounts`, from the
+it, or a throttled write)                   task's thread to the UPDATE
 a module adds to a run's total              :func:`add_total_entries`
 a stop before a worker took the run         :func:`cancel`
 a stop of a running run                     :func:`request_stop`
@@ -63,11 +63,10 @@ from .births import (
 )
 from .counts import (
     COUNTED,
+    EntryCounts,
     add_total_entries,
     count_subtask,
     count_subtasks,
-    counter_values,
-    counts_shape,
 )
 from .sending import Dispatch, mark_sent, postpone, take_due
 from .states import (
@@ -95,6 +94,7 @@ __all__ = (
     "BORN_WITH",
     "COUNTED",
     "Dispatch",
+    "EntryCounts",
     "ENDED",
     "ENDING",
     "JOB_AS_SEEN",
@@ -110,8 +110,6 @@ __all__ = (
     "claim_subtasks",
     "count_subtask",
     "count_subtasks",
-    "counter_values",
-    "counts_shape",
     "finish",
     "finish_many",
     "finish_parent",

@@ -7,9 +7,11 @@
 """A run's entry counts and its subtask counts: what the writes add.
 
 A run's counts travel as one shape from its task's thread to the UPDATE
-that writes them (:func:`counts_shape`, :func:`count_assignments`), and an
+that writes them (:class:`EntryCounts`, :func:`count_assignments`), and an
 ended subtask is counted on its parent atomically.
 """
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -51,7 +53,7 @@ def count_subtasks(
     values = {
         "completed_subtasks": Run.completed_subtasks + ended,
         "failed_subtasks": Run.failed_subtasks + failed,
-        **counter_values(int(inserted), int(updated), int(errored)),
+        **EntryCounts(int(inserted), int(updated), int(errored)).assignments(),
     }
     ready = connection.execute(
         sa.update(Run)
@@ -71,29 +73,73 @@ COUNTED = ("inserted", "updated", "errored")
 """The entry counters a run's task adds to (``<name>_entries``)."""
 
 
-def counts_shape(inserted=0, updated=0, errored=0, total=None, added=0):
-    """``(shape, parameters)`` of the counts a write adds to a run (or sets).
+@dataclass(slots=True)
+class EntryCounts:
+    """A run's entry counts not written yet, one shape from its task to the UPDATE.
 
-    The shape names what is written, so that a statement built once per
-    shape (:func:`count_assignments`) serves every write of it; the
-    parameters are its bound values.
+    The task's thread adds to them (``current_run.progress``), the pulse or
+    the run's end takes them, and the statement that writes them is built
+    from their :meth:`shape` once per shape (:func:`count_assignments`).
+    ``added`` adds to the run's total (which starts at zero when unknown);
+    a ``total`` set by the task replaces it, plus what was added after.
     """
-    shape, parameters = [], {}
-    for name, count in zip(COUNTED, (inserted, updated, errored)):
-        if count:
-            shape.append(name)
-            parameters[f"add_{name}"] = int(count)
-    if total is not None:
-        shape.append("total")
-        parameters["set_total"] = total + added
-    elif added:
-        shape.append("added")
-        parameters["add_total"] = added
-    return tuple(shape), parameters
+
+    inserted: int = 0
+    updated: int = 0
+    errored: int = 0
+    added: int = 0
+    total: int | None = None
+
+    def add(self, inserted=0, updated=0, errored=0, added=0) -> None:
+        """Count more entries (in place: the caller holds the run's lock)."""
+        self.inserted += inserted
+        self.updated += updated
+        self.errored += errored
+        self.added += added
+
+    def set_total(self, total: int) -> None:
+        """The run's total is now ``total``; what was added before is in it."""
+        self.total = int(total)
+        self.added = 0
+
+    def restore(self, taken: "EntryCounts") -> None:
+        """Put back counts that were taken and could not be written."""
+        self.add(taken.inserted, taken.updated, taken.errored, taken.added)
+        if self.total is None:
+            self.total = taken.total
+
+    def key(self) -> tuple:
+        """The counts as a value, for grouping runs that end alike."""
+        return (self.inserted, self.updated, self.errored, self.added, self.total)
+
+    def shape(self) -> tuple[tuple, dict]:
+        """``(shape, parameters)`` of the UPDATE that writes these counts.
+
+        The shape names what is written, so that a statement built once per
+        shape (:func:`count_assignments`) serves every write of it; the
+        parameters are its bound values.
+        """
+        shape, parameters = [], {}
+        for name in COUNTED:
+            count = getattr(self, name)
+            if count:
+                shape.append(name)
+                parameters[f"add_{name}"] = int(count)
+        if self.total is not None:
+            shape.append("total")
+            parameters["set_total"] = self.total + self.added
+        elif self.added:
+            shape.append("added")
+            parameters["add_total"] = self.added
+        return tuple(shape), parameters
+
+    def assignments(self) -> dict:
+        """The UPDATE values that write these counts, their values bound."""
+        return count_assignments(*self.shape())
 
 
 def count_assignments(shape, parameters=None) -> dict:
-    """The UPDATE values of a :func:`counts_shape`, bound (to ``parameters`` if given)."""
+    """The UPDATE values of an :meth:`EntryCounts.shape`, bound (to ``parameters`` if given)."""
     runs = Run.__table__
 
     def bound(key):
@@ -111,15 +157,6 @@ def count_assignments(shape, parameters=None) -> dict:
             total = sa.func.coalesce(runs.c.total_entries, 0)
             values["total_entries"] = total + bound("add_total")
     return values
-
-
-def counter_values(inserted=0, updated=0, errored=0, total=None, added=0) -> dict:
-    """The UPDATE values that add entry counts to a run (and set its total).
-
-    ``added`` adds to the total (which starts at zero when unknown); a
-    ``total`` given replaces it, plus what was added after.
-    """
-    return count_assignments(*counts_shape(inserted, updated, errored, total, added))
 
 
 def add_total_entries(run_id, job_id, count: int, connection) -> bool:

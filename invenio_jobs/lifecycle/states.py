@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from .births import as_stored
-from .counts import count_assignments, counts_shape
+from .counts import EntryCounts, count_assignments
 
 Status = RunStatusEnum
 
@@ -264,7 +264,7 @@ def mark_task_finished(
     after this (``subtasks_closed``). A task that ended with a partial
     failure leaves its message (which keeps the parent from ending
     SUCCESS) and adds the entries it could not process; ``values`` (its
-    last counts, :func:`counter_values`) are written with it.
+    last counts, :class:`EntryCounts`) are written with it.
     """
     now = utcnow()
     values = {
@@ -293,7 +293,7 @@ def finish(
     from_statuses=ENDING,
     connection=None,
     without_subtasks=False,
-    counts=(),
+    counts: EntryCounts | None = None,
     **values,
 ) -> bool:
     """End a run that a worker holds with ``status`` (and its counters).
@@ -301,12 +301,12 @@ def finish(
     ``without_subtasks``: only a run that has no subtask ends here; one that
     has some ends with them (:func:`mark_task_finished`), so a worker learns
     which it is from this one statement. ``counts`` are the run's last
-    counts, as :func:`counter_values` takes them, added by that statement;
+    counts (:class:`EntryCounts`), added by that statement;
     ``values`` are plain values of other columns. The statement is built
     once for each shape of what it writes: building it cost more than
     running it.
     """
-    shape, parameters = counts_shape(*counts)
+    shape, parameters = (counts or EntryCounts()).shape()
     statement = _finish_statement(
         _sources(status, from_statuses), without_subtasks, shape, tuple(sorted(values))
     )

@@ -125,7 +125,7 @@ def _execute_claimed(request, claimed, identity_id):
     # The last counts are written by the statement that ends the run.
     last = last_counts(context, outcome)
     if outcome is RETRIED:
-        counts = lifecycle.counter_values(*last)
+        counts = last.assignments()
         if counts:
             write_run(
                 lambda conn: conn.execute(
@@ -144,7 +144,7 @@ def _execute_claimed(request, claimed, identity_id):
             return
         # Not ended: it has subtasks, and ends with them, no better than
         # its task did (or it is not running any more, and this is a no-op).
-        counts = lifecycle.counter_values(*last)
+        counts = last.assignments()
         write_run(
             lambda conn: lifecycle.mark_task_finished(
                 run_uuid, message, connection=conn, **counts

@@ -25,6 +25,7 @@ from invenio_db import db
 from .. import lifecycle
 from ..database import is_unreachable
 from ..errors import TaskExecutionError
+from ..lifecycle import EntryCounts
 from ..models import Job, Run, RunStatusEnum, utcnow
 from ..proxies import current_jobs
 from ..runtime import RunCancelled, RunTimedOut
@@ -165,23 +166,12 @@ def commit_task_work(run: Run):
         )
 
 
-def last_counts(context, outcome) -> tuple:
-    """A run's counts not written yet, with the entries its task failed, taken.
-
-    ``(inserted, updated, errored, total, added)``, as
-    :func:`lifecycle.counter_values` takes them.
-    """
-    counters = context.take_counters()
-    errored = counters["errored"]
+def last_counts(context, outcome) -> EntryCounts:
+    """A run's counts not written yet, with the entries its task failed, taken."""
+    counts = context.take_counts()
     if outcome is not None and outcome is not RETRIED:
-        errored += outcome[2].get("errored", 0)
-    return (
-        counters["inserted"],
-        counters["updated"],
-        errored,
-        counters["total"],
-        counters["added"],
-    )
+        counts.add(errored=outcome[2].get("errored", 0))
+    return counts
 
 
 def close_context(context, run_id):

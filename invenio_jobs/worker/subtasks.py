@@ -21,6 +21,7 @@ from invenio_db import db
 
 from .. import lifecycle
 from ..database import is_unreachable, retry_through_outage
+from ..lifecycle import EntryCounts
 from ..logging import capture_run_logs, set_job_context
 from ..models import Run, RunStatusEnum
 from ..runtime import KeepAlive
@@ -104,13 +105,14 @@ def _end_subtasks(outcomes):
         return
     alike: dict = {}
     for run, (status, message, values) in outcomes:
-        key = (run.parent_run_id, status, message, values.get("counts"))
-        alike.setdefault(key, []).append(run.id)
+        counts = values.get("counts") or EntryCounts()
+        key = (run.parent_run_id, status, message, counts.key())
+        alike.setdefault(key, (counts, []))[1].append(run.id)
 
     def write(conn):
         ended_by_parent: dict = {}
-        for (parent_id, status, message, counts), run_ids in alike.items():
-            values = lifecycle.counter_values(*counts) if counts else {}
+        for (parent_id, status, message, _), (counts, run_ids) in alike.items():
+            values = counts.assignments()
             ended = lifecycle.finish_many(
                 run_ids, status, message, connection=conn, **values
             )
