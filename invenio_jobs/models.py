@@ -394,7 +394,7 @@ class Counter(db.Model):
     """A running total of events that leave no row behind (reaper actions, log lines).
 
     Kept in the database so that every web process reports the same figures;
-    see :mod:`invenio_jobs.counters`.
+    see :mod:`invenio_jobs.event_totals`.
     """
 
     __tablename__ = "jobs_counter"

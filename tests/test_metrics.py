@@ -135,6 +135,7 @@ def test_metrics_after_runs_of_each_status(app, database, admin_client):
     reaper = "invenio_jobs_reaper_actions_total"
     assert found[(reaper, (("action", "lost"),))] == 1
     assert found[(reaper, (("action", "resent"),))] == 0
+    assert found[(reaper, (("action", "restored"),))] == 0
     # Every stored line is counted; the failed run kept 2 lines and said how
     # many more it dropped.
     stored = session.scalars(sa.select(RunLog.message)).all()

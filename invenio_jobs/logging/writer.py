@@ -30,8 +30,6 @@ import time
 import sqlalchemy as sa
 from flask import has_app_context
 
-from ..counters import LOG_LINES_DROPPED, LOG_LINES_WRITTEN, add_counts
-from ..counters import add_statement as counters_statement
 from ..database import (
     Outage,
     is_unreachable,
@@ -40,6 +38,8 @@ from ..database import (
     write_run_rows,
 )
 from ..database.outages import first_line
+from ..event_totals import LOG_LINES_DROPPED, LOG_LINES_WRITTEN, add_counts
+from ..event_totals import add_statement as counters_statement
 from ..models import RunLog
 from .buffer import BACKLOG_BATCHES
 

@@ -41,13 +41,13 @@ from prometheus_client.core import (
 from prometheus_client.utils import floatToGoString
 from sqlalchemy.dialects import postgresql
 
-from ..counters import (
+from ..database import speaks_postgresql
+from ..event_totals import (
     LOG_LINES_DROPPED,
     LOG_LINES_WRITTEN,
     REAPER_ACTIONS,
     read_counts,
 )
-from ..database import speaks_postgresql
 from ..models import Job, Run, RunStatusEnum, utcnow
 from .errors import MetricsAuthenticationError
 from .permissions import RunPermissionPolicy

@@ -22,8 +22,8 @@ from invenio_db import db
 
 from .. import lifecycle
 from ..broker import live_workers
-from ..counters import add_reaper_counts
 from ..database import Outage, is_unreachable
+from ..event_totals import add_reaper_counts
 from ..lifecycle import ENDING
 from ..logging.tasks import delete_old_logs
 from ..models import Run, RunStatusEnum, delete_runs

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from helpers import make_job, make_run
 from invenio_db import db
 
-from invenio_jobs.counters import LOG_LINES_DROPPED, LOG_LINES_WRITTEN, read_counts
+from invenio_jobs.event_totals import LOG_LINES_DROPPED, LOG_LINES_WRITTEN, read_counts
 from invenio_jobs.logging import capture_run_logs
 from invenio_jobs.logging.handler import RunLogHandler
 from invenio_jobs.models import RunLog

@@ -4,7 +4,7 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""Running totals of events that leave no row behind, kept in the database.
+"""Running totals of events that leave no row behind, for the metrics.
 
 The reaper's actions and the log lines written or dropped are counted in
 ``jobs_counter``, so that the metrics endpoint of every web process reads the
@@ -26,6 +26,8 @@ REAPER_LOST = "reaper_lost"
 """Runs failed because their worker stopped sending heartbeats."""
 REAPER_RESENT = "reaper_resent"
 """Queued runs sent again because their message was missing from the broker."""
+REAPER_RESTORED = "reaper_restored"
+"""Messages a dead worker held unacknowledged, put back in their queue."""
 REAPER_TERMINATED = "reaper_terminated"
 """Runs ended because they did not stop within the grace after a stop."""
 LOG_LINES_WRITTEN = "log_lines_written"
@@ -36,6 +38,7 @@ LOG_LINES_DROPPED = "log_lines_dropped"
 REAPER_ACTIONS = {
     "lost": REAPER_LOST,
     "resent": REAPER_RESENT,
+    "restored": REAPER_RESTORED,
     "terminated": REAPER_TERMINATED,
 }
 """The counter of each key of the reaper's report."""
