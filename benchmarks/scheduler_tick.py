@@ -193,7 +193,7 @@ def main(argv=None):
         app = bench_app(uri, JOBS_SCHEDULER_BATCH_SIZE=options.batch_size)
         from invenio_db import db
 
-        from invenio_jobs.services import scheduler as scheduler_module
+        from invenio_jobs.beat import scheduler as scheduler_module
 
         sent = {"runs": 0}
 

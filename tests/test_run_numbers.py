@@ -22,9 +22,9 @@ def insert(db, runs):
 
     One SELECT of the jobs' highest numbers, then one INSERT of the batch.
     """
-    from invenio_jobs.services.scheduler import _insert_runs_statement
+    from invenio_jobs.beat.statements import insert_runs as insert_runs_statement
 
-    statement = _insert_runs_statement(db.engine.dialect.name)
+    statement = insert_runs_statement(db.engine.dialect.name)
     inserted = set(
         db.session.scalars(statement, lifecycle.number_runs(runs, db.session)).all()
     )
@@ -77,8 +77,8 @@ def test_run_now_gets_the_next_number_without_a_statement_of_its_own(app, db, us
 
 def test_numbering_works_with_the_schedulers_on_conflict_insert(app, db):
     """The beat's INSERT (ON CONFLICT on the fire time) numbers what it inserts."""
+    from invenio_jobs.beat.statements import insert_runs as insert_runs_statement
     from invenio_jobs.models import utcnow
-    from invenio_jobs.services.scheduler import _insert_runs_statement
 
     job = make_job(db.session)
     fire = utcnow().replace(microsecond=0)
@@ -88,7 +88,7 @@ def test_numbering_works_with_the_schedulers_on_conflict_insert(app, db):
             job.id, None, {}, "celery", RunTrigger.SCHEDULED, scheduled_at=fire
         )
 
-    statement = _insert_runs_statement(db.engine.dialect.name)
+    statement = insert_runs_statement(db.engine.dialect.name)
     first = lifecycle.number_runs([scheduled()], db.session)
     assert len(db.session.scalars(statement, first).all()) == 1
     again = lifecycle.number_runs([scheduled()], db.session)

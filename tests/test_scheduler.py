@@ -22,10 +22,10 @@ from celery import current_app as current_celery_app
 from helpers import count_queries, utc
 from invenio_access.permissions import system_identity
 
+from invenio_jobs.beat import scheduler as scheduler_module
 from invenio_jobs.lifecycle import Dispatch
 from invenio_jobs.models import Job, Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service
-from invenio_jobs.services import scheduler as scheduler_module
 from invenio_jobs.services.scheduler import RunScheduler
 
 T0 = utc(2026, 3, 2, 12, 0, 0)
@@ -438,17 +438,17 @@ def test_beat_tick_survives_a_database_error(
     """A failing tick is logged and retried; beat keeps going."""
     config(JOBS_SCHEDULER_MAX_INTERVAL=3)
     add_job(database, next_run_at=T0)
-    real = scheduler_module._claim_statement
+    real = scheduler_module.claim_due_jobs
     monkeypatch.setattr(
         scheduler_module,
-        "_claim_statement",
+        "claim_due_jobs",
         lambda *args: sa.text("SELECT earliest FROM no_such_table"),
     )
     with caplog.at_level(logging.ERROR):
         delay = scheduler.tick()
     assert 0 < delay <= 3
     assert "tick failed" in caplog.text
-    monkeypatch.setattr(scheduler_module, "_claim_statement", real)
+    monkeypatch.setattr(scheduler_module, "claim_due_jobs", real)
     scheduler._jobs_check_at = 0  # the retry is due
     scheduler.tick()
     assert len(sent) == 1

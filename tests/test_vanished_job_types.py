@@ -28,13 +28,13 @@ from mock_module.entry_points import ENTRY_POINTS
 from mock_module.jobs import echo
 
 from invenio_jobs import lifecycle
+from invenio_jobs.beat import scheduler as scheduler_module
 from invenio_jobs.errors import DuplicateJobTypeError, TaskExecutionPartialError
 from invenio_jobs.jobs import JobType
 from invenio_jobs.models import Job, Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs, current_jobs_service
 from invenio_jobs.registry import JobsRegistry
 from invenio_jobs.runtime import RunContext
-from invenio_jobs.services import scheduler as scheduler_module
 from invenio_jobs.services.scheduler import RunScheduler
 from invenio_jobs.tasks import execute_run
 from invenio_jobs.worker import endings as endings_module

@@ -17,7 +17,7 @@ import signal
 
 from worker_app import celery
 
-from invenio_jobs.services import scheduler
+from invenio_jobs.beat import scheduler
 
 _send_runs = scheduler.send_runs
 

@@ -22,9 +22,9 @@ from celery import current_app as current_celery_app
 from conftest import wait_until
 from invenio_access.permissions import system_identity
 
+from invenio_jobs.beat import scheduler as scheduler_module
 from invenio_jobs.models import Job, Run, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service
-from invenio_jobs.services import scheduler as scheduler_module
 from invenio_jobs.services.scheduler import RunScheduler
 
 STARTED = "beat: Starting..."
