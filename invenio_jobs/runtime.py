@@ -115,12 +115,16 @@ class RunContext(Beating):
         False: the worker then takes them (:meth:`take_counts`) into the
         statement that ends the run.
         """
-        PROCESS_PULSE.leave(self)
         try:
-            self.flush_subtasks()
+            PROCESS_PULSE.leave(self)
+            try:
+                self.flush_subtasks()
+            finally:
+                if flush:
+                    self.flush()
         finally:
-            if flush:
-                self.flush()
+            # Whatever failed above, the next task of this process must not
+            # find this run as its current one.
             _current.reset(self._token)
 
     def take_counts(self) -> EntryCounts:

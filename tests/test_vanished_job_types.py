@@ -22,19 +22,19 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from celery import current_app as current_celery_app
-from helpers import delete_jobs_and_runs, utc
-from invenio_access.permissions import system_identity
+from helpers import service_job, utc
 from mock_module.entry_points import ENTRY_POINTS
 from mock_module.jobs import echo
 
 from invenio_jobs import lifecycle
+from invenio_jobs import runtime as runtime_module
 from invenio_jobs.beat import scheduler as scheduler_module
 from invenio_jobs.errors import DuplicateJobTypeError, TaskExecutionPartialError
 from invenio_jobs.jobs import JobType
 from invenio_jobs.models import Job, Run, RunStatusEnum
-from invenio_jobs.proxies import current_jobs, current_jobs_service
+from invenio_jobs.proxies import current_jobs
 from invenio_jobs.registry import JobsRegistry
-from invenio_jobs.runtime import RunContext
+from invenio_jobs.runtime import RunContext, current_run
 from invenio_jobs.services.scheduler import RunScheduler
 from invenio_jobs.tasks import execute_run
 from invenio_jobs.worker import endings as endings_module
@@ -51,11 +51,7 @@ def extra_entry_points():
     return {group: [*ENTRY_POINTS[group], BROKEN, MISSING]}
 
 
-@pytest.fixture(autouse=True)
-def empty_tables(app, database):
-    """Each test commits for real; it leaves no jobs and no runs behind."""
-    yield
-    delete_jobs_and_runs(database)
+pytestmark = pytest.mark.usefixtures("empty_tables")
 
 
 def job_type_of(job_id, task):
@@ -87,8 +83,7 @@ def make_job(task="mock_controlled", **values):
     """
     from invenio_db import db
 
-    data = {"title": "Vanishing", "task": "mock_controlled", "run_args": {}}
-    job_id = uuid.UUID(current_jobs_service.create(system_identity, data).id)
+    job_id = uuid.UUID(service_job(title="Vanishing"))
     values["task"] = task
     db.session.execute(sa.update(Job).where(Job.id == job_id).values(**values))
     db.session.commit()
@@ -423,13 +418,26 @@ def test_a_fault_when_stopping_the_heartbeat_keeps_the_outcome(app, monkeypatch)
     """The heartbeat thread stops, then its close raises: the run still ends."""
     close = RunContext.close
 
-    def close_then_fail(self):
-        close(self)
+    def close_then_fail(self, *args, **kwargs):
+        close(self, *args, **kwargs)
         raise RuntimeError("close broke")
 
     monkeypatch.setattr(RunContext, "close", close_then_fail)
     run = execute(make_job())
     assert run.status is RunStatusEnum.SUCCESS
+    assert not current_run  # the next task of the process finds no run
+
+
+def test_a_run_left_by_a_broken_close_is_not_the_next_ones(app, monkeypatch):
+    """Leaving the pulse fails: the run is still not current afterwards."""
+
+    def broken_leave(member):
+        raise RuntimeError("pulse broke")
+
+    monkeypatch.setattr(runtime_module.PROCESS_PULSE, "leave", broken_leave)
+    run = execute(make_job())
+    assert run.status is RunStatusEnum.SUCCESS
+    assert not current_run
 
 
 def test_a_fault_when_recording_the_end_fails_the_run_with_that_fault(app, monkeypatch):
