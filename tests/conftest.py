@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import postgresql_uri
+from helpers import delete_jobs_and_runs, postgresql_uri
 from invenio_app.factory import create_api
 
 _STARTED = time.time()
@@ -115,6 +115,16 @@ def database(appctx):
     yield db_
     db_.session.remove()
     db_.drop_all()
+
+
+@pytest.fixture()
+def empty_tables(app, database):
+    """Each test of a module that asks for it ends with no jobs, runs or logs.
+
+    For tests that commit for real (the CLI, the scheduler, the workers).
+    """
+    yield
+    delete_jobs_and_runs(database)
 
 
 @pytest.fixture(scope="module")

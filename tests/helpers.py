@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete, event
 
-from invenio_jobs.models import Job, Run, RunStatusEnum
+from invenio_jobs.models import Job, Run, RunLog, RunStatusEnum
 
 
 def postgresql_uri():
@@ -31,6 +31,16 @@ def make_job(session, **kwargs):
     session.add(job)
     session.flush()
     return job
+
+
+def service_job(task="mock_controlled", run_args=None, title=None, **values) -> str:
+    """A job made through the jobs service as the system, as the admin UI does; its id."""
+    from invenio_access.permissions import system_identity
+
+    from invenio_jobs.proxies import current_jobs_service
+
+    data = {"title": title or task, "task": task, "run_args": run_args or {}}
+    return current_jobs_service.create(system_identity, {**data, **values}).id
 
 
 def job_row(title, when, **values):
@@ -99,9 +109,11 @@ def command_of(statement: str) -> str:
 
 
 def delete_jobs_and_runs(database):
-    """Empty the jobs and runs tables, after a test that committed for real."""
+    """Empty the jobs, runs and logs tables, after a test that committed for real."""
     database.session.rollback()
+    database.session.remove()
     with database.engine.begin() as conn:
+        conn.execute(delete(RunLog.__table__))
         conn.execute(delete(Run.__table__))
         conn.execute(delete(Job.__table__))
     database.session.expire_all()

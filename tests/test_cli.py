@@ -14,7 +14,6 @@ import uuid
 from datetime import datetime
 
 import pytest
-import sqlalchemy as sa
 from invenio_access.permissions import system_identity
 
 from invenio_jobs.cli import parse_value
@@ -37,18 +36,13 @@ def create(invoke, *args) -> dict:
     return as_json(invoke("create", *args, "--json"))
 
 
-@pytest.fixture(autouse=True)
-def empty_tables(app, monkeypatch):
-    """Each test starts with no jobs (the CLI commits), and a wide terminal."""
-    from invenio_db import db as db_
+pytestmark = pytest.mark.usefixtures("empty_tables")
 
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """The CLI's tables, unwrapped."""
     monkeypatch.setenv("COLUMNS", "250")
-    yield
-    db_.session.rollback()
-    db_.session.remove()
-    with db_.engine.begin() as conn:
-        for table in ("jobs_run_log", "jobs_run", "jobs_job"):
-            conn.execute(sa.text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture()

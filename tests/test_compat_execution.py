@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from celery import shared_task
+from helpers import service_job
 from invenio_access.permissions import system_identity
 from marshmallow import fields
 from packaging.requirements import Requirement
@@ -162,10 +163,7 @@ def job_types(app):
     sys.path.remove(str(SEED_ROOT))
 
 
-def make_job(task, run_args=None):
-    """A job of ``task``, through the service; its id."""
-    data = {"title": task, "task": task, "run_args": run_args or {}}
-    return current_jobs_service.create(system_identity, data).id
+make_job = service_job
 
 
 def run_job(job_id, args=None):

@@ -15,20 +15,19 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from celery import current_app as current_celery_app
+from helpers import service_job
 from invenio_access.permissions import system_identity
 
 from invenio_jobs.models import Run, RunStatusEnum
-from invenio_jobs.proxies import current_jobs_service, current_runs_service
+from invenio_jobs.proxies import current_runs_service
 from invenio_jobs.runtime import current_run
 from invenio_jobs.tasks import execute_run, reap_runs, send_due_runs
 from invenio_jobs.worker.outcomes import retry_delay
 
 
-def make_job(**overrides):
+def make_job(**values):
     """A job of the controlled test type, through the service."""
-    data = {"title": "Controlled", "task": "mock_controlled", "run_args": {}}
-    data.update(overrides)
-    return current_jobs_service.create(system_identity, data).id
+    return service_job(title="Controlled", **values)
 
 
 def run_now(job_id, **args):

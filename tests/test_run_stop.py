@@ -17,20 +17,19 @@ import time
 import uuid
 
 import pytest
-from helpers import make_run
+from helpers import make_run, service_job
 from invenio_access.permissions import system_identity
 from invenio_db import db
 
 from invenio_jobs.models import Job, Run, RunLog, RunStatusEnum
-from invenio_jobs.proxies import current_jobs_service, current_runs_service
+from invenio_jobs.proxies import current_runs_service
 from invenio_jobs.services.errors import RunStatusChangeError
 from invenio_jobs.tasks import execute_run
 
 
 def make_job(task="mock_controlled"):
     """A job of a test type, through the service."""
-    data = {"title": "Long work", "task": task, "run_args": {}}
-    return current_jobs_service.create(system_identity, data).id
+    return service_job(task, title="Long work")
 
 
 def queue_run(job_id, **args):

@@ -34,15 +34,7 @@ T0 = utc(2026, 3, 2, 12, 0, 0)
 MINUTE = {"type": "interval", "minutes": 1}
 
 
-@pytest.fixture(autouse=True)
-def empty_tables(app, database):
-    """Start and end each test with no jobs and no runs."""
-    yield
-    database.session.rollback()
-    with database.engine.begin() as conn:
-        conn.execute(sa.delete(Run.__table__))
-        conn.execute(sa.delete(Job.__table__))
-    database.session.expire_all()
+pytestmark = pytest.mark.usefixtures("empty_tables")
 
 
 @pytest.fixture()

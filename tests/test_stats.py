@@ -9,7 +9,7 @@
 from datetime import timedelta
 
 import pytest
-from helpers import count_queries, delete_jobs_and_runs, make_job, make_run
+from helpers import count_queries, make_job, make_run
 
 from invenio_jobs.models import RunStatusEnum, utcnow
 
@@ -36,11 +36,7 @@ def _run(session, job, status, created, lag=None, **values):
     return make_run(session, job, status=status, created=created, **values)
 
 
-@pytest.fixture(autouse=True)
-def empty_tables(app, database):
-    """Each test commits for real; it leaves no jobs and no runs behind."""
-    yield
-    delete_jobs_and_runs(database)
+pytestmark = pytest.mark.usefixtures("empty_tables")
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from helpers import delete_jobs_and_runs
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
@@ -61,12 +61,7 @@ def broker_connections_of_this_app(base_app):
 def empty_tables(app, database):
     """Start and end each test with no jobs, runs or logs."""
     yield
-    database.session.rollback()
-    database.session.remove()
-    with database.engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM jobs_run_log"))
-        conn.execute(sa.text("DELETE FROM jobs_run"))
-        conn.execute(sa.text("DELETE FROM jobs_job"))
+    delete_jobs_and_runs(database)
 
 
 def process_env(app, **jobs_settings) -> dict:
