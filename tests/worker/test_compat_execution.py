@@ -44,7 +44,7 @@ from invenio_jobs.proxies import current_runs_service as runs
 from invenio_jobs.registry import JobsRegistry
 from invenio_jobs.services.errors import RunNotFoundError, RunStatusChangeError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SEEN = {}
 """What the test tasks received, by test tag."""
