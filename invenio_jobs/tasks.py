@@ -571,8 +571,12 @@ def _job_context(run: Run, identity_id, request) -> dict:
 
 
 @shared_task(bind=True, ignore_result=True, name="invenio_jobs.tasks.execute_run")
-def execute_run(self, run_id, identity_id=None):
+def execute_run(self, run_id, identity_id=None, kwargs=None):
     """Claim a queued run, run its task with its log captured, record the end.
+
+    ``kwargs`` is in the messages InvenioRDM's package sends (its beat's and
+    its services'), which may wait in the broker when this package takes
+    over; as there, the run's stored arguments are what the task gets.
 
     Once claimed, the run always ends here: a fault anywhere after the claim
     ends it FAILED with that fault, rather than leaving it RUNNING until the
