@@ -20,6 +20,7 @@ SEED_ROOT = Path(__file__).resolve().parent
 ENTRY_POINTS = """\
 [invenio_jobs.jobs]
 export_records = my_site.jobs:ExportRecords
+left_in_broker = my_site.switch_over:LeftInTheBroker
 """
 
 
