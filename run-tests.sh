@@ -133,6 +133,12 @@ if [ -n "$LINE" ]; then
     LINE_PYTHON="$("$PYTHON" tests/dropin/line_venv.py "$LINE" | tail -n 1)"
     [ -n "${SQLALCHEMY_DATABASE_URI:-}" ] || start_postgresql
     [ -n "${BROKER_URL:-}" ] || start_redis
+    # pytest reads testpaths only when run in its root folder: name ours,
+    # unless the arguments name tests of it.
+    case " $* " in
+        *" tests/dropin"*) ;;
+        *) set -- tests/dropin "$@" ;;
+    esac
     DROPIN_LINE="$LINE" "$LINE_PYTHON" -m pytest -c tests/dropin/pytest.ini \
         --rootdir tests/dropin "$@"
     exit $?
