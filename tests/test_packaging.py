@@ -112,3 +112,22 @@ def test_version_is_the_installed_distributions():
     assert invenio_jobs.__version__ == importlib.metadata.version("invenio-jobs")
     with pytest.raises(AttributeError):
         invenio_jobs.no_such_name
+
+
+def test_readme_table_matches_the_release_lines():
+    """Each line's row: its InvenioRDM requirement, wheel version and target."""
+    import tomllib
+
+    from integration.inveniordm_instance import HEADS
+
+    readme = (ROOT / "README.rst").read_text()
+    config = tomllib.loads((ROOT / "release-lines.toml").read_text())
+    for name, line in config["lines"].items():
+        version = f"{line['major']}.90.{config['patch']}"
+        install = (
+            f'``pip install "{line["inveniordm"]}" '
+            f"dist/invenio_jobs-{version}-py3-none-any.whl``"
+        )
+        assert install in readme, name
+        row = readme[readme.index(install) :].split("* -", 1)[0]
+        assert f"``{HEADS[name]}``" in row, name
