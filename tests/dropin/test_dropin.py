@@ -15,11 +15,12 @@ and run by a worker, as is the instance's own ``ExportRecords``.
 import importlib.metadata
 import re
 import uuid
-import zipfile
 
 import pytest
 from conftest import LINE
+from mock_module.jobs import write_local_source
 from processes import wait_until
+from seed_site.distribution import EXPORT_JOB, EXPORT_LOG_LINE, EXPORT_RUN_ARGS
 
 from invenio_jobs.models import RunStatusEnum
 
@@ -176,19 +177,10 @@ def log_messages(admin_client, run_id) -> list:
 def test_the_instance_export_records_runs(admin_client, start_worker):
     """The seed's ``ExportRecords`` (trailing comma included): SUCCESS."""
     start_worker()
-    run = run_now(
-        admin_client,
-        {
-            "title": "Export",
-            "task": "export_records",
-            "run_args": {"serializer": "json"},
-        },
-        {"serializer": "datacite-json"},
-    )
+    run = run_now(admin_client, EXPORT_JOB, EXPORT_RUN_ARGS)
     assert run["status"] == "SUCCESS", run["message"]
     wait_until(
-        lambda: "export_records since=None serializer=datacite-json"
-        in log_messages(admin_client, run["id"]),
+        lambda: EXPORT_LOG_LINE in log_messages(admin_client, run["id"]),
         message="the task's line in the run's log",
     )
 
@@ -201,12 +193,7 @@ def test_vocabularies_datastream_runs(admin_client, start_worker, tmp_path):
     sends write the three others; releases that count them (14 and later)
     count them as the run's subtasks.
     """
-    source = tmp_path / "source.zip"
-    with zipfile.ZipFile(source, "w") as archive:
-        archive.writestr("a.json", '{"id": "a"}')
-        archive.writestr("b.json", '{"id": "b"}')
-        archive.writestr("broken.json", "not json")
-        archive.writestr("c.json", '{"id": "c"}')
+    source = write_local_source(tmp_path / "source.zip")
     target = tmp_path / "written.yaml"
     start_worker()
     run = run_now(

@@ -24,6 +24,17 @@ left_in_broker = my_site.switch_over:LeftInTheBroker
 """
 
 
+EXPORT_JOB = {
+    "title": "Export",
+    "task": "export_records",
+    "run_args": {"serializer": "json"},
+}
+"""The ``ExportRecords`` job the tests create, and the arguments of its run."""
+EXPORT_RUN_ARGS = {"serializer": "datacite-json"}
+EXPORT_LOG_LINE = "export_records since=None serializer=datacite-json"
+"""What the task logs when it got both arguments of that run."""
+
+
 def install(target: Path) -> list[str]:
     """Write the distribution's metadata into ``target``; return the import paths."""
     info = Path(target) / "my_site-1.0.dist-info"
