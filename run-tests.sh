@@ -15,6 +15,12 @@
 # Unit tests run on SQLite; the tests marked "postgresql" use PostgreSQL.
 #
 # Usage: ./run-tests.sh [pytest arguments...]
+#        ./run-tests.sh --line v13|v14|v15 [pytest arguments...]
+#
+# --line runs the drop-in tests (tests/dropin) in that InvenioRDM release's
+# own environment (.test-cache/line-<line>, made by tests/dropin/line_venv.py
+# from the release's packages and this checkout's wheel of the line) instead
+# of the suite; the code style and asset steps are skipped then.
 #
 # PYTHON names the interpreter to test with; by default .venv's, made and
 # filled with the package and its test extras when the interpreter at hand
@@ -23,6 +29,11 @@
 set -euo pipefail
 
 cd "$(dirname "$0")"
+LINE=""
+if [ "${1:-}" = "--line" ]; then
+    LINE="${2:?--line needs v13, v14 or v15}"
+    shift 2
+fi
 if [ -z "${PYTHON:-}" ]; then
     if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
 fi
@@ -116,6 +127,22 @@ start_redis() {
     export BROKER_URL="redis://127.0.0.1:$port/0"
     echo "run-tests.sh: Redis on 127.0.0.1:$port"
 }
+
+if [ -n "$LINE" ]; then
+    echo "run-tests.sh: InvenioRDM $LINE environment with our wheel"
+    LINE_PYTHON="$("$PYTHON" tests/dropin/line_venv.py "$LINE" | tail -n 1)"
+    [ -n "${SQLALCHEMY_DATABASE_URI:-}" ] || start_postgresql
+    [ -n "${BROKER_URL:-}" ] || start_redis
+    # pytest reads testpaths only when run in its root folder: name ours,
+    # unless the arguments name tests of it.
+    case " $* " in
+        *" tests/dropin"*) ;;
+        *) set -- tests/dropin "$@" ;;
+    esac
+    DROPIN_LINE="$LINE" "$LINE_PYTHON" -m pytest -c tests/dropin/pytest.ini \
+        --rootdir tests/dropin "$@"
+    exit $?
+fi
 
 echo "run-tests.sh: code style"
 STYLE_PATHS=(invenio_jobs tests $(ls -d benchmarks 2>/dev/null))

@@ -8,6 +8,18 @@
 
 from .ext import InvenioJobs
 
-__version__ = "11.90.0"
-
 __all__ = ("__version__", "InvenioJobs")
+
+
+def __getattr__(name):
+    """``__version__``, read from the installed distribution's metadata.
+
+    One source tree builds a wheel per InvenioRDM release line (5.90, 10.90,
+    11.90), so the version is the build's, not a constant of the code; it is
+    read when asked for, not at import.
+    """
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("invenio-jobs")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -964,3 +964,15 @@ def schedule(job_ref, expression, tz, yes):
         system_identity, job["id"], {"schedule": crontab}
     ).to_dict()
     print_job_saved(job, "Scheduled", as_json=False)
+
+
+# InvenioRDM's Python names of the commands, for code that imports them
+# (``from invenio_jobs.cli import create_job``); same commands, same spellings.
+list_job_types = types
+create_job = create
+update_job = update
+delete_job = delete
+list_job_runs = runs
+create_run_for_job = run_now
+print_run_log = log
+schedule_job = schedule

@@ -36,8 +36,13 @@ __all__ = (
 
 
 @shared_task(bind=True, ignore_result=True, name="invenio_jobs.tasks.execute_run")
-def execute_run(self, run_id, identity_id=None):
-    """Claim a queued run, run its task with its log captured, record its end."""
+def execute_run(self, run_id, identity_id=None, kwargs=None):
+    """Claim a queued run, run its task with its log captured, record its end.
+
+    ``kwargs`` is in the messages InvenioRDM's package sends (its beat's and
+    its services'), which may wait in the broker when this package takes
+    over; as there, the run's stored arguments are what the task gets.
+    """
     execution.run(self.request, run_id, identity_id)
 
 

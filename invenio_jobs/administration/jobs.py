@@ -37,6 +37,10 @@ class JobsViewMixin:
 
     extension_name = "invenio-jobs"
     resource_config = "jobs_resource"
+    # Where the jobs API is: administration 4 and 6 read the address,
+    # administration 7 the endpoint's name (and warns about the address).
+    api_endpoint = "/jobs"
+    api_endpoint_name = "jobs.search"
     pid_path = "id"
     resource_name = "title"
     list_view_name = "jobs"

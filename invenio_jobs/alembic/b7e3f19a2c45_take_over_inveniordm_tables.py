@@ -427,8 +427,26 @@ def _run_foreign_keys(bind) -> list[str]:
     ]
 
 
+STARTED_BY_KEY = "fk_jobs_run_started_by_id_accounts_user"
+
+
+def _started_by_key(bind) -> str:
+    """The name of the started-by foreign key of ``jobs_run`` in this database.
+
+    Kept through the upgrade and the downgrade, so that InvenioRDM gets its
+    constraint back under the name it had: ``fk_run_...`` where its own
+    revisions made the table, ``fk_jobs_run_...`` where the naming convention
+    or ``invenio db create`` named it.
+    """
+    for fk in sa.inspect(bind).get_foreign_keys("jobs_run"):
+        if fk["constrained_columns"] == ["started_by_id"] and fk["name"]:
+            return fk["name"]
+    return STARTED_BY_KEY
+
+
 def _finish_runs(bind, sqlite: bool):
     foreign_keys = _run_foreign_keys(bind)
+    started_by_key = _started_by_key(bind)
     with op.batch_alter_table(
         "jobs_run", recreate="always" if sqlite else "auto"
     ) as batch:
@@ -466,7 +484,7 @@ def _finish_runs(bind, sqlite: bool):
             ondelete="CASCADE",
         )
         batch.create_foreign_key(
-            "fk_jobs_run_started_by_id_accounts_user",
+            started_by_key,
             "accounts_user",
             ["started_by_id"],
             ["id"],
@@ -576,12 +594,13 @@ def downgrade():
     op.drop_index("ix_jobs_run_log_run_id_id", table_name="jobs_run_log")
     op.drop_table("jobs_run_log")
     op.drop_index("ix_jobs_run_status_created", table_name="jobs_run")
+    started_by_key = _started_by_key(bind)
     with op.batch_alter_table("jobs_run") as batch:
         batch.drop_constraint("uq_jobs_run_job_id", type_="unique")
         for name in (
             "fk_jobs_run_job_id_jobs_job",
             "fk_jobs_run_parent_run_id_jobs_run",
-            "fk_jobs_run_started_by_id_accounts_user",
+            started_by_key,
         ):
             batch.drop_constraint(name, type_="foreignkey")
         batch.create_foreign_key(
@@ -591,7 +610,7 @@ def downgrade():
             "fk_jobs_run_parent_run_id_jobs_run", "jobs_run", ["parent_run_id"], ["id"]
         )
         batch.create_foreign_key(
-            "fk_run_started_by_id_accounts_user",
+            started_by_key,
             "accounts_user",
             ["started_by_id"],
             ["id"],

@@ -26,7 +26,8 @@ class JobNotFoundError(JobsServiceError):
 
     def __init__(self, job_id):
         """Name the id that was asked for."""
-        super().__init__(_("Job not found: %(id)s", id=job_id))
+        # InvenioRDM's wording: clients and tests match it.
+        super().__init__(_("Job with ID %(id)s does not exist.", id=job_id))
 
 
 class RunNotFoundError(JobsServiceError):
@@ -36,10 +37,12 @@ class RunNotFoundError(JobsServiceError):
         """Name the id that was asked for, and the job when one was given."""
         if job_id:
             description = _(
-                "Run not found: %(id)s (job %(job_id)s)", id=run_id, job_id=job_id
+                "Run with ID %(id)s for job %(job_id)s does not exist.",
+                id=run_id,
+                job_id=job_id,
             )
         else:
-            description = _("Run not found: %(id)s", id=run_id)
+            description = _("Run with ID %(id)s does not exist.", id=run_id)
         super().__init__(description)
 
 

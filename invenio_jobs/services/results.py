@@ -52,6 +52,13 @@ class ItemResult(ServiceItemResult):
         """The item as JSON-ready data."""
         return self.data
 
+    def __getitem__(self, key):
+        """A field of the item (``result["id"]``), as InvenioRDM's results give it.
+
+        Each lookup dumps the item anew; read ``data`` once for many fields.
+        """
+        return self.data[key]
+
 
 class DeferredItem:
     """An item read from the database only when something of it but its id is used.
@@ -76,6 +83,12 @@ class DeferredItem:
         if self._item is None:
             self._item = self._load()
         return getattr(self._item, name)
+
+    def __getitem__(self, key):
+        """A field of the item; ``["id"]`` without reading it."""
+        if key == "id":
+            return self.id
+        return self.data[key]
 
 
 class ListResult(ServiceListResult):

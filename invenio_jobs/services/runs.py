@@ -452,7 +452,9 @@ class RunsService(DumpSchemasMixin, Service):
         self.require_permission(identity, "create")
         current_run.check_cancelled()  # the job's progress call sees a stop
         parent = self.get_run(job_id, parent_run_id)
-        if parent.status is not RunStatusEnum.RUNNING:
+        # Queued too, as InvenioRDM: a module may prepare subtasks before the
+        # parent's task starts; an ended parent would never count them.
+        if parent.status not in (RunStatusEnum.QUEUED, RunStatusEnum.RUNNING):
             raise RunStatusChangeError(
                 parent,
                 RunStatusEnum.RUNNING,
@@ -467,7 +469,7 @@ class RunsService(DumpSchemasMixin, Service):
                 parent.id,
                 parent.job_id,
                 parent.queue,
-                f"Subtask of run {parent.id}",
+                f"Run {parent.id} — Subtask",  # InvenioRDM's title
                 args or {},
                 conn,
                 driven_by_caller=True,

@@ -21,6 +21,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    post_dump,
     post_load,
     pre_load,
     validate,
@@ -217,6 +218,14 @@ class NotificationEmail(fields.Email):
     }
 
 
+EMPTY_AS_NULL = {
+    "run_args": dict,
+    "notification_emails": list,
+    "notification_statuses": list,
+}
+"""A job's fields that InvenioRDM writes as ``null`` when empty; read back empty."""
+
+
 class JobSchema(Schema):
     """A job, as created, updated and read through the API."""
 
@@ -255,7 +264,7 @@ class JobSchema(Schema):
         validate=validate_queue,
     )
     schedule = ScheduleField(allow_none=True, load_default=None)
-    run_args = fields.Dict(load_default=dict)
+    run_args = fields.Dict(load_default=dict, allow_none=True)
     misfire_policy = fields.String(
         load_default="coalesce", validate=validate.OneOf(MISFIRE_POLICIES)
     )
@@ -266,12 +275,15 @@ class JobSchema(Schema):
         validate=validate.Range(min=1, max=MAX_TIMEOUT),
     )
     max_retries = fields.Integer(load_default=0, validate=validate.Range(0, 100))
-    notification_emails = fields.List(NotificationEmail(), load_default=list)
+    notification_emails = fields.List(
+        NotificationEmail(), load_default=list, allow_none=True
+    )
     notification_statuses = fields.List(
         fields.String(
             validate=validate.OneOf([s.name for s in RunStatusEnum.finished()])
         ),
         load_default=list,
+        allow_none=True,
     )
 
     next_run = fields.DateTime(attribute="next_run_at", dump_only=True)
@@ -296,6 +308,9 @@ class JobSchema(Schema):
             return data
         data = dict(data)
         data.pop("default_args", None)
+        for name, empty in EMPTY_AS_NULL.items():
+            if name in data and data[name] is None:
+                data[name] = empty()
         custom = parse_custom_args(data.pop(CUSTOM_ARGUMENTS, None))
         if "args" in data:
             args = data.pop("args")
@@ -353,6 +368,14 @@ class JobSchema(Schema):
                 load_task_arguments(job_type, args)
             except ValidationError as exc:
                 raise _task_errors(exc, "run_args", job_type) from exc
+
+    @post_dump
+    def _empty_as_null(self, data, **kwargs):
+        """No arguments or notifications is ``null``, as InvenioRDM writes it."""
+        for name in EMPTY_AS_NULL:
+            if name in data and not data[name]:
+                data[name] = None
+        return data
 
     @post_load
     def _normalise_arguments(self, data, **kwargs):

@@ -13,15 +13,13 @@ empty tables.
 """
 
 import os
-import signal
-import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from helpers import delete_jobs_and_runs
+from processes import Process, wait_until  # noqa: F401 -- the tests import them here
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
@@ -88,60 +86,6 @@ def process_env(app, **jobs_settings) -> dict:
     for key, value in jobs_settings.items():
         env[f"INVENIO_{key}"] = repr(value)
     return env
-
-
-class Process:
-    """A worker or beat process started for a test, with its log."""
-
-    def __init__(self, args, env, log_path: Path, ready: str | None):
-        """Start the process in its own session, so that it can be killed whole."""
-        self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.popen = subprocess.Popen(
-            args,
-            cwd=HERE,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        if ready:
-            self.wait_for_log(ready, timeout=90)
-
-    @property
-    def log(self) -> str:
-        """What the process printed so far."""
-        return self.log_path.read_text(errors="replace")
-
-    def wait_for_log(self, text: str, timeout: float = 60):
-        """Wait until ``text`` appears in the log (or the process dies)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log:
-                return
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"process exited early:\n{self.log[-5000:]}")
-            time.sleep(0.2)
-        raise TimeoutError(f"'{text}' not in log after {timeout}s:\n{self.log[-5000:]}")
-
-    def stop(self, timeout: float = 20):
-        """Stop gracefully (SIGTERM), then kill what is left."""
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log.close()
-
-    def kill(self):
-        """Kill the whole process group at once (SIGKILL), as a crash would."""
-        if self.popen.poll() is None:
-            try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.popen.wait(10)
 
 
 @pytest.fixture()
@@ -251,14 +195,3 @@ def module_server(make):
 
     return server
 
-
-def wait_until(predicate, timeout=30.0, interval=0.2, message="condition"):
-    """Poll ``predicate`` until it returns a true value; return that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} not met after {timeout}s")
-        time.sleep(interval)

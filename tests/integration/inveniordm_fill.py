@@ -13,10 +13,17 @@ registered job types, which a bare instance lacks), then prints, as one JSON
 line, what it wrote and how InvenioRDM reads it back, so that the test can
 compare our reading of the upgraded database with InvenioRDM's.
 
+It runs with each line's package (5.0.1, 10.1.2, 11.1.0): a column that a
+line's models lack (5.x has no arguments, notifications, counters or
+subtasks) is neither written nor described.
+
 Usage (configuration from INVENIO_* variables):
 
 ``python inveniordm_fill.py fill [api|beat]``
     write the jobs and runs of a scenario; print what InvenioRDM reads back;
+``python inveniordm_fill.py fill broker TASK``
+    a job of job type TASK whose run InvenioRDM's own beat scheduler creates
+    and sends to the broker, where it waits for a worker;
 ``python inveniordm_fill.py read IDS``
     print what InvenioRDM reads of the jobs and runs named in IDS (a JSON
     object ``{"jobs": {key: id}, "runs": {key: id}}``), in the same shape: the
@@ -114,6 +121,11 @@ BEAT_JOBS = {
 """Jobs that our beat fires after the upgrade (``no_args``: a test job type)."""
 
 
+def _known(model, values: dict) -> dict:
+    """The values of columns this line's model has."""
+    return {name: value for name, value in values.items() if hasattr(model, name)}
+
+
 def _run(job, key, status, minutes, **values):
     """One run of ``job``, created ``minutes`` after BASE (or at ``created``)."""
     created = values.pop("created", BASE + timedelta(minutes=minutes))
@@ -126,7 +138,7 @@ def _run(job, key, status, minutes, **values):
         args=values.pop("args", {"since": "2026-01-01"}),
         created=created,
         updated=created,
-        **values,
+        **_known(Run, values),
     )
     db.session.add(run)
     return key, run
@@ -135,7 +147,7 @@ def _run(job, key, status, minutes, **values):
 def _add_jobs(definitions):
     jobs = {}
     for key, fields in definitions.items():
-        jobs[key] = Job(id=uuid.uuid4(), **fields)
+        jobs[key] = Job(id=uuid.uuid4(), **_known(Job, fields))
         db.session.add(jobs[key])
     db.session.flush()
     return jobs
@@ -216,9 +228,10 @@ def fill():
         ]
     )
     db.session.flush()
-    for index, status in enumerate(
-        (RunStatusEnum.SUCCESS, RunStatusEnum.SUCCESS, RunStatusEnum.FAILED)
-    ):
+    subtasks = (RunStatusEnum.SUCCESS, RunStatusEnum.SUCCESS, RunStatusEnum.FAILED)
+    if not hasattr(Run, "parent_run_id"):
+        subtasks = ()  # 5.x: no subtasks
+    for index, status in enumerate(subtasks):
         key, run = _run(
             jobs["interval"],
             f"subtask{index}",
@@ -231,6 +244,81 @@ def fill():
     return user, jobs, runs
 
 
+def fill_broker(task):
+    """A job of ``task`` whose run InvenioRDM's beat creates and sends.
+
+    The message is InvenioRDM's own: its scheduler's ``apply_entry`` makes
+    the run and publishes ``execute_run`` with its arguments and kwargs to
+    the broker (not eagerly), where no worker takes it yet.
+    """
+    from flask import current_app
+
+    from invenio_jobs.services.scheduler import JobEntry, RunScheduler
+
+    waiting = job_fields(
+        "Left in the broker", task, {"type": "interval", "days": 1}, active=False
+    )
+    jobs = _add_jobs({"waiting": waiting})
+    db.session.commit()
+    celery = current_app.extensions["flask-celeryext"].celery
+    celery.conf.task_always_eager = False
+    scheduler = RunScheduler(app=celery, lazy=True)
+    scheduler.apply_entry(JobEntry.from_job(jobs["waiting"]))
+    run = Run.query.filter_by(job_id=jobs["waiting"].id).one()
+    return None, jobs, {"waiting": run}
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _uuid(value):
+    return str(value) if value is not None else None
+
+
+JOB_FIELDS = {
+    "title": None,
+    "task": None,
+    "active": None,
+    "default_queue": None,
+    "schedule": None,
+    "run_args": None,
+    "notifications": None,
+    "created": _iso,
+}
+RUN_FIELDS = {
+    "job_id": _uuid,
+    "task_id": _uuid,
+    "title": None,
+    "args": None,
+    "queue": None,
+    "message": None,
+    "started_by_id": None,
+    "parent_run_id": _uuid,
+    "created": _iso,
+    "started_at": _iso,
+    "finished_at": _iso,
+    "total_subtasks": None,
+    "completed_subtasks": None,
+    "failed_subtasks": None,
+    "subtasks_closed": None,
+    "total_entries": None,
+    "inserted_entries": None,
+    "updated_entries": None,
+    "errored_entries": None,
+}
+"""What is described of each job and run (where the line's model has it),
+and how a value becomes JSON."""
+
+
+def _fields(obj, fields) -> dict:
+    return {
+        name: (form or (lambda v: v))(getattr(obj, name))
+        for name, form in fields.items()
+        if hasattr(type(obj), name)
+    }
+
+
 def describe(user, jobs, runs):
     """What InvenioRDM reads back: the reference for the test."""
     db.session.expire_all()
@@ -239,15 +327,8 @@ def describe(user, jobs, runs):
         "jobs": {
             key: {
                 "id": str(job.id),
-                "title": job.title,
-                "task": job.task,
-                "active": job.active,
-                "default_queue": job.default_queue,
-                "schedule": job.schedule,
+                **_fields(job, JOB_FIELDS),
                 "parsed_schedule": str(job.parsed_schedule),
-                "run_args": job.run_args,
-                "notifications": job.notifications,
-                "created": job.created.isoformat(),
                 "last_run_created": (
                     job.last_run.created.isoformat() if job.last_run else None
                 ),
@@ -257,26 +338,8 @@ def describe(user, jobs, runs):
         "runs": {
             key: {
                 "id": str(run.id),
-                "job_id": str(run.job_id),
                 "status": run.status.value,
-                "task_id": str(run.task_id),
-                "title": run.title,
-                "args": run.args,
-                "queue": run.queue,
-                "message": run.message,
-                "started_by_id": run.started_by_id,
-                "parent_run_id": str(run.parent_run_id) if run.parent_run_id else None,
-                "created": run.created.isoformat(),
-                "started_at": run.started_at.isoformat() if run.started_at else None,
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-                "total_subtasks": run.total_subtasks,
-                "completed_subtasks": run.completed_subtasks,
-                "failed_subtasks": run.failed_subtasks,
-                "subtasks_closed": run.subtasks_closed,
-                "total_entries": run.total_entries,
-                "inserted_entries": run.inserted_entries,
-                "updated_entries": run.updated_entries,
-                "errored_entries": run.errored_entries,
+                **_fields(run, RUN_FIELDS),
             }
             for key, run in runs.items()
         },
@@ -300,7 +363,9 @@ def main():
     command, argument = sys.argv[1], sys.argv[2]
     app = create_api()
     with app.app_context():
-        if command == "fill":
+        if command == "fill" and argument == "broker":
+            found = describe(*fill_broker(sys.argv[3]))
+        elif command == "fill":
             found = describe(*{"api": fill, "beat": fill_beat}[argument]())
         else:
             found = describe(*read(json.loads(argument)))

@@ -6,19 +6,20 @@
 
 """An InvenioRDM instance database, made by InvenioRDM's released invenio-jobs.
 
-The upgrade test needs a database exactly as an InvenioRDM instance has it:
+The upgrade tests need a database exactly as an InvenioRDM instance has it:
 tables made by InvenioRDM's alembic revisions and rows written by its code.
-So this module keeps a scratch virtual environment with InvenioRDM's
-``invenio-jobs`` 11.1.0 and the packages pinned in
-``inveniordm-requirements.txt`` (installed with ``--no-deps``, so that it is
-the same every time), and runs, with that environment's Python:
+So this module keeps, per InvenioRDM line, a scratch virtual environment with
+that line's ``invenio-jobs`` (5.0.1 for v13, 10.1.2 for v14, 11.1.0 for v15)
+and the packages pinned in ``inveniordm-<line>-requirements.txt`` (installed
+with ``--no-deps``, so that it is the same every time), and runs, with that
+environment's Python:
 
 1. ``invenio alembic upgrade``: InvenioRDM's own migrations;
 2. ``inveniordm_fill.py``: jobs and runs written through InvenioRDM's models.
 
-The environment lives in ``.test-cache/inveniordm-venv`` of the checkout and
-is made again only when the pinned list changes (about a minute with an empty
-pip cache, a few seconds with a warm one).
+The environments live in ``.test-cache/inveniordm-<line>-venv`` of the
+checkout and are made again only when their pinned list changes (about a
+minute with an empty pip cache, a few seconds with a warm one).
 """
 
 import hashlib
@@ -35,12 +36,24 @@ from sqlalchemy_utils.functions import create_database, database_exists, drop_da
 
 HERE = Path(__file__).resolve().parent
 CHECKOUT = HERE.parent.parent
-REQUIREMENTS = HERE / "inveniordm-requirements.txt"
 FILL_SCRIPT = HERE / "inveniordm_fill.py"
-VENV = Path(
-    os.environ.get("INVENIORDM_VENV", CHECKOUT / ".test-cache" / "inveniordm-venv")
-)
-STAMP = VENV / "requirements.sha256"
+DEFAULT_LINE = "v15"
+
+HEADS = {"v13": "1f896f6990b8", "v14": "1764848648", "v15": "1784553083"}
+"""The last alembic revision of each line's invenio-jobs: where a downgrade
+goes back to."""
+
+
+def requirements(line: str) -> Path:
+    """The pinned packages of a line's scratch environment."""
+    return HERE / f"inveniordm-{line}-requirements.txt"
+
+
+def venv_of(line: str) -> Path:
+    """The scratch environment of a line (``INVENIORDM_VENV`` for the default)."""
+    if line == DEFAULT_LINE and os.environ.get("INVENIORDM_VENV"):
+        return Path(os.environ["INVENIORDM_VENV"])
+    return CHECKOUT / ".test-cache" / f"inveniordm-{line}-venv"
 
 
 class InstanceError(RuntimeError):
@@ -64,25 +77,23 @@ def _run(command, env=None, timeout=900) -> str:
     return result.stdout
 
 
-def _requirements_digest() -> str:
-    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+def ensure_venv(line: str = DEFAULT_LINE) -> tuple[Path, float]:
+    """The line's scratch environment's bin folder, and the seconds spent making it.
 
-
-def ensure_venv() -> tuple[Path, float]:
-    """The scratch environment's bin folder, and the seconds spent making it.
-
-    Reused while ``inveniordm-requirements.txt`` is unchanged; 0 seconds then.
+    Reused while its requirements list is unchanged; 0 seconds then.
     """
-    bin_dir = VENV / "bin"
-    digest = _requirements_digest()
+    venv = venv_of(line)
+    bin_dir = venv / "bin"
+    stamp = venv / "requirements.sha256"
+    digest = hashlib.sha256(requirements(line).read_bytes()).hexdigest()
     if (
-        STAMP.exists()
-        and STAMP.read_text() == digest
+        stamp.exists()
+        and stamp.read_text() == digest
         and (bin_dir / "invenio").exists()
     ):
         return bin_dir, 0.0
     started = time.monotonic()
-    _run([sys.executable, "-m", "venv", "--clear", VENV])
+    _run([sys.executable, "-m", "venv", "--clear", venv])
     _run([bin_dir / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     _run(
         [
@@ -93,10 +104,10 @@ def ensure_venv() -> tuple[Path, float]:
             "--quiet",
             "--no-deps",
             "--requirement",
-            REQUIREMENTS,
+            requirements(line),
         ]
     )
-    STAMP.write_text(digest)
+    stamp.write_text(digest)
     return bin_dir, time.monotonic() - started
 
 
@@ -116,38 +127,99 @@ def instance_env(database_uri: str, instance_path: Path) -> dict:
         INVENIO_CELERY_TASK_ALWAYS_EAGER="True",
         INVENIO_MAIL_SUPPRESS_SEND="True",
     )
+    broker = os.environ.get("BROKER_URL")
+    if broker:  # where InvenioRDM's beat leaves its messages (``broker`` data)
+        env.update(INVENIO_BROKER_URL=broker, INVENIO_CELERY_BROKER_URL=broker)
     return env
 
 
-def _fill_script(database_uri: str, instance_path: Path, *args) -> dict:
-    """Run ``inveniordm_fill.py`` with InvenioRDM's package; its JSON answer."""
-    bin_dir, _ = ensure_venv()
+def _fill_script(
+    database_uri: str, instance_path: Path, *args, line=DEFAULT_LINE, paths=()
+):
+    """Run ``inveniordm_fill.py`` with InvenioRDM's package; its JSON answer.
+
+    ``paths`` go on its ``PYTHONPATH``: an instance's own job types.
+    """
+    bin_dir, _ = ensure_venv(line)
     env = instance_env(database_uri, instance_path)
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(str(path) for path in paths)
     output = _run([bin_dir / "python", FILL_SCRIPT, *args], env=env)
     return json.loads(output.strip().splitlines()[-1])
 
 
-def make_instance(database_uri: str, instance_path: Path, scenario="api") -> dict:
+def make_instance(
+    database_uri: str,
+    instance_path: Path,
+    scenario="api",
+    line=DEFAULT_LINE,
+    paths=(),
+) -> dict:
     """Make and fill an InvenioRDM database; what InvenioRDM wrote, as a dict.
 
-    The database must exist and be empty. ``scenario`` names the data
-    (see ``inveniordm_fill.py``).
+    The database must exist and be empty. ``scenario`` names the data, with
+    its arguments after a space: ``"broker no_args"`` (see
+    ``inveniordm_fill.py``); ``paths``: where its job types are imported from.
     """
-    bin_dir, _ = ensure_venv()
+    bin_dir, _ = ensure_venv(line)
     instance_path.mkdir(parents=True, exist_ok=True)
     env = instance_env(database_uri, instance_path)
     _run([bin_dir / "invenio", "alembic", "upgrade"], env=env)
-    return _fill_script(database_uri, instance_path, "fill", scenario)
+    return _fill_script(
+        database_uri, instance_path, "fill", *scenario.split(), line=line, paths=paths
+    )
 
 
-def read_instance(database_uri: str, instance_path: Path, written: dict) -> dict:
+def read_instance(
+    database_uri: str, instance_path: Path, written: dict, line=DEFAULT_LINE
+) -> dict:
     """What InvenioRDM's package reads now of the user, jobs and runs it wrote."""
     ids = {
         "user_id": written["user_id"],
         "jobs": {key: job["id"] for key, job in written["jobs"].items()},
         "runs": {key: run["id"] for key, run in written["runs"].items()},
     }
-    return _fill_script(database_uri, instance_path, "read", json.dumps(ids))
+    return _fill_script(database_uri, instance_path, "read", json.dumps(ids), line=line)
+
+
+def jobs_schema(database_uri: str) -> dict:
+    """The jobs tables as the database has them: columns, keys, indexes, names.
+
+    What a downgrade must give back exactly as InvenioRDM made it, constraint
+    names included.
+    """
+    engine = sa.create_engine(database_uri)
+    try:
+        inspector = sa.inspect(engine)
+        found = {}
+        for table in ("jobs_job", "jobs_run"):
+            found[table] = {
+                "columns": sorted(
+                    (c["name"], str(c["type"]), c["nullable"])
+                    for c in inspector.get_columns(table)
+                ),
+                "primary_key": inspector.get_pk_constraint(table)["name"],
+                "foreign_keys": sorted(
+                    (
+                        fk["name"],
+                        tuple(fk["constrained_columns"]),
+                        fk["referred_table"],
+                        (fk.get("options") or {}).get("ondelete"),
+                    )
+                    for fk in inspector.get_foreign_keys(table)
+                ),
+                "indexes": sorted(
+                    (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                    for i in inspector.get_indexes(table)
+                ),
+                "unique": sorted(
+                    (u["name"], tuple(u["column_names"]))
+                    for u in inspector.get_unique_constraints(table)
+                ),
+            }
+        return found
+    finally:
+        engine.dispose()
 
 
 FORGET_UNKNOWN = """
@@ -180,13 +252,13 @@ instance has them in both. Their tables stay, unused.
 """
 
 
-def upgrade_with_ours(database_uri: str, instance_path: Path) -> str:
-    """Run ``invenio alembic upgrade`` with our package; its output."""
+def upgrade_with_ours(database_uri: str, instance_path: Path, target=None) -> str:
+    """Run ``invenio alembic upgrade [target]`` with our package; its output."""
     ours = Path(sys.executable).parent / "invenio"
     env = instance_env(database_uri, instance_path)
     _run([sys.executable, "-c", FORGET_UNKNOWN], env=env)
     result = subprocess.run(
-        [str(ours), "alembic", "upgrade"],
+        [str(ours), "alembic", "upgrade", *([target] if target else [])],
         env=env,
         capture_output=True,
         text=True,
@@ -198,31 +270,39 @@ def upgrade_with_ours(database_uri: str, instance_path: Path) -> str:
 
 
 @contextmanager
-def upgraded_instance(suite_uri: str, instance_path: Path, scenario: str):
-    """An InvenioRDM database next to the suite's, filled, upgraded with ours.
-
-    Yields ``(database URI, what InvenioRDM wrote)``; the database is dropped
-    afterwards.
-    """
+def instance_database(suite_uri: str, name: str):
+    """A database ``<suite>_<name>`` next to the suite's; dropped afterwards."""
     url = sa.engine.make_url(suite_uri)
-    uri = url.set(database=f"{url.database}_rdm_{scenario}").render_as_string(
+    uri = url.set(database=f"{url.database}_{name}").render_as_string(
         hide_password=False
     )
     if database_exists(uri):
         drop_database(uri)
     create_database(uri)
     try:
-        written = make_instance(uri, instance_path, scenario)
-        upgrade_with_ours(uri, instance_path)
-        yield uri, written
+        yield uri
     finally:
         drop_database(uri)
 
 
+@contextmanager
+def upgraded_instance(suite_uri: str, instance_path: Path, scenario: str):
+    """An InvenioRDM database next to the suite's, filled, upgraded with ours.
+
+    Yields ``(database URI, what InvenioRDM wrote)``; the database is dropped
+    afterwards.
+    """
+    with instance_database(suite_uri, f"rdm_{scenario.split()[0]}") as uri:
+        written = make_instance(uri, instance_path, scenario)
+        upgrade_with_ours(uri, instance_path)
+        yield uri, written
+
+
 def main():
-    """Make the scratch environment and say how long it took."""
-    _, seconds = ensure_venv()
-    print(f"{VENV}: ready in {seconds:.1f} s")
+    """Make the scratch environments of the lines named (all by default)."""
+    for line in sys.argv[1:] or sorted(HEADS):
+        _, seconds = ensure_venv(line)
+        print(f"{venv_of(line)}: ready in {seconds:.1f} s")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from conftest import wait_until
+from seed_site.distribution import EXPORT_JOB, EXPORT_LOG_LINE, EXPORT_RUN_ARGS
 
 from invenio_jobs.models import Run, RunLog
 
@@ -70,15 +71,7 @@ def test_seed_export_records_runs_from_the_api(
     """Registered by entry point; ``serializer`` set: SUCCESS, the task got both."""
     types = admin_client.get("/tasks?size=100").json["hits"]["hits"]
     assert "export_records" in {hit["id"] for hit in types}
-    run = run_from_api(
-        admin_client,
-        {
-            "title": "Export",
-            "task": "export_records",
-            "run_args": {"serializer": "json"},
-        },
-        {"serializer": "datacite-json"},
-    )
+    run = run_from_api(admin_client, EXPORT_JOB, EXPORT_RUN_ARGS)
     assert run["status"] == "SUCCESS", run["message"]
 
     def lines():
@@ -87,7 +80,7 @@ def test_seed_export_records_runs_from_the_api(
             sa.select(RunLog.message).where(RunLog.run_id == uuid.UUID(run["id"]))
         ).all()
 
-    assert "export_records since=None serializer=datacite-json" in lines()
+    assert EXPORT_LOG_LINE in lines()
 
 
 def test_job_type_without_schema_runs_from_the_api(

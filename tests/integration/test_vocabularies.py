@@ -14,11 +14,11 @@ log, and the run ends PARTIAL_SUCCESS with the datastream's message.
 """
 
 import uuid
-import zipfile
 
 import sqlalchemy as sa
 from conftest import wait_until
 from invenio_access.permissions import system_identity
+from mock_module.jobs import write_local_source
 
 from invenio_jobs.models import Run, RunLog, RunStatusEnum
 from invenio_jobs.proxies import current_jobs_service, current_runs_service
@@ -56,12 +56,7 @@ def test_datastream_job_runs_end_to_end(app, database, start_worker, tmp_path):
     Four entries in batches of two, one of which cannot be read; each other
     entry is written by two writer tasks, one of which always fails.
     """
-    source = tmp_path / "source.zip"
-    with zipfile.ZipFile(source, "w") as archive:
-        archive.writestr("a.json", '{"id": "a"}')
-        archive.writestr("b.json", '{"id": "b"}')
-        archive.writestr("broken.json", "not json")
-        archive.writestr("c.json", '{"id": "c"}')
+    source = write_local_source(tmp_path / "source.zip")
     target = tmp_path / "written.yaml"
     broken = tmp_path / "a-folder"
     broken.mkdir()

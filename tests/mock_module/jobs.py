@@ -241,6 +241,18 @@ class LocalDatastreamArgsSchema(PredefinedArgsSchema):
     broken_target = fields.String(load_default=None, allow_none=True)
 
 
+def write_local_source(path):
+    """The ZIP the local datastream tests read: three entries, one unreadable."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.json", '{"id": "a"}')
+        archive.writestr("b.json", '{"id": "b"}')
+        archive.writestr("broken.json", "not json")
+        archive.writestr("c.json", '{"id": "c"}')
+    return path
+
+
 class LocalDatastreamJob(ProcessDataStreamJob):
     """A vocabularies datastream: JSON files in a ZIP archive, written async.
 

@@ -185,3 +185,15 @@ def test_cron_messages_follow_the_language_of_the_request(
     finally:
         flask_babel.refresh()
     assert messages(res)[field] == [german]
+
+
+def test_missing_job_is_named_in_german(app, db, admin_client):
+    """The 404 of a job that does not exist, in InvenioRDM's words, in German."""
+    missing = "7b8c1e0a-1f9a-4c55-9d0e-2a4f3b6c8d10"
+    flask_babel.refresh()
+    try:
+        res = admin_client.get(f"/jobs/{missing}", headers={"Accept-Language": "de"})
+    finally:
+        flask_babel.refresh()
+    assert res.status_code == 404
+    assert res.json["message"] == f"Es gibt keinen Job mit der ID {missing}."

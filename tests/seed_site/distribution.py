@@ -20,7 +20,19 @@ SEED_ROOT = Path(__file__).resolve().parent
 ENTRY_POINTS = """\
 [invenio_jobs.jobs]
 export_records = my_site.jobs:ExportRecords
+left_in_broker = my_site.switch_over:LeftInTheBroker
 """
+
+
+EXPORT_JOB = {
+    "title": "Export",
+    "task": "export_records",
+    "run_args": {"serializer": "json"},
+}
+"""The ``ExportRecords`` job the tests create, and the arguments of its run."""
+EXPORT_RUN_ARGS = {"serializer": "datacite-json"}
+EXPORT_LOG_LINE = "export_records since=None serializer=datacite-json"
+"""What the task logs when it got both arguments of that run."""
 
 
 def install(target: Path) -> list[str]:

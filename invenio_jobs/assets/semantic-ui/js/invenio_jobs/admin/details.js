@@ -150,7 +150,7 @@ function JobSettings({ job, taskTitle, config }) {
   const notifications =
     job.notification_emails && job.notification_emails.length
       ? `${job.notification_emails.join(", ")} (${
-          job.notification_statuses.length
+          (job.notification_statuses || []).length
             ? job.notification_statuses.join(", ")
             : i18next.t("any status")
         })`
