@@ -194,4 +194,3 @@ def module_server(make):
         started.remove()
 
     return server
-
