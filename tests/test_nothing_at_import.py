@@ -131,3 +131,23 @@ def test_the_root_logger_is_left_as_it_was(after_import):
 def test_no_sqlalchemy_listener_is_registered(after_import):
     """Not even on the session: the listeners of every flush of the instance."""
     assert after_import["listeners"] == []
+
+
+def test_a_process_that_never_imported_the_tasks_still_sends_runs():
+    """The command line or a web process sends a run before anything imported tasks.
+
+    Sending finds the task by name; the declarations are imported then.
+    """
+    script = (
+        "import sys\n"
+        "from celery import Celery\n"
+        "from invenio_jobs.worker.dispatch import task_named\n"
+        "app = Celery(set_as_current=True)\n"
+        "assert 'invenio_jobs.tasks' not in sys.modules\n"
+        "print(task_named('invenio_jobs.tasks.execute_run').name)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "invenio_jobs.tasks.execute_run"

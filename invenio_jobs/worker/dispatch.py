@@ -17,14 +17,16 @@ ends (:func:`send_due_runs`). A maker that dies between the publish and
 the mark leaves two messages of one run; its claim is a conditional UPDATE,
 so the second runs nothing.
 
-The tasks are found by name in the Celery app, so that sending imports no
-execution code.
+The tasks are found by name in the Celery app (:func:`task_named`), so that
+sending imports no execution code.
 """
 
 from datetime import timedelta
+from importlib import import_module
 
 import sqlalchemy as sa
 from celery import current_app as current_celery_app
+from celery.exceptions import NotRegistered
 from flask import current_app
 from invenio_db import db
 
@@ -39,6 +41,20 @@ EXECUTE_SUBTASKS = "invenio_jobs.tasks.execute_subtasks"
 
 RECORD_OUTAGE = Outage("Sending runs")
 """One line per database outage met while marking runs sent."""
+
+
+def task_named(name: str):
+    """The Celery task registered under ``name`` (one of ``invenio_jobs.tasks``).
+
+    Workers import the task declarations when they start; a process that
+    only sends (a web process, the command line) imports them here, at its
+    first send, rather than every importer of this module at import.
+    """
+    try:
+        return current_celery_app.tasks[name]
+    except NotRegistered:
+        import_module(name.rpartition(".")[0])
+        return current_celery_app.tasks[name]
 
 
 def send_runs(dispatches) -> list:
@@ -86,10 +102,10 @@ def _publish(item: Dispatch, grace: float):
     if limit:
         options = {"soft_time_limit": limit, "time_limit": limit + grace}
     if item.batch:
-        task = current_celery_app.tasks[EXECUTE_SUBTASKS]
+        task = task_named(EXECUTE_SUBTASKS)
         args = ([str(run_id) for run_id in item.batch], item.timeout)
     else:
-        task = current_celery_app.tasks[EXECUTE_RUN]
+        task = task_named(EXECUTE_RUN)
         args = (str(item.run_id), item.identity_id)
     task.apply_async(args=args, queue=item.queue, task_id=item.task_id, **options)
 

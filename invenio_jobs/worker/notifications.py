@@ -14,12 +14,12 @@ imports no task module.
 import uuid
 
 import sqlalchemy as sa
-from celery import current_app as current_celery_app
 from celery.utils.log import get_task_logger
 from flask import current_app
 from invenio_db import db
 
 from ..models import Job, Run
+from .dispatch import task_named
 
 logger = get_task_logger(__name__)
 
@@ -51,7 +51,7 @@ def notify_run_end(run_id, status=None, notifications=NOT_READ):
         notifications.get("statuses") or []
     ):
         try:
-            current_celery_app.tasks[SEND_NOTIFICATION].delay(str(run_id))
+            task_named(SEND_NOTIFICATION).delay(str(run_id))
         except Exception:  # noqa: BLE001 -- a notification never fails a run
             logger.warning("Could not send notification of %s", run_id, exc_info=True)
 
