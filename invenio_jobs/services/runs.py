@@ -7,7 +7,6 @@
 """The runs service: start, read, stop, delete and list the runs of a job."""
 
 import copy
-import socket
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -27,6 +26,7 @@ from ..logging.jobs import current_job_context
 from ..models import Job, Run, RunLog, RunStatusEnum, RunTrigger, delete_runs, utcnow
 from ..proxies import current_jobs
 from ..runtime import current_run
+from ..worker.context import worker_name
 from ..worker.endings import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
@@ -494,7 +494,7 @@ class RunsService(DumpSchemasMixin, Service):
                 values["task_id"] = str(uuid.UUID(str(task_id)))
             except ValueError:
                 pass
-        worker = socket.gethostname()[:255]
+        worker = worker_name()
         moved = write_run_rows(
             db.engine,
             lambda conn: lifecycle.claim(run.id, worker, connection=conn, **values),

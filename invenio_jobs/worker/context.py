@@ -11,6 +11,7 @@ run sends; ``current_run`` reports progress, notices a stop and spawns
 subtasks, which are stored and sent here in batches.
 """
 
+import socket
 import uuid
 
 from celery.utils.log import get_task_logger
@@ -26,6 +27,15 @@ from .dispatch import send_runs
 from .endings import write_run
 
 logger = get_task_logger(__name__)
+
+
+def worker_name(request=None) -> str:
+    """The name a run records as its worker: the Celery worker's, else the host's.
+
+    Cut to the ``worker`` column's length.
+    """
+    hostname = getattr(request, "hostname", None)
+    return (hostname or socket.gethostname())[:255]
 
 
 def job_context(run: Run, identity_id, request) -> dict:

@@ -13,7 +13,6 @@ stopped before a worker took it, runs nothing. Once claimed, the run always
 ends here with a status, a message and ``finished_at``.
 """
 
-import socket
 import uuid
 
 import sqlalchemy as sa
@@ -30,7 +29,7 @@ from ..database import (
 )
 from ..logging import capture_run_logs, set_job_context
 from ..models import Run, RunStatusEnum
-from .context import job_context, run_context
+from .context import job_context, run_context, worker_name
 from .endings import (
     WORKER_OUTAGE,
     end_subtask,
@@ -53,7 +52,7 @@ def run(request, run_id, identity_id=None):
     maintenance task calls it lost.
     """
     run_uuid = uuid.UUID(str(run_id))
-    worker = (request.hostname or socket.gethostname())[:255]
+    worker = worker_name(request)
     try:
         claimed = _claim(run_uuid, worker)
     except sa.exc.SQLAlchemyError as exc:

@@ -11,7 +11,6 @@ all, each subtask a run of its own (its log, its counters, its stop), and at
 the end one UPDATE per distinct outcome and one count on each parent.
 """
 
-import socket
 import uuid
 
 import sqlalchemy as sa
@@ -25,7 +24,7 @@ from ..lifecycle import EntryCounts
 from ..logging import capture_run_logs, set_job_context
 from ..models import Run, RunStatusEnum
 from ..runtime import KeepAlive
-from .context import job_context, run_context
+from .context import job_context, run_context, worker_name
 from .endings import WORKER_OUTAGE, finish_parent, write_run
 from .outcomes import close_context, execute_body, last_counts
 from .session import release_session, rollback
@@ -41,7 +40,7 @@ def run_subtasks(request, run_ids, timeout=None, identity_id=None):
     statements per message, however many subtasks it carries. Each subtask
     is a run of its own: its log, its counters, its stop.
     """
-    worker = (request.hostname or socket.gethostname())[:255]
+    worker = worker_name(request)
     ids = [uuid.UUID(str(run_id)) for run_id in run_ids]
 
     def claim():
