@@ -203,6 +203,9 @@ JOBS_PERMISSION_POLICY = "invenio_jobs.services.permissions:JobPermissionPolicy"
 JOBS_RUNS_PERMISSION_POLICY = "invenio_jobs.services.permissions:RunPermissionPolicy"
 """Who may see, start and stop runs, and read their logs."""
 
+JOBS_POOLS_PERMISSION_POLICY = "invenio_jobs.services.permissions:PoolPermissionPolicy"
+"""Who may list, create, change and delete the concurrency pools."""
+
 JOBS_TASKS_PERMISSION_POLICY = "invenio_jobs.services.permissions:TasksPermissionPolicy"
 """Who may list the registered job types and their arguments."""
 

@@ -20,6 +20,8 @@ from .resources import (
     JobsResourceConfig,
     LogsResource,
     LogsResourceConfig,
+    PoolsResource,
+    PoolsResourceConfig,
     RunsResource,
     RunsResourceConfig,
     TasksResource,
@@ -35,6 +37,7 @@ from .services import (
     TasksService,
     TasksServiceConfig,
 )
+from .services.pools import PoolsService, PoolsServiceConfig
 from .services.stats import StatsService, StatsServiceConfig
 
 
@@ -70,6 +73,7 @@ class InvenioJobs:
         self.tasks_service = TasksService(TasksServiceConfig.build(app))
         self.logs_service = LogsService(LogsServiceConfig.build(app))
         self.stats_service = StatsService(StatsServiceConfig.build(app))
+        self.pools_service = PoolsService(PoolsServiceConfig.build(app))
 
     def init_resources(self, app):
         """Create the REST resources on top of the services."""
@@ -79,6 +83,7 @@ class InvenioJobs:
         )
         self.logs_resource = LogsResource(LogsResourceConfig, self.logs_service)
         self.tasks_resource = TasksResource(TasksResourceConfig, self.tasks_service)
+        self.pools_resource = PoolsResource(PoolsResourceConfig, self.pools_service)
 
     def init_resource(self, app):
         """Create the REST resources: InvenioRDM's name of :meth:`init_resources`."""

@@ -198,6 +198,9 @@ class Job(db.Model, db.Timestamp):
     # Who is told when a run ends, InvenioRDM's shape: {"emails": [...],
     # "statuses": [...]}, each key only when not empty, or NULL.
     notifications = sa.Column(JSON, nullable=True)
+    # The concurrency pool (a :class:`Pool`'s name) whose slots its runs
+    # take; NULL when its runs start as soon as they are queued.
+    pool = sa.Column(sa.String(64), nullable=True, index=True)
     created = _timestamp()
     updated = _timestamp()
 
@@ -290,6 +293,14 @@ class Run(db.Model, db.Timestamp):
             postgresql_where=sa.text("scheduled_at IS NOT NULL"),
             sqlite_where=sa.text("scheduled_at IS NOT NULL"),
         ),
+        # The busy slots of a pool: runs that hold one, by status.
+        sa.Index(
+            "ix_jobs_run_slot_pool",
+            "slot_pool",
+            "status",
+            postgresql_where=sa.text("slot_pool IS NOT NULL"),
+            sqlite_where=sa.text("slot_pool IS NOT NULL"),
+        ),
     )
 
     id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
@@ -323,6 +334,10 @@ class Run(db.Model, db.Timestamp):
     # send that failed): delays live here, never in the broker.
     dispatched_at = sa.Column(UTCDateTime, nullable=True)
     due_at = sa.Column(UTCDateTime, nullable=True)
+    # The pool in which the run holds a slot, from its admission until it
+    # ends (or is queued again for a retry); NULL while it waits for one,
+    # and for runs of jobs without a pool.
+    slot_pool = sa.Column(sa.String(64), nullable=True)
     started_at = sa.Column(UTCDateTime, nullable=True)
     finished_at = sa.Column(UTCDateTime, nullable=True)
     heartbeat_at = sa.Column(UTCDateTime, nullable=True)
@@ -367,6 +382,26 @@ class Run(db.Model, db.Timestamp):
     def __repr__(self) -> str:
         """Show the id and status, for logs and debugging."""
         return f"<Run {self.id} {self.status.name if self.status else None}>"
+
+
+class Pool(db.Model, db.Timestamp):
+    """A concurrency pool: at most ``slots`` runs of its jobs at once.
+
+    Jobs join a pool by its name (``Job.pool``); a run holds one of its
+    slots from the moment it is sent until it ends (``Run.slot_pool``).
+    """
+
+    __tablename__ = "jobs_pool"
+
+    name = sa.Column(sa.String(64), primary_key=True)
+    description = sa.Column(sa.Text, nullable=True)
+    slots = sa.Column(sa.Integer, nullable=False)
+    created = _timestamp()
+    updated = _timestamp()
+
+    def __repr__(self) -> str:
+        """Show the name and the number of slots, for logs and debugging."""
+        return f"<Pool {self.name!r} {self.slots}>"
 
 
 class RunLog(db.Model):

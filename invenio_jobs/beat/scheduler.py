@@ -323,7 +323,9 @@ class RunScheduler(Scheduler):
                 now=now,
             )
             batch.runs.append(run)
-            batch.dispatches.append(Dispatch.of(run, timeout=job.timeout))
+            batch.dispatches.append(
+                Dispatch.of(run, timeout=job.timeout, pool=job.pool)
+            )
 
     @staticmethod
     def _insert(runs, dialect) -> set:

@@ -43,6 +43,7 @@ def claim_due_jobs(now: datetime, limit: int, dialect: str):
             job.run_args,
             job.default_queue,
             job.timeout,
+            job.pool,
         )
         .where(job.active, job.next_run_at <= now)
         .order_by(job.next_run_at)

@@ -19,7 +19,8 @@ The rooms: :mod:`.states` (the arrows as data, and every step that moves a
 run along one, a conditional UPDATE each), :mod:`.births` (the one place
 runs are born, numbered by their INSERT), :mod:`.sending` (a run's message:
 taken, marked sent, postponed), :mod:`.counts` (entry and subtask counts),
-:mod:`.arguments` (what the task receives).
+:mod:`.arguments` (what the task receives), :mod:`.pools` (runs that
+wait for a slot of their job's concurrency pool).
 
 Which step to use when:
 
@@ -47,6 +48,9 @@ a stop of a running run                     :func:`request_stop`
 a stop ignored past its grace               :func:`terminate`
 a worker lost (no heartbeat)                :func:`mark_lost`
 a retryable failure                         :func:`retry`
+a slot of a pool is free (a run of it       :func:`admit` (first come,
+ended, or at the beat's look)               first served)
+how busy pools are                          :func:`usage`
 ==========================================  =================================
 """
 
@@ -68,6 +72,7 @@ from .counts import (
     count_subtask,
     count_subtasks,
 )
+from .pools import HOLDING, admit, usage, waits_for_a_slot
 from .sending import Dispatch, mark_sent, postpone, take_due
 from .states import (
     ENDED,
@@ -97,12 +102,14 @@ __all__ = (
     "EntryCounts",
     "ENDED",
     "ENDING",
+    "HOLDING",
     "JOB_AS_SEEN",
     "SINCE_UNKNOWN",
     "TRANSITIONS",
     "add_subtask",
     "add_subtasks",
     "add_total_entries",
+    "admit",
     "as_stored",
     "cancel",
     "claim",
@@ -127,4 +134,6 @@ __all__ = (
     "task_arguments",
     "terminate",
     "transition",
+    "usage",
+    "waits_for_a_slot",
 )

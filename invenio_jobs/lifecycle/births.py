@@ -171,7 +171,7 @@ def _insert_one_statement():
 _INSERT_ONE, _INSERT_ONE_LEAVES = _insert_one_statement()
 
 
-JOB_AS_SEEN = ("task", "run_args", "default_queue", "timeout")
+JOB_AS_SEEN = ("task", "run_args", "default_queue", "timeout", "pool")
 """What starting a run reads of its job, compared by :func:`insert_run` (``seen``)."""
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..database import Prepared, speaks_postgresql
 from ..models import Run, RunStatusEnum
+from .pools import waits_for_a_slot
 
 Status = RunStatusEnum
 
@@ -36,6 +37,9 @@ class Dispatch:
     batch: tuple = ()
     """Subtasks sent together in one message (their runs share its task id);
     ``run_id`` is the first of them."""
+    pool: str | None = None
+    """The pool of a new run's job: such a run is not sent by its maker but
+    waits for a slot (see :mod:`.pools`)."""
 
     @property
     def run_ids(self) -> tuple:
@@ -43,10 +47,11 @@ class Dispatch:
         return self.batch or (self.run_id,)
 
     @classmethod
-    def of(cls, run, timeout=None, identity_id=None):
+    def of(cls, run, timeout=None, identity_id=None, pool=None):
         """The dispatch of a run, given as a model or as :func:`queued_run` values.
 
-        ``timeout`` is the job's, which becomes the task's time limit.
+        ``timeout`` is the job's, which becomes the task's time limit;
+        ``pool`` the job's pool, if any.
         """
         get = run.get if isinstance(run, dict) else run.__getattribute__
         return cls(
@@ -55,6 +60,7 @@ class Dispatch:
             task_id=get("task_id"),
             identity_id=identity_id,
             timeout=timeout,
+            pool=pool,
         )
 
 
@@ -67,7 +73,8 @@ def take_due(now: datetime, lease: float, limit: int, connection) -> list:
     so that a caller that dies before the publish leaves it due again
     then, for the next caller: a run is never marked sent before its
     message is in the broker. Runs without a task id (subtasks that the
-    module that made them sends) are never taken. Returns ``(id, queue,
+    module that made them sends) are never taken, nor runs that wait for
+    a slot of their job's pool (:func:`.pools.admit` takes those). Returns ``(id, queue,
     task_id, job_id, started_by_id)`` rows.
     """
     due = (
@@ -76,6 +83,7 @@ def take_due(now: datetime, lease: float, limit: int, connection) -> list:
             Run.due_at <= now,
             Run.dispatched_at.is_(None),
             Run.status == Status.QUEUED,
+            sa.not_(waits_for_a_slot()),
         )
         .order_by(Run.due_at)
         .limit(limit)

@@ -236,7 +236,9 @@ def retry(run_id, due: datetime, message: str) -> str | None:
     """Queue a failed attempt again: RUNNING -> QUEUED with a new task id.
 
     The run waits in the database until ``due``, when the beat sends it
-    (:func:`take_due`): no message waits in the broker or in a worker.
+    (:func:`take_due`, or :func:`admit` for a run of a pooled job, which
+    gives its slot back meanwhile): no message waits in the broker or in a
+    worker.
     Returns the new Celery task id, or None when the run was not RUNNING
     any more.
     """
@@ -249,6 +251,9 @@ def retry(run_id, due: datetime, message: str) -> str | None:
         task_id=task_id,
         dispatched_at=None,
         due_at=due,
+        # Its pool's slot is given back: it waits for one again after the
+        # back-off, behind the runs that waited before it.
+        slot_pool=None,
         message=message,
     )
     return task_id if moved else None

@@ -9,10 +9,17 @@
 from .config import (
     JobsResourceConfig,
     LogsResourceConfig,
+    PoolsResourceConfig,
     RunsResourceConfig,
     TasksResourceConfig,
 )
-from .resources import JobsResource, LogsResource, RunsResource, TasksResource
+from .resources import (
+    JobsResource,
+    LogsResource,
+    PoolsResource,
+    RunsResource,
+    TasksResource,
+)
 
 JobLogResource = LogsResource
 """InvenioRDM's name of :class:`LogsResource`."""
@@ -27,6 +34,8 @@ __all__ = (
     "JobsResourceConfig",
     "LogsResource",
     "LogsResourceConfig",
+    "PoolsResource",
+    "PoolsResourceConfig",
     "RunsResource",
     "RunsResourceConfig",
     "TasksResource",

@@ -22,6 +22,9 @@ from ..services.errors import (
     InvalidRequestBodyError,
     JobNotFoundError,
     MetricsAuthenticationError,
+    PoolExistsError,
+    PoolInUseError,
+    PoolNotFoundError,
     RequestBodyTooLargeError,
     RunNotFoundError,
     RunStatusChangeError,
@@ -107,6 +110,11 @@ ERROR_HANDLERS = {
     RunTooManyResults: create_error_handler(_bad_request),
     InvalidRequestBodyError: create_error_handler(_bad_body(400)),
     RequestBodyTooLargeError: create_error_handler(_bad_body(413)),
+    PoolNotFoundError: create_error_handler(_not_found),
+    PoolExistsError: create_error_handler(_bad_body(400)),
+    PoolInUseError: create_error_handler(
+        lambda exc: HTTPJSONException(code=409, description=str(exc.description))
+    ),
     MetricsAuthenticationError: create_error_handler(
         lambda exc: AuthenticationRequired(code=401, description=str(exc.description))
     ),
@@ -148,6 +156,15 @@ class JobsResourceConfig(JSONResourceConfig):
         "size": QueryText(),
         "window": QueryText(),
     }
+
+
+class PoolsResourceConfig(JSONResourceConfig):
+    """``/api/jobs/pools``: the concurrency pools."""
+
+    blueprint_name = "job_pools"
+    url_prefix = "/jobs/pools"
+    routes = {"list": "", "item": "/<name>"}
+    request_view_args = {"name": ma.fields.String()}
 
 
 class RunsResourceConfig(JSONResourceConfig):

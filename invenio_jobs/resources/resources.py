@@ -132,6 +132,58 @@ class JobsResource(ServiceResource):
         return Response(body, mimetype=None, content_type=CONTENT_TYPE_LATEST)
 
 
+class PoolsResource(ServiceResource):
+    """``/api/jobs/pools``: list, create, read, change and delete pools."""
+
+    def create_url_rules(self):
+        """The routes of pools."""
+        routes = self.config.routes
+        return [
+            route("GET", routes["list"], self.search),
+            route("POST", routes["list"], self.create),
+            route("GET", routes["item"], self.read),
+            route("PUT", routes["item"], self.update),
+            route("DELETE", routes["item"], self.delete),
+        ]
+
+    @response_handler(many=True)
+    def search(self):
+        """Every pool, with how busy it is."""
+        return self.service.search(g.identity).to_dict(), 200
+
+    @request_data
+    @response_handler()
+    def create(self):
+        """Create a pool."""
+        item = self.service.create(g.identity, resource_requestctx.data or {})
+        return item.to_dict(), 201
+
+    @request_view_args
+    @response_handler()
+    def read(self):
+        """One pool."""
+        item = self.service.read(g.identity, resource_requestctx.view_args["name"])
+        return item.to_dict(), 200
+
+    @request_view_args
+    @request_data
+    @response_handler()
+    def update(self):
+        """Change a pool's slots or description."""
+        item = self.service.update(
+            g.identity,
+            resource_requestctx.view_args["name"],
+            resource_requestctx.data or {},
+        )
+        return item.to_dict(), 200
+
+    @request_view_args
+    def delete(self):
+        """Delete a pool that no job belongs to."""
+        self.service.delete(g.identity, resource_requestctx.view_args["name"])
+        return "", 204
+
+
 class RunsResource(ServiceResource):
     """``/api/jobs/<job_id>/runs``: run now, history, one run, stop, delete, log."""
 

@@ -131,3 +131,38 @@ class MetricsAuthenticationError(JobsServiceError):
                 "'Authorization: Bearer <token>'."
             )
         )
+
+
+class PoolNotFoundError(JobsServiceError):
+    """No concurrency pool with this name: 404."""
+
+    def __init__(self, name):
+        """Name the pool that was asked for."""
+        super().__init__(_("Pool %(name)s does not exist.", name=name))
+
+
+class PoolExistsError(JobsServiceError):
+    """A pool with this name exists already: 400, naming the field."""
+
+    field = "name"
+
+    def __init__(self, name):
+        """Name the pool that exists."""
+        super().__init__(
+            _("Name: a pool named %(name)s exists already; choose another.", name=name)
+        )
+
+
+class PoolInUseError(JobsServiceError):
+    """A pool that jobs still belong to cannot be deleted: 409."""
+
+    def __init__(self, name, jobs):
+        """Say how many jobs belong to it."""
+        super().__init__(
+            _(
+                "Pool %(name)s is used by %(count)s job(s); take them out of "
+                "the pool first.",
+                name=name,
+                count=jobs,
+            )
+        )

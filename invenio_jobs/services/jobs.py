@@ -33,6 +33,7 @@ from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
 from .errors import JobNotFoundError
+from .pools import pool_waits
 from .uow import RevokeTaskOp, unit_of_work
 
 
@@ -173,11 +174,20 @@ class JobsService(DumpSchemasMixin, Service):
     def _links(self):
         return LinksTemplate(self.config.links_item)
 
-    def _item(self, identity, job, last_run, last_success=None, subtasks=None):
+    def _item(
+        self, identity, job, last_run, last_success=None, subtasks=None, waits=None
+    ):
         last = None
         if last_run is not None:
             last = current_jobs.runs_service.item(
-                identity, last_run, subtasks=(subtasks or {}).get(last_run.id, [])
+                identity,
+                last_run,
+                subtasks=(subtasks or {}).get(last_run.id, []),
+                waits=(
+                    pool_waits([last_run], {job.id: job.pool})
+                    if waits is None
+                    else waits
+                ),
             ).to_dict()
         return self.result_item(
             self,
@@ -193,15 +203,24 @@ class JobsService(DumpSchemasMixin, Service):
         )
 
     def _items(self, identity, jobs):
-        """Items of jobs with their last runs; two queries at most, for any number.
+        """Items of jobs with their last runs; a few queries, for any number.
 
         The last runs (and last successes, for ``default_args``) in one; the
-        subtasks of those last runs in another, only when one has subtasks.
+        subtasks of those last runs in another, only when one has subtasks;
+        and the use of their pools, only when a last run waits for a slot.
         """
         latest, success = latest_runs([job.id for job in jobs], with_success=True)
         subtasks = current_jobs.runs_service.subtasks_of(latest.values())
+        waits = pool_waits(latest.values(), {job.id: job.pool for job in jobs})
         return [
-            self._item(identity, job, latest.get(job.id), success.get(job.id), subtasks)
+            self._item(
+                identity,
+                job,
+                latest.get(job.id),
+                success.get(job.id),
+                subtasks,
+                waits,
+            )
             for job in jobs
         ]
 

@@ -128,3 +128,13 @@ class JobLogsPermissionPolicy(OneLookupPolicy):
     can_read = [Disable()]
     can_update = [Disable()]
     can_delete = [Disable()]
+
+
+class PoolPermissionPolicy(OneLookupPolicy):
+    """Access to the concurrency pools: instance-wide, administrators only."""
+
+    can_search = ADMINS
+    can_create = ADMINS
+    can_read = ADMINS
+    can_update = ADMINS
+    can_delete = ADMINS

@@ -30,6 +30,7 @@ from ..worker.context import worker_name
 from ..worker.endings import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
+from .pools import pool_waits
 from .results import DeferredItem
 from .schemas import load_task_arguments, started_by_of
 from .uow import DispatchRunsOp, NotifyRunEndOp, RevokeTaskOp, unit_of_work
@@ -80,6 +81,7 @@ class _JobAsSeen:
     run_args: dict
     default_queue: str | None
     timeout: int | None
+    pool: str | None
 
     @classmethod
     def of(cls, job: Job) -> "_JobAsSeen":
@@ -93,6 +95,11 @@ class _JobAsSeen:
         return {key: getattr(self, key) for key in lifecycle.JOB_AS_SEEN}
 
 
+def _no_wait(job):
+    """No wait to read for a new run of a job without a pool; None: read it."""
+    return {} if job.pool is None else None
+
+
 class RunsService(DumpSchemasMixin, Service):
     """Start, read, stop, delete and list the runs of a job."""
 
@@ -101,14 +108,22 @@ class RunsService(DumpSchemasMixin, Service):
         """The schema of "run now" requests, made once: making one per run costs."""
         return self.config.create_schema()
 
-    def item(self, identity, run, subtasks=None):
+    def item(self, identity, run, subtasks=None, waits=None):
         """A run as a result item, with its links.
 
         ``subtasks`` are the run's dumped subtasks (see :meth:`subtasks_of`);
         when not given they are read here, one query for a run that has any.
+        ``waits``: what runs wait for (see :func:`pool_waits`), by run id;
+        when not given it is read here, only for a run that may wait for a
+        slot of its job's pool (``pool_wait``, else null).
         """
         if subtasks is None:
             subtasks = self.subtasks_of([run]).get(run.id, [])
+
+        def pool_wait():
+            found = pool_waits([run]) if waits is None else waits
+            return found.get(run.id)
+
         return self.result_item(
             self,
             identity,
@@ -118,6 +133,7 @@ class RunsService(DumpSchemasMixin, Service):
             extra={
                 "started_by": lambda: started_by_of(run, identity),
                 "subtasks": subtasks,
+                "pool_wait": pool_wait,
             },
         )
 
@@ -172,7 +188,10 @@ class RunsService(DumpSchemasMixin, Service):
         self.require_permission(identity, "search")
         params = self.config.search_params_schema().load(params or {})
         job_uuid = parse_uuid(job_id, JobNotFoundError)
-        if db.session.scalar(sa.select(Job.id).where(Job.id == job_uuid)) is None:
+        found = db.session.execute(
+            sa.select(Job.id, Job.pool).where(Job.id == job_uuid)
+        ).first()
+        if found is None:
             raise JobNotFoundError(job_id)
         statement = sa.select(Run).where(Run.job_id == job_uuid)
         if params["parent_run_id"] is not None:
@@ -198,10 +217,11 @@ class RunsService(DumpSchemasMixin, Service):
             statement.order_by(*order).limit(size).offset((page - 1) * size)
         ).all()
         subtasks = self.subtasks_of(runs)
+        waits = pool_waits(runs, {found.id: found.pool})
         return self.result_list(
             self,
             identity,
-            [self.item(identity, run, subtasks.get(run.id, [])) for run in runs],
+            [self.item(identity, run, subtasks.get(run.id, []), waits) for run in runs],
             total,
             params,
             links_tpl=LinksTemplate(self.config.links_search),
@@ -232,12 +252,12 @@ class RunsService(DumpSchemasMixin, Service):
                 except ValidationError:  # maybe for what changed: judged below
                     run = None
                 if run is not None:
-                    return self.item(identity, run)
+                    return self.item(identity, run, waits=_no_wait(seen))
         job = _JobAsSeen.of(current_jobs.jobs_service.get_job(job_id, alone=alone))
         if alone:
             self._remember_job(job)
         run = self._queue_run(identity, job, data, uow, alone, check=False)
-        return self.item(identity, run)
+        return self.item(identity, run, waits=_no_wait(job))
 
     @cached_property
     def _seen_jobs(self) -> dict:
@@ -290,7 +310,9 @@ class RunsService(DumpSchemasMixin, Service):
         if run is None:
             return None
         identity_id = getattr(identity, "id", None)
-        dispatch = Dispatch.of(run, timeout=job.timeout, identity_id=identity_id)
+        dispatch = Dispatch.of(
+            run, timeout=job.timeout, identity_id=identity_id, pool=job.pool
+        )
         uow.register(DispatchRunsOp([dispatch]))
         return run
 

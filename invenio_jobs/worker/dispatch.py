@@ -17,6 +17,13 @@ ends (:func:`send_due_runs`). A maker that dies between the publish and
 the mark leaves two messages of one run; its claim is a conditional UPDATE,
 so the second runs nothing.
 
+A run of a job in a concurrency pool is not sent by its maker: it waits in
+the database until a slot of its pool is free (:func:`send_pool_runs`, see
+:mod:`invenio_jobs.lifecycle.pools`). Slots are given when such a run is
+made, when a run holding one ends in a worker (at once), and at each look of
+the beat and each maintenance pass (``JOBS_SCHEDULER_MAX_INTERVAL``: a run
+ended by the maintenance task, or stopped before it started).
+
 The tasks are found by name in the Celery app (:func:`task_named`), so that
 sending imports no execution code.
 """
@@ -68,6 +75,10 @@ def send_runs(dispatches) -> list:
     away this logs one line, not one per run.
     """
     config = current_app.config
+    dispatches = list(dispatches)
+    pools = {item.pool for item in dispatches if item.pool}
+    if pools:
+        dispatches = [item for item in dispatches if not item.pool]
     sent, refused = {}, []
     for item in dispatches:
         if refused:
@@ -90,6 +101,8 @@ def send_runs(dispatches) -> list:
         sent.update(dict.fromkeys(item.run_ids, item.task_id))
     due = utcnow() + timedelta(seconds=config["JOBS_SEND_RETRY_SECONDS"])
     _record(sent, refused, due)
+    if pools:
+        send_pool_runs(pools)
     return list(sent)
 
 
@@ -157,7 +170,54 @@ def send_due_runs(limit: int = 500) -> int:
 
     rows, timeouts = write_run_rows(db.engine, take, commit_session=True)
     dispatches = messages_of(rows, lambda row: timeouts.get(row.job_id))
+    return len(send_runs(dispatches)) + send_pool_runs(limit=limit)
+
+
+def send_pool_runs(pools=None, limit: int = 500) -> int:
+    """Send the runs that a free slot of their pool admits; return how many.
+
+    ``pools`` limits this to those pools' names (a run of theirs was made
+    or ended); by default every pool. The admission and the read of the
+    jobs' time limits are one transaction (which holds the pools' lock
+    until its commit); the sending follows, as for any taken run.
+    """
+    now = utcnow()
+    lease = current_app.config["JOBS_UNSENT_AFTER_SECONDS"]
+
+    def admit(conn):
+        rows = lifecycle.admit(now, lease, limit, conn, names=pools)
+        job_ids = {row.job_id for row in rows}
+        if not job_ids:
+            return rows, {}
+        timeouts = sa.select(Job.id, Job.timeout).where(Job.id.in_(job_ids))
+        return rows, dict(conn.execute(timeouts).tuples().all())
+
+    rows, timeouts = write_run_rows(db.engine, admit, commit_session=True)
+    if not rows:
+        return 0
+    dispatches = messages_of(rows, lambda row: timeouts.get(row.job_id))
     return len(send_runs(dispatches))
+
+
+def free_slot_of(job) -> None:
+    """Give the slot of a run of ``job`` that just ended to the next waiting run.
+
+    Called by the worker that ended the run, so that the next run starts at
+    once rather than at the beat's next look; a failure is logged in one
+    line and left to that look.
+    """
+    pool = getattr(job, "pool", None)
+    if not pool:
+        return
+    try:
+        send_pool_runs({pool})
+    except Exception as error:  # noqa: BLE001 -- the beat's look admits it
+        db.session.rollback()
+        current_app.logger.warning(
+            "Could not start the next run of pool %s (%s); the scheduler will.",
+            pool,
+            error,
+        )
 
 
 def messages_of(runs, timeout_of) -> list[Dispatch]:

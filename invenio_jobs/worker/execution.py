@@ -4,13 +4,14 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""One run, top to bottom: claim, prepare, perform, judge, record, notify.
+"""One run, top to bottom: claim, prepare, perform, judge, record, notify, free.
 
 ``run`` is the body of InvenioRDM's ``execute_run`` task. The claim is one
 conditional UPDATE (QUEUED -> RUNNING) that also reads the run, its job and
 the ``since`` of its arguments, so that a message delivered twice, or a run
 stopped before a worker took it, runs nothing. Once claimed, the run always
-ends here with a status, a message and ``finished_at``.
+ends here with a status, a message and ``finished_at``; a run of a pooled
+job then gives its slot to the next run waiting for one.
 """
 
 import uuid
@@ -30,6 +31,7 @@ from ..database import (
 from ..logging import capture_run_logs, set_job_context
 from ..models import Run, RunStatusEnum
 from .context import job_context, run_context, worker_name
+from .dispatch import free_slot_of
 from .endings import (
     WORKER_OUTAGE,
     end_subtask,
@@ -71,6 +73,8 @@ def run(request, run_id, identity_id=None):
         rollback()
         logger.exception("Run %s: failed outside its task.", run_uuid)
         finish_or_leave(run_uuid, RunStatusEnum.FAILED, failure_message(exc))
+    # Its pool's next run starts now, not at the beat's next look.
+    free_slot_of(claimed[1])
 
 
 def _claim(run_id, worker):

@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 from invenio_db import db as db_
 from sqlalchemy import select
 
-from invenio_jobs.models import Job, Run, RunLog
+from invenio_jobs.models import Job, Pool, Run, RunLog
 
 pytestmark = pytest.mark.postgresql
 
-BLUEPRINTS = ("jobs", "job_runs", "tasks", "job_logs")
+BLUEPRINTS = ("jobs", "job_runs", "tasks", "job_logs", "job_pools")
 """The API blueprints of this package."""
 
 METHODS = ("GET", "POST", "PUT", "DELETE")
@@ -179,7 +179,7 @@ def snapshot():
             tuple(str(getattr(row, column.key)) for column in model.__table__.c)
             for row in db_.session.scalars(select(model))
         )
-        for model in (Job, Run, RunLog)
+        for model in (Job, Run, RunLog, Pool)
     }
 
 

@@ -40,6 +40,7 @@ from .params import (
     RunsSearchParamsSchema,
     SearchParamsSchema,
 )
+from .pools import MAX_SLOTS, POOL_NAME, PoolSchema, validate_pool
 from .runs import SYSTEM_STARTER, RunCreateSchema, RunSchema, dump_user, started_by_of
 
 __all__ = (
@@ -56,8 +57,11 @@ __all__ = (
     "MAX_LOG_ID",
     "MAX_PAGE",
     "MAX_PAGE_SIZE",
+    "MAX_SLOTS",
     "MAX_TIMEOUT",
     "NotificationEmail",
+    "POOL_NAME",
+    "PoolSchema",
     "RUNS_SORT_OPTIONS",
     "RunCreateSchema",
     "RunSchema",
@@ -72,5 +76,6 @@ __all__ = (
     "parse_custom_args",
     "schedule_error_message",
     "started_by_of",
+    "validate_pool",
     "validate_queue",
 )

@@ -35,6 +35,7 @@ from .fields import (
     task_errors,
     validate_queue,
 )
+from .pools import validate_pool
 
 EMPTY_AS_NULL = {
     "run_args": dict,
@@ -93,6 +94,7 @@ class JobSchema(Schema):
         validate=validate.Range(min=1, max=MAX_TIMEOUT),
     )
     max_retries = fields.Integer(load_default=0, validate=validate.Range(0, 100))
+    pool = fields.String(allow_none=True, load_default=None, validate=validate_pool)
     notification_emails = fields.List(
         NotificationEmail(), load_default=list, allow_none=True
     )
@@ -126,6 +128,8 @@ class JobSchema(Schema):
             return data
         data = dict(data)
         data.pop("default_args", None)
+        if data.get("pool") == "":  # the form's "no pool"
+            data["pool"] = None
         for name, empty in EMPTY_AS_NULL.items():
             if name in data and data[name] is None:
                 data[name] = empty()
