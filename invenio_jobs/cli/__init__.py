@@ -21,6 +21,7 @@ InvenioRDM's spellings work with their meaning: ``create --task``, ``log``
 from .base import jobs, parse_value
 from .job_commands import create, delete, list_jobs, types, update
 from .log_commands import log
+from .pool_commands import pools
 from .run_commands import run_now, runs
 from .schedule_commands import schedule
 
@@ -45,6 +46,7 @@ __all__ = (
     "list_job_types",
     "list_jobs",
     "parse_value",
+    "pools",
     "print_run_log",
     "schedule_job",
     "update_job",

@@ -20,7 +20,7 @@ from invenio_jobs.models import Pool, Run
 pytestmark = [pytest.mark.postgresql, pytest.mark.usefixtures("empty_tables")]
 
 
-def test_admissions_at_once_never_exceed_the_slots(app, db):
+def test_admissions_at_once_never_exceed_the_slots(app, database):
     db_.session.add(Pool(name="narrow", slots=3))
     db_.session.flush()
     jobs = [make_job(db_.session, title=f"job {n}", pool="narrow") for n in range(4)]
@@ -29,14 +29,18 @@ def test_admissions_at_once_never_exceed_the_slots(app, db):
     db_.session.commit()
     engine = db_.engine
     start = threading.Barrier(8)
-    admitted = []
+    admitted, errors = [], []
 
     def admit_one_at_a_time():
         start.wait()
-        for _ in range(5):
-            with engine.begin() as connection:
-                rows = lifecycle.admit(NOW, LEASE, 1, connection)
-            admitted.extend(row.id for row in rows)
+        try:
+            with app.app_context():
+                for _ in range(5):
+                    with engine.begin() as connection:
+                        rows = lifecycle.admit(NOW, LEASE, 1, connection)
+                    admitted.extend(row.id for row in rows)
+        except Exception as error:  # noqa: BLE001 -- reported below
+            errors.append(error)
 
     threads = [threading.Thread(target=admit_one_at_a_time) for _ in range(8)]
     for thread in threads:
@@ -44,6 +48,7 @@ def test_admissions_at_once_never_exceed_the_slots(app, db):
     for thread in threads:
         thread.join()
 
+    assert errors == []
     assert len(admitted) == 3
     db_.session.expire_all()
     holding = db_.session.query(Run).filter(Run.slot_pool == "narrow").all()
