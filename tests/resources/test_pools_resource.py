@@ -8,6 +8,7 @@
 
 import uuid
 
+import flask_babel
 import pytest
 from helpers import make_run
 from invenio_db import db as db_
@@ -15,6 +16,13 @@ from invenio_db import db as db_
 from invenio_jobs.models import Job, Pool, RunStatusEnum
 
 pytestmark = pytest.mark.usefixtures("empty_tables")
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config):
+    """German besides English, as a site offering it."""
+    app_config["I18N_LANGUAGES"] = [("de", "Deutsch")]
+    return app_config
 
 
 def make_pool(client, name="harvest", slots=2, **values):
@@ -168,3 +176,29 @@ def test_pools_are_for_administrators(app, user_client):
         user_client.post("/jobs/pools", json={"name": "x", "slots": 1}).status_code
         == 403
     )
+
+
+def test_pool_messages_are_in_german_too(app, admin_client):
+    german = {"Accept-Language": "de"}
+    make_pool(admin_client, slots=1)
+    job = make_pooled_job(admin_client)
+    stored = db_.session.get(Job, uuid.UUID(job["id"]))
+    make_run(db_.session, stored, status=RunStatusEnum.RUNNING, slot_pool="harvest")
+    waiting = make_run(db_.session, stored, task_id=str(uuid.uuid4()))
+    db_.session.commit()
+
+    # The tests' requests share one app context, where Flask-Babel keeps
+    # the first request's locale; a served request has a context of its own.
+    flask_babel.refresh()
+    try:
+        read = admin_client.get(f"/jobs/{job['id']}/runs/{waiting.id}", headers=german)
+        missing = admin_client.get("/jobs/pools/nowhere", headers=german)
+        bad = admin_client.post("/jobs/pools", json={"name": "x"}, headers=german)
+    finally:
+        flask_babel.refresh()
+
+    assert read.json["pool_wait"]["text"] == "wartet auf Pool harvest (1 von 1 belegt)"
+    assert missing.json["message"] == "Der Pool nowhere existiert nicht."
+    assert bad.json["errors"][0]["messages"] == [
+        "Plätze: Geben Sie an, wie viele Ausführungen gleichzeitig laufen dürfen."
+    ]
