@@ -63,6 +63,7 @@ def page_context() -> dict:
             "job": jobs_page + "/{id}",
             "edit": jobs_page + "/{id}/edit",
             "run": jobs_page + "/{id}/runs/{run_id}",
+            "pools": url_for("administration.jobs_pools"),
         },
         "queues": [
             {

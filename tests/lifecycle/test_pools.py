@@ -14,7 +14,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from helpers import make_job, make_run, utc
+import sqlalchemy as sa
+from helpers import command_of, count_queries, make_job, make_run, utc
 from invenio_db import db as db_
 
 from invenio_jobs import lifecycle
@@ -207,3 +208,27 @@ def test_usage_counts_the_busy_slots_of_each_pool(harvest):
         "harvest": (2, 2),
         "idle": (0, 3),
     }
+
+
+def test_admission_costs_two_statements_and_one_when_none_waits(harvest):
+    first, second = harvest
+    for minute in range(30):
+        waiting_run([first, second][minute % 2], minute)
+    db_.session.commit()
+    connection = db_.session.connection()
+
+    with count_queries(db_.engine) as busy_pool:
+        lifecycle.admit(NOW, LEASE, 100, connection)
+    with count_queries(db_.engine) as full_pool:
+        lifecycle.admit(NOW, LEASE, 100, connection)
+    db_.session.commit()
+    db_.session.execute(sa.delete(Run))
+    db_.session.commit()
+    connection = db_.session.connection()
+    with count_queries(db_.engine) as idle:
+        lifecycle.admit(NOW, LEASE, 100, connection)
+    db_.session.commit()
+
+    assert [command_of(s) for s in busy_pool] == ["SELECT", "UPDATE"]
+    assert [command_of(s) for s in full_pool] == ["SELECT", "UPDATE"]
+    assert [command_of(s) for s in idle] == ["SELECT"]

@@ -50,6 +50,11 @@ export function createApi(prefix) {
       data(http.get(`${runPath(jobId, runId)}/logs`, { params })),
     getStats: (window) => data(http.get("/jobs/stats", { params: { window } })),
     logTextUrl: (jobId, runId) => `${prefix}${runPath(jobId, runId)}/logs.txt`,
+    listPools: () => data(http.get("/jobs/pools")),
+    createPool: (pool) => data(http.post("/jobs/pools", pool)),
+    updatePool: (name, pool) =>
+      data(http.put(`/jobs/pools/${encodeURIComponent(name)}`, pool)),
+    deletePool: (name) => http.delete(`/jobs/pools/${encodeURIComponent(name)}`),
   };
 }
 

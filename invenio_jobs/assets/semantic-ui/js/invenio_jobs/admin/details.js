@@ -32,6 +32,7 @@ import {
   RunProgress,
   STATUS,
   SettingRow,
+  PoolWait,
   StatusLabel,
   TaskUnavailableLabel,
   Time,
@@ -204,6 +205,15 @@ function JobSettings({ job, taskTitle, config }) {
               {job.timeout ? formatDuration(job.timeout) : i18next.t("No limit")}
             </SettingRow>
             <SettingRow label={i18next.t("Retries")}>{String(job.max_retries)}</SettingRow>
+            <SettingRow label={i18next.t("Pool")}>
+              {job.pool ? (
+                <a href={config.pages.pools} className="jobs-pool-link">
+                  {job.pool}
+                </a>
+              ) : (
+                <span className="jobs-muted">{i18next.t("No pool")}</span>
+              )}
+            </SettingRow>
             <SettingRow label={i18next.t("Notifications")}>{notifications}</SettingRow>
           </Table.Body>
         </Table>
@@ -236,6 +246,11 @@ function RunRow({ run, job, config, api, onChanged, onError }) {
         </a>
         {run.trigger && run.trigger !== "manual" && (
           <Label size="mini" basic className="jobs-trigger" content={triggerText(run.trigger)} />
+        )}
+        {run.pool_wait && (
+          <div>
+            <PoolWait wait={run.pool_wait} />
+          </div>
         )}
         {isActive(run) && <RunProgress run={run} />}
       </Table.Cell>

@@ -41,6 +41,7 @@ const PLACED = [
   "run_args.",
   "timeout",
   "max_retries",
+  "pool",
   "misfire_policy",
   "notification_emails",
   "notification_statuses",
@@ -58,6 +59,7 @@ const emptyJob = (config) => ({
   allow_overlap: false,
   timeout: null,
   max_retries: 0,
+  pool: null,
   notification_emails: [],
   notification_statuses: [],
 });
@@ -66,6 +68,7 @@ function JobForm({ config, api, jobId }) {
   const [job, setJob] = useState(jobId ? null : emptyJob(config));
   const [schedule, setSchedule] = useState(scheduleToState(null, config.default_timezone));
   const [tasks, setTasks] = useState([]);
+  const [pools, setPools] = useState([]);
   const [argumentFields, setArgumentFields] = useState(null);
   const [argumentsProblem, setArgumentsProblem] = useState(null);
   const [emails, setEmails] = useState("");
@@ -80,6 +83,10 @@ function JobForm({ config, api, jobId }) {
       .then((result) =>
         setTasks(result.hits.hits.filter((t) => jobId || t.available !== false))
       )
+      .catch((error) => setMessage(describeError(error).message));
+    api
+      .listPools()
+      .then((result) => setPools(result.hits.hits))
       .catch((error) => setMessage(describeError(error).message));
     if (jobId) {
       api
@@ -154,6 +161,7 @@ function JobForm({ config, api, jobId }) {
       allow_overlap: job.allow_overlap,
       timeout: job.timeout === "" || job.timeout === null ? null : Number(job.timeout),
       max_retries: job.max_retries === "" ? 0 : Number(job.max_retries),
+      pool: job.pool || null,
       notification_emails: emails
         .split(/[\s,;]+/)
         .map((email) => email.trim())
@@ -305,6 +313,27 @@ function JobForm({ config, api, jobId }) {
               value={job.max_retries}
               error={errorOf("max_retries")}
               onChange={(e, { value }) => set({ max_retries: value })}
+            />
+            <Form.Dropdown
+              selection
+              name="pool"
+              id="job-pool"
+              aria-label={i18next.t("Pool")}
+              label={i18next.t("Pool")}
+              value={job.pool || ""}
+              error={errorOf("pool")}
+              options={[
+                { key: "", value: "", text: i18next.t("No pool: start at once") },
+                ...pools.map((pool) => ({
+                  key: pool.name,
+                  value: pool.name,
+                  text: i18next.t("{{name}} ({{slots}} at once)", {
+                    name: pool.name,
+                    slots: pool.slots,
+                  }),
+                })),
+              ]}
+              onChange={(e, { value }) => set({ pool: value || null })}
             />
             <Form.Dropdown
               selection

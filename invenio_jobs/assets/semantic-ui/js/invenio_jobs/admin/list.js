@@ -27,6 +27,7 @@ import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
 import {
   PageLinks,
+  PoolWait,
   StatusLabel,
   TaskUnavailableLabel,
   Time,
@@ -67,6 +68,11 @@ function LastRun({ run }) {
       <StatusLabel status={run.status} />{" "}
       <Time value={run.started_at || run.created} />
       <div className="jobs-muted jobs-last-run-note">{runNote(run)}</div>
+      {run.pool_wait && (
+        <div className="jobs-last-run-note">
+          <PoolWait wait={run.pool_wait} />
+        </div>
+      )}
     </div>
   );
 }
@@ -231,6 +237,15 @@ function JobsList({ config, api }) {
           <Header as="h1">{i18next.t("Jobs")}</Header>
         </Grid.Column>
         <Grid.Column textAlign="right">
+          <Button
+            as="a"
+            href={config.pages.pools}
+            basic
+            icon="th"
+            labelPosition="left"
+            className="jobs-pools-link"
+            content={i18next.t("Pools")}
+          />
           <Button
             as="a"
             href={config.pages.create}

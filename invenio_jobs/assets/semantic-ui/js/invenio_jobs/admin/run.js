@@ -29,6 +29,7 @@ import {
   Breadcrumb,
   RunProgress,
   SettingRow,
+  PoolWait,
   StatusLabel,
   Time,
   exactTime,
@@ -261,7 +262,8 @@ function RunPage({ config, api, jobId, runId }) {
           <Table definition compact className="jobs-run-details">
             <Table.Body>
               <SettingRow label={i18next.t("Status")}>
-                <StatusLabel status={run.status} />
+                <StatusLabel status={run.status} />{" "}
+                <PoolWait wait={run.pool_wait} />
               </SettingRow>
               <SettingRow label={i18next.t("Started by")}>
                 {startedBy(run)}

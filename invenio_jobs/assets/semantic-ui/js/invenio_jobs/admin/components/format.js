@@ -160,6 +160,24 @@ export function runNote(run) {
   return parts.join(" · ");
 }
 
+// What a queued run waits for when its job's pool has no free slot: "waiting
+// for pool harvest (2 of 2 busy)". Nothing for any other run.
+export function PoolWait({ wait }) {
+  if (!wait) return null;
+  return (
+    <span className="jobs-pool-wait" data-pool={wait.pool}>
+      {i18next.t("waiting for pool {{pool}} ({{busy}} of {{slots}} busy)", {
+        pool: wait.pool,
+        busy: wait.busy,
+        slots: wait.slots,
+      })}
+    </span>
+  );
+}
+
+PoolWait.propTypes = { wait: PropTypes.object };
+PoolWait.defaultProps = { wait: null };
+
 // Where a page sits: links to the pages above it, then its own name (cut to
 // one line when long; the whole of it on hover).
 export function Breadcrumb({ links, current, currentClass }) {
