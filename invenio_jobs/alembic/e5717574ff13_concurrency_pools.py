@@ -57,5 +57,7 @@ def downgrade():
     op.drop_index(SLOT_INDEX, table_name="jobs_run")
     drop_columns("jobs_run", "slot_pool")
     op.drop_index(JOB_INDEX, table_name="jobs_job")
-    drop_columns("jobs_job", "pool")
+    # Not in a batch: SQLite would copy the table without its expression
+    # index (the title's), which it cannot reflect.
+    op.drop_column("jobs_job", "pool")
     op.drop_table("jobs_pool")

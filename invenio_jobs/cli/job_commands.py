@@ -80,7 +80,10 @@ def last_run_cell(job: dict) -> Text:
     if not run:
         return Text("never", style="dim")
     when = run.get("started_at") or run.get("created")
-    return Text.assemble(status_text(run["status"]), " ", (show_time(when), "dim"))
+    cell = Text.assemble(status_text(run["status"]), " ", (show_time(when), "dim"))
+    if run.get("pool_wait"):
+        cell.append(f" {run['pool_wait']['text']}", style="yellow")
+    return cell
 
 
 def type_cell(job: dict) -> Text:
@@ -148,7 +151,7 @@ def runs_table(runs, title: str) -> Table:
             show_time(run.get("started_at")),
             "-" if duration is None else f"{duration:.1f} s",
             str(entries),
-            first_line(run.get("message")),
+            (run.get("pool_wait") or {}).get("text") or first_line(run.get("message")),
         )
     return table
 

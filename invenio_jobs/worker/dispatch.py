@@ -155,7 +155,9 @@ def send_due_runs(limit: int = 500) -> int:
     maker died before sending them wait in the database until they are
     due. Called by the beat at each look and by the maintenance task;
     several beats at once take each run once (for a lease: see
-    :func:`lifecycle.take_due`).
+    :func:`lifecycle.take_due`). Then the runs that wait for a slot of
+    their pool are admitted where slots are free (:func:`send_pool_runs`):
+    one more statement when none waits.
     """
     now = utcnow()
     lease = current_app.config["JOBS_UNSENT_AFTER_SECONDS"]

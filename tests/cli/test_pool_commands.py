@@ -7,8 +7,13 @@
 """``invenio jobs pools ...``: create, list, change, delete, join and leave."""
 
 import json
+import uuid
 
 import pytest
+from helpers import make_run
+from invenio_db import db as db_
+
+from invenio_jobs.models import Job, RunStatusEnum
 
 pytestmark = pytest.mark.usefixtures("empty_tables")
 
@@ -82,3 +87,26 @@ def test_bad_input_is_one_line_and_exit_code_2(app, db, invoke, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert [pool["slots"] for pool in as_json(invoke("pools", "list", "--json"))] == [1]
+
+
+def test_a_waiting_run_says_so_in_the_lists(app, db, invoke):
+    invoke("pools", "create", "harvest", "1")
+    job = as_json(
+        invoke(
+            "create",
+            *("--type", "mock_echo", "--title", "Echo", "--arg", "message=hi"),
+            "--json",
+        )
+    )
+    invoke("pools", "join", job["id"], "harvest")
+    stored = db_.session.get(Job, uuid.UUID(job["id"]))
+    make_run(db_.session, stored, status=RunStatusEnum.RUNNING, slot_pool="harvest")
+    make_run(db_.session, stored, task_id=str(uuid.uuid4()))
+    db_.session.commit()
+
+    listed = invoke("runs", job["id"])
+    jobs = invoke("list")
+
+    assert listed.exit_code == 0, listed.output
+    assert "waiting for pool harvest (1 of 1 busy)" in listed.output
+    assert "waiting for pool harvest (1 of 1 busy)" in jobs.output

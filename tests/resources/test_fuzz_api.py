@@ -185,7 +185,7 @@ def snapshot():
 
 @pytest.fixture()
 def stored(app, db, admin_client):
-    """A job with a run, recreated when an example deletes them."""
+    """A job with a run and a pool, recreated when an example deletes them."""
 
     def ensure():
         job = db_.session.scalars(select(Job).limit(1)).first()
@@ -209,7 +209,15 @@ def stored(app, db, admin_client):
             run_id = res.json["id"]
         else:
             run_id = str(run.id)
-        return {"job_id": job_id, "run_id": run_id, "task_id": "mock_echo"}
+        if db_.session.get(Pool, "fuzzed") is None:
+            res = admin_client.post("/jobs/pools", json={"name": "fuzzed", "slots": 1})
+            assert res.status_code == 201, res.json
+        return {
+            "job_id": job_id,
+            "run_id": run_id,
+            "task_id": "mock_echo",
+            "name": "fuzzed",
+        }
 
     return ensure
 
