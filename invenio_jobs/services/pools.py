@@ -87,10 +87,12 @@ def pool_waits(runs, pool_of_job=None) -> dict:
     """What each run that waits for a slot waits for, by run id.
 
     ``{"pool", "busy", "slots", "text"}`` for a top-level QUEUED run, not
-    sent, whose job is in a pool and that holds no slot. No statement when
-    no run may wait so; otherwise one for the pools' use, and one for the
-    jobs' pools unless ``pool_of_job`` (job id to pool name) gives them.
+    sent, whose job is in a pool and that holds no slot (nor waits for a
+    retry's back-off). No statement when no run may wait so; otherwise one
+    for the pools' use, and one for the jobs' pools unless ``pool_of_job``
+    (job id to pool name) gives them.
     """
+    now = utcnow()
     candidates = [
         run
         for run in runs
@@ -99,6 +101,8 @@ def pool_waits(runs, pool_of_job=None) -> dict:
         and run.parent_run_id is None
         and run.slot_pool is None
         and run.dispatched_at is None
+        # A retry waits for its back-off first, then for a slot.
+        and not (run.attempt > 1 and run.due_at is not None and run.due_at > now)
     ]
     if not candidates:
         return {}

@@ -7,13 +7,14 @@
 """``/api/jobs/pools`` and a job's pool, through the HTTP client."""
 
 import uuid
+from datetime import timedelta
 
 import flask_babel
 import pytest
 from helpers import make_run
 from invenio_db import db as db_
 
-from invenio_jobs.models import Job, Pool, RunStatusEnum
+from invenio_jobs.models import Job, Pool, RunStatusEnum, utcnow
 
 pytestmark = pytest.mark.usefixtures("empty_tables")
 
@@ -202,3 +203,20 @@ def test_pool_messages_are_in_german_too(app, admin_client):
     assert bad.json["errors"][0]["messages"] == [
         "Plätze: Geben Sie an, wie viele Ausführungen gleichzeitig laufen dürfen."
     ]
+
+
+def test_a_retry_in_its_back_off_waits_for_that_first(app, admin_client):
+    make_pool(admin_client, slots=1)
+    job = make_pooled_job(admin_client)
+    stored = db_.session.get(Job, uuid.UUID(job["id"]))
+    make_run(db_.session, stored, status=RunStatusEnum.RUNNING, slot_pool="harvest")
+    later = utcnow() + timedelta(minutes=5)
+    retry = make_run(
+        db_.session, stored, attempt=2, due_at=later, task_id=str(uuid.uuid4())
+    )
+    db_.session.commit()
+
+    read = admin_client.get(f"/jobs/{job['id']}/runs/{retry.id}").json
+
+    assert read["status"] == "QUEUED"
+    assert read["pool_wait"] is None
