@@ -128,32 +128,10 @@ def admit(now: datetime, lease: float, limit: int, connection, names=None) -> li
     pools = _lock_pools_with_waiting_runs(now, names, connection)
     if not pools:
         return []
-    runs = Run.__table__.alias("waiting_run")
-    jobs = Job.__table__.alias("waiting_job")
-    place = (
-        sa.func.row_number()
-        .over(partition_by=jobs.c.pool, order_by=(runs.c.created, runs.c.id))
-        .label("place")
-    )
-    waiting = (
-        sa.select(runs.c.id, runs.c.created, jobs.c.pool, place)
-        .select_from(runs.join(jobs, jobs.c.id == runs.c.job_id))
-        .where(jobs.c.pool.in_(pools), *_waiting(runs, now))
-        .subquery("waiting")
-    )
-    busy = _busy_by_pool(pools)
-    free = Pool.slots - sa.func.coalesce(busy.c.busy, 0)
-    chosen = (
-        sa.select(waiting.c.id)
-        .select_from(
-            waiting.join(Pool, Pool.name == waiting.c.pool).outerjoin(
-                busy, busy.c.pool == waiting.c.pool
-            )
-        )
-        .where(waiting.c.place <= free)
-        .order_by(waiting.c.created, waiting.c.id)
-        .limit(limit)
-    )
+    if speaks_postgresql(connection):
+        chosen = _oldest_waiting_per_pool(now, pools, limit)
+    else:
+        chosen = _oldest_waiting_ranked(now, pools, limit)
     pool_of_job = sa.select(Job.pool).where(Job.id == Run.job_id).scalar_subquery()
     statement = (
         sa.update(Run)
@@ -176,6 +154,73 @@ def admit(now: datetime, lease: float, limit: int, connection, names=None) -> li
     )
     rows = connection.execute(statement).all()
     return sorted(rows, key=lambda row: (row.created, str(row.id)))
+
+
+def _oldest_waiting_ranked(now, pools, limit):
+    """The ids of the runs to admit: each pool's oldest waiting, up to its free slots.
+
+    The waiting runs of each pool are numbered by age (a window), and those
+    within the pool's free slots are chosen: for SQLite, which has no
+    LATERAL.
+    """
+    runs = Run.__table__.alias("waiting_run")
+    jobs = Job.__table__.alias("waiting_job")
+    place = (
+        sa.func.row_number()
+        .over(partition_by=jobs.c.pool, order_by=(runs.c.created, runs.c.id))
+        .label("place")
+    )
+    waiting = (
+        sa.select(runs.c.id, runs.c.created, jobs.c.pool, place)
+        .select_from(runs.join(jobs, jobs.c.id == runs.c.job_id))
+        .where(jobs.c.pool.in_(pools), *_waiting(runs, now))
+        .subquery("waiting")
+    )
+    busy = _busy_by_pool(pools)
+    free = Pool.slots - sa.func.coalesce(busy.c.busy, 0)
+    return (
+        sa.select(waiting.c.id)
+        .select_from(
+            waiting.join(Pool, Pool.name == waiting.c.pool).outerjoin(
+                busy, busy.c.pool == waiting.c.pool
+            )
+        )
+        .where(waiting.c.place <= free)
+        .order_by(waiting.c.created, waiting.c.id)
+        .limit(limit)
+    )
+
+
+def _oldest_waiting_per_pool(now, pools, limit):
+    """The same choice on PostgreSQL: for each pool, its oldest waiting runs.
+
+    A LATERAL subquery per pool stops at the pool's free slots (a top-N
+    sort), rather than numbering every waiting run: with many thousands
+    waiting, the numbering cost a sort of them all.
+    """
+    runs = Run.__table__.alias("waiting_run")
+    jobs = Job.__table__.alias("waiting_job")
+    busy = _busy_by_pool(pools)
+    free = sa.func.greatest(Pool.slots - sa.func.coalesce(busy.c.busy, 0), 0)
+    oldest = (
+        sa.select(runs.c.id, runs.c.created)
+        .select_from(runs.join(jobs, jobs.c.id == runs.c.job_id))
+        .where(jobs.c.pool == Pool.name, *_waiting(runs, now))
+        .order_by(runs.c.created, runs.c.id)
+        .limit(free)
+        .lateral("oldest")
+    )
+    return (
+        sa.select(oldest.c.id)
+        .select_from(
+            Pool.__table__.outerjoin(busy, busy.c.pool == Pool.name).join(
+                oldest, sa.true()
+            )
+        )
+        .where(Pool.name.in_(pools))
+        .order_by(oldest.c.created, oldest.c.id)
+        .limit(limit)
+    )
 
 
 def usage(names, connection) -> dict:
