@@ -74,8 +74,8 @@ def take_due(now: datetime, lease: float, limit: int, connection) -> list:
     then, for the next caller: a run is never marked sent before its
     message is in the broker. Runs without a task id (subtasks that the
     module that made them sends) are never taken, nor runs that wait for
-    a slot of their job's pool (:func:`.pools.admit` takes those). Returns ``(id, queue,
-    task_id, job_id, started_by_id)`` rows.
+    a slot of their job's pool (:func:`.pools.admit` takes those).
+    Returns ``(id, queue, task_id, job_id, started_by_id)`` rows.
     """
     due = (
         sa.select(Run.id)

@@ -102,8 +102,21 @@ def send_runs(dispatches) -> list:
     due = utcnow() + timedelta(seconds=config["JOBS_SEND_RETRY_SECONDS"])
     _record(sent, refused, due)
     if pools:
-        send_pool_runs(pools)
+        _admit_after_making(pools)
     return list(sent)
+
+
+def _admit_after_making(pools) -> None:
+    """Admit the waiting runs of the pools of runs just made, if slots are free.
+
+    Its maker's request or look is done by then: a database that fails here
+    is one logged line, and the beat's next look admits them.
+    """
+    try:
+        send_pool_runs(pools)
+    except sa.exc.SQLAlchemyError as error:
+        db.session.rollback()
+        RECORD_OUTAGE.failed(error, current_app.config["JOBS_SCHEDULER_MAX_INTERVAL"])
 
 
 def _publish(item: Dispatch, grace: float):

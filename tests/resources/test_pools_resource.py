@@ -13,8 +13,10 @@ import flask_babel
 import pytest
 from helpers import make_run
 from invenio_db import db as db_
+from sqlalchemy import exc as sa_exc
 
-from invenio_jobs.models import Job, Pool, RunStatusEnum, utcnow
+from invenio_jobs import lifecycle
+from invenio_jobs.models import Job, Pool, Run, RunStatusEnum, utcnow
 
 pytestmark = pytest.mark.usefixtures("empty_tables")
 
@@ -220,3 +222,20 @@ def test_a_retry_in_its_back_off_waits_for_that_first(app, admin_client):
 
     assert read["status"] == "QUEUED"
     assert read["pool_wait"] is None
+
+
+def test_run_now_answers_when_the_admission_fails(app, admin_client, monkeypatch):
+    make_pool(admin_client, slots=1)
+    job = make_pooled_job(admin_client)
+
+    def unreachable(*args, **kwargs):
+        raise sa_exc.OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(lifecycle, "admit", unreachable)
+    res = admin_client.post(f"/jobs/{job['id']}/runs", json={})
+
+    assert res.status_code == 201, res.json
+    assert res.json["status"] == "QUEUED"
+    db_.session.expire_all()
+    stored = db_.session.get(Run, uuid.UUID(res.json["id"]))
+    assert stored.dispatched_at is None and stored.slot_pool is None
