@@ -16,10 +16,12 @@ from flask import current_app
 from invenio_db import db
 from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
+from marshmallow import ValidationError
 
 from ..models import Job, Run, RunLog
 from ..proxies import current_jobs
 from .base import like_pattern
+from .log_query import LogQuery, LogQueryError
 from .schemas import levels_from
 
 LINE_FIELDS = ("function", "line", "module")
@@ -63,6 +65,27 @@ def dump_log(line: RunLog, context: dict) -> dict:
     }
 
 
+def dump_hit(line: RunLog, owner) -> dict:
+    """A line found by a search: the line, with its run and the run's job.
+
+    ``owner`` is the line's run and its job's title (None if the run is
+    gone); the run's number and status let a reader tell runs apart.
+    """
+    if owner is None:
+        return dump_log(line, {})
+    run, job_title = owner
+    hit = dump_log(line, run_log_context(run))
+    hit["run"] = {
+        "id": str(run.id),
+        "number": run.number,
+        "status": run.status.name if run.status else None,
+        "title": run.title,
+        "parent_run_id": str(run.parent_run_id) if run.parent_run_id else None,
+    }
+    hit["job"] = {"id": str(run.job_id), "title": job_title}
+    return hit
+
+
 class LogsService(Service):
     """Read logs: search a run's or a job's lines, or tail one run's log.
 
@@ -89,64 +112,72 @@ class LogsService(Service):
         ).order_by(RunLog.id).limit(size)
 
     @staticmethod
-    def _owner(owner_id):
-        """The runs whose lines ``q`` asks for, and the run when it is one.
-
-        A run's log holds the lines of its subtasks too, as InvenioRDM's
-        holds every line written in the run's context; a job's, the lines of
-        all its runs. None when ``q`` names neither.
-        """
-        run = db.session.get(Run, owner_id)
-        if run is not None:
-            runs = sa.select(Run.id).where(
-                sa.or_(Run.id == run.id, Run.parent_run_id == run.id)
-            )
-            return runs, run
-        if db.session.scalar(sa.select(Job.id).where(Job.id == owner_id)):
-            return sa.select(Run.id).where(Run.job_id == owner_id), None
-        return None, None
+    def _query(text):
+        """The query of ``q``; a query that cannot be read is a 400 on ``q``."""
+        try:
+            return LogQuery(text)
+        except LogQueryError as error:
+            raise ValidationError({"q": [str(error)]}) from None
 
     @staticmethod
-    def _contexts(lines, known: Run | None) -> dict:
-        """The shared context of each run the lines belong to, in one query."""
-        contexts = {known.id: run_log_context(known)} if known is not None else {}
-        missing = {line.run_id for line in lines} - set(contexts)
-        if missing:
-            for run in db.session.scalars(sa.select(Run).where(Run.id.in_(missing))):
-                contexts[run.id] = run_log_context(run)
-        return contexts
+    def _owners(lines) -> dict:
+        """Each line's run and the run's job title, in one query."""
+        wanted = {line.run_id for line in lines}
+        if not wanted:
+            return {}
+        rows = db.session.execute(
+            sa.select(Run, Job.title)
+            .join(Job, Job.id == Run.job_id)
+            .where(Run.id.in_(wanted))
+        )
+        return {run.id: (run, title) for run, title in rows}
+
+    @staticmethod
+    def _count(base, cap):
+        """How many lines match; a search stops counting at ``cap``.
+
+        A log (one run's or one job's) is counted whole, as InvenioRDM's;
+        a search across runs counts at most ``cap`` lines, as the search
+        engine's ``track_total_hits`` does, so that a common word does not
+        make every answer read the whole table.
+        """
+        ids = base.with_only_columns(RunLog.id)
+        if cap is not None:
+            ids = ids.limit(cap)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
 
     def search(self, identity, params=None):
-        """``/api/logs/jobs?q=<run or job id>``: log lines in time order.
+        """``/api/logs/jobs?q=``: a run's or a job's log, or a search of all logs.
 
-        Lines come in the order they were written (their id, which follows
-        their time), continuing after ``search_after``. Without ``size``, one
-        answer holds up to ``JOBS_LOGS_MAX_RESULTS`` lines, read
-        ``JOBS_LOGS_BATCH_SIZE`` at a time; when more remain, a
-        ``truncated_results`` warning says so and ``hits.sort`` continues.
-        Queries: the owner, the count, one per batch, and the runs' contexts.
+        ``q`` naming a run or a job gives its lines in the order they were
+        written (their id, which follows their time); any other query
+        (:mod:`.log_query`) gives the matching lines of every run newest
+        first. ``sort`` overrides either order; ``search_after`` continues
+        after the last line read. Without ``size``, one answer holds up to
+        ``JOBS_LOGS_MAX_RESULTS`` lines, read ``JOBS_LOGS_BATCH_SIZE`` at a
+        time; when more remain, a ``truncated_results`` warning says so and
+        ``hits.sort`` continues. Each hit carries its run and job.
+        Queries: the count, one per batch, and the hits' runs.
         """
         self.require_permission(identity, "search")
         params = self.config.search_params_schema().load(params or {})
+        query = self._query(params["q"])
         config = current_app.config
         limit = params["size"] or config["JOBS_LOGS_MAX_RESULTS"]
         batch = params["size"] or max(1, config["JOBS_LOGS_BATCH_SIZE"])
-        runs, run = self._owner(params["id"])
-        lines, total, truncated = [], 0, False
-        if runs is not None:
-            base = self._filtered(
-                sa.select(RunLog).where(RunLog.run_id.in_(runs)),
-                params["level"],
-                params["text"],
-            )
-            total = db.session.scalar(
-                sa.select(sa.func.count()).select_from(
-                    base.with_only_columns(RunLog.id).subquery()
-                )
-            )
-            lines, truncated = self._read(base, params["search_after"], limit, batch)
-        contexts = self._contexts(lines, run)
-        hits = [dump_log(line, contexts.get(line.run_id, {})) for line in lines]
+        newest_first = (
+            params["sort"] == "-timestamp" if params["sort"] else query.owner is None
+        )
+        base = self._filtered(
+            sa.select(RunLog).where(query.condition), params["level"], params["text"]
+        )
+        cap = None if query.owner else config["JOBS_LOGS_SEARCH_TOTAL_LIMIT"]
+        total = self._count(base, cap)
+        lines, truncated = self._read(
+            base, params["search_after"], limit, batch, newest_first
+        )
+        owners = self._owners(lines)
+        hits = [dump_hit(line, owners.get(line.run_id)) for line in lines]
         warnings = []
         if truncated and not params["size"]:
             warnings.append(
@@ -173,17 +204,22 @@ class LogsService(Service):
         )
 
     @staticmethod
-    def _read(base, after, limit, batch):
+    def _read(base, after, limit, batch, newest_first=False):
         """Up to ``limit`` lines after the cursor, ``batch`` per query.
 
         One line more than ``limit`` is asked for, so that the answer knows
-        whether the log goes on.
+        whether the log goes on. Newest first, "after" means older.
         """
+        order = RunLog.id.desc() if newest_first else RunLog.id
         lines = []
         while True:
             wanted = min(batch, limit + 1 - len(lines))
-            statement = base if after is None else base.where(RunLog.id > after)
-            rows = db.session.scalars(statement.order_by(RunLog.id).limit(wanted)).all()
+            statement = base
+            if after is not None:
+                statement = base.where(
+                    RunLog.id < after if newest_first else RunLog.id > after
+                )
+            rows = db.session.scalars(statement.order_by(order).limit(wanted)).all()
             lines.extend(rows)
             if len(lines) > limit:
                 return lines[:limit], True
