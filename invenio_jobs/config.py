@@ -139,7 +139,18 @@ JOBS_LOGS_MAX_PER_RUN = 100_000
 """Most log lines kept for one run; one more line says how many were dropped."""
 
 JOBS_LOGGING_RETENTION_DAYS = 90
-"""Log lines older than this many days are deleted by the maintenance task."""
+"""Log lines older than this many days are deleted by the maintenance task.
+
+On PostgreSQL, where the log is partitioned by day, whole days are dropped:
+a line is kept between this many days and one day more.
+"""
+
+JOBS_LOGS_PARTITIONS_AHEAD = 7
+"""Days after today whose log partitions the pruning task makes in advance.
+
+PostgreSQL only. A line whose day has no partition yet is kept in the
+default partition and moved to its day's when that one is made.
+"""
 
 JOBS_RUNS_RETENTION = 500
 """Finished runs kept per job (the last successful one is always kept)."""
