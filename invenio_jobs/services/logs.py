@@ -115,7 +115,7 @@ class LogsService(Service):
     def _query(text):
         """The query of ``q``; a query that cannot be read is a 400 on ``q``."""
         try:
-            return LogQuery(text)
+            return LogQuery(text, db.engine.dialect.name)
         except LogQueryError as error:
             raise ValidationError({"q": [str(error)]}) from None
 
