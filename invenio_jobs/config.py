@@ -171,12 +171,13 @@ warning, and ``hits.sort`` to continue with ``search_after``.
 JOBS_LOGS_BATCH_SIZE = 500
 """Log lines read per database query while filling one answer (InvenioRDM's)."""
 
-JOBS_LOGS_SEARCH_TOTAL_LIMIT = 10_000
+JOBS_LOGS_SEARCH_TOTAL_LIMIT = 1_000
 """A search across runs counts its hits up to this many (``hits.total``).
 
-As the search engine's default ``track_total_hits``: past it, the total
-says "at least this many", and a common word does not make each answer
-count every line of the table. A run's or a job's log is counted whole.
+As the search engine's ``track_total_hits``: past it, the total says "at
+least this many", and a common word does not make each answer count every
+line of the table (counting costs about a millisecond per thousand lines
+read). A run's or a job's log is counted whole.
 """
 
 JOBS_RUN_SUBTASKS_DUMPED = 100

@@ -57,9 +57,14 @@ def partition_name(day: date) -> str:
     return f"{TABLE}_p{day:%Y%m%d}"
 
 
+def midnight(day: date) -> datetime:
+    """A day's start, in UTC: where its partition begins."""
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
 def _midnight(day: date) -> str:
     """A day's start (UTC) as a literal of the timestamp column."""
-    return datetime.combine(day, time(), tzinfo=timezone.utc).isoformat(sep=" ")
+    return midnight(day).isoformat(sep=" ")
 
 
 LOCK_KEY = 0x6A6F62735F6C6F67

@@ -184,3 +184,31 @@ def test_retention_deletes_rows_of_the_one_table(app, runs):
     oldest = db.session.scalar(sa.select(sa.func.min(RunLog.timestamp)))
     db.session.remove()
     assert oldest >= cutoff
+
+
+def test_a_search_pages_newest_first_over_the_days_without_skipping(partitioned):
+    """A day at a time, and a line written late into an older day is not skipped."""
+    (run_id, _), _ = partitioned
+    yesterday = utcnow() - timedelta(days=1)
+    db.session.add(
+        RunLog(run_id=run_id, timestamp=yesterday, level="INFO", message="late line")
+    )
+    db.session.commit()
+    db.session.remove()
+    expected = [line[0] for line in reversed(all_lines())]
+    collected, after = [], None
+    while True:
+        params = {"q": "*", "size": 5}
+        if after is not None:
+            params["search_after"] = after
+        page = current_jobs_logs_service.search(system_identity, params).to_dict()
+        db.session.remove()
+        collected.extend(hit["id"] for hit in page["hits"]["hits"])
+        if "next" not in page["links"]:
+            break
+        after = page["hits"]["sort"][0]
+    assert collected == expected
+    first = current_jobs_logs_service.search(
+        system_identity, {"q": "*", "size": 1}
+    ).to_dict()
+    assert first["hits"]["hits"][0]["message"] == "late line"

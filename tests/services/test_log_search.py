@@ -209,7 +209,7 @@ def test_the_total_of_a_search_is_capped(app, logs):
         orcid = logs["orcid"]
         assert search(str(orcid.id), size=1)["hits"]["total"] == 4
     finally:
-        app.config["JOBS_LOGS_SEARCH_TOTAL_LIMIT"] = 10_000
+        app.config["JOBS_LOGS_SEARCH_TOTAL_LIMIT"] = 1_000
 
 
 @pytest.mark.parametrize(
