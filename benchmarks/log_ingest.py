@@ -53,8 +53,8 @@ def main(argv=None):
     with bench_database("logs") as (uri, backend):
         from invenio_db import db
 
-        from invenio_jobs.logging import capture_run_logs
         from invenio_jobs.database.partitions import partition_log_table
+        from invenio_jobs.logging import capture_run_logs
         from invenio_jobs.models import Job, Run, RunLog, utcnow
 
         app = bench_app(uri)
