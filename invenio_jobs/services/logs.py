@@ -89,6 +89,20 @@ def dump_hit(line: RunLog, owner) -> dict:
     return hit
 
 
+def _doubling(windows):
+    """Consecutive spans of time (newest first) joined in groups of 1, 1, 2, 4...
+
+    Spans meet end to end, so a group is the span from its oldest start to
+    its newest end.
+    """
+    index, size = 0, 1
+    while index < len(windows):
+        group = windows[index : index + size]
+        yield group[-1][0], group[0][1]
+        index += size
+        size = size * 2 if index > 1 else 1
+
+
 class LogsService(Service):
     """Read logs: search a run's or a job's lines, or tail one run's log.
 
@@ -151,13 +165,15 @@ class LogsService(Service):
 
     @staticmethod
     def _count_newest(base, cap, windows):
-        """A search's hits up to ``cap``, counted a day's partition at a time.
+        """A search's hits up to ``cap``, counted from the newest days back.
 
-        Counting stops once ``cap`` is reached, in the newest days for a
-        common word; each count reads one partition with its own plan.
+        The spans counted double each time (a day, a day, two, four...):
+        counting stops once ``cap`` is reached, in the newest days for a
+        common word, and a rare one costs a handful of statements, each
+        reading its partitions with their own plans.
         """
         total = 0
-        for start, end in windows:
+        for start, end in _doubling(windows):
             statement = base.with_only_columns(RunLog.id)
             if start is not None:
                 statement = statement.where(RunLog.timestamp >= start)
