@@ -139,7 +139,18 @@ JOBS_LOGS_MAX_PER_RUN = 100_000
 """Most log lines kept for one run; one more line says how many were dropped."""
 
 JOBS_LOGGING_RETENTION_DAYS = 90
-"""Log lines older than this many days are deleted by the maintenance task."""
+"""Log lines older than this many days are deleted by the maintenance task.
+
+On PostgreSQL, where the log is partitioned by day, whole days are dropped:
+a line is kept between this many days and one day more.
+"""
+
+JOBS_LOGS_PARTITIONS_AHEAD = 7
+"""Days after today whose log partitions the pruning task makes in advance.
+
+PostgreSQL only. A line whose day has no partition yet is kept in the
+default partition and moved to its day's when that one is made.
+"""
 
 JOBS_RUNS_RETENTION = 500
 """Finished runs kept per job (the last successful one is always kept)."""
@@ -159,6 +170,15 @@ warning, and ``hits.sort`` to continue with ``search_after``.
 
 JOBS_LOGS_BATCH_SIZE = 500
 """Log lines read per database query while filling one answer (InvenioRDM's)."""
+
+JOBS_LOGS_SEARCH_TOTAL_LIMIT = 1_000
+"""A search across runs counts its hits up to this many (``hits.total``).
+
+As the search engine's ``track_total_hits``: past it, the total says "at
+least this many", and a common word does not make each answer count every
+line of the table (counting costs about a millisecond per thousand lines
+read). A run's or a job's log is counted whole.
+"""
 
 JOBS_RUN_SUBTASKS_DUMPED = 100
 """Most subtasks listed in a run's ``subtasks`` (the first ones, oldest first).

@@ -54,7 +54,9 @@ def list_links(template: str) -> dict:
 def _log_args(page: dict, after) -> dict:
     """The query string of an answer of a log: its filters and its cursor."""
     params = page["params"]
-    args = {"q": str(params["id"])}
+    args = {"q": params["q"]}
+    if params.get("sort"):
+        args["sort"] = params["sort"]
     if params.get("size"):
         args["size"] = params["size"]
     if params.get("level"):

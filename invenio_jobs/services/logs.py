@@ -11,15 +11,20 @@ Lines live in ``jobs_run_log``; the API speaks InvenioRDM's log search
 search index this module does not need.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from invenio_db import db
 from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
+from marshmallow import ValidationError
 
+from ..database.partitions import midnight, partition_days
 from ..models import Job, Run, RunLog
 from ..proxies import current_jobs
 from .base import like_pattern
+from .log_query import LogQuery, LogQueryError
 from .schemas import levels_from
 
 LINE_FIELDS = ("function", "line", "module")
@@ -63,6 +68,41 @@ def dump_log(line: RunLog, context: dict) -> dict:
     }
 
 
+def dump_hit(line: RunLog, owner) -> dict:
+    """A line found by a search: the line, with its run and the run's job.
+
+    ``owner`` is the line's run and its job's title (None if the run is
+    gone); the run's number and status let a reader tell runs apart.
+    """
+    if owner is None:
+        return dump_log(line, {})
+    run, job_title = owner
+    hit = dump_log(line, run_log_context(run))
+    hit["run"] = {
+        "id": str(run.id),
+        "number": run.number,
+        "status": run.status.name if run.status else None,
+        "title": run.title,
+        "parent_run_id": str(run.parent_run_id) if run.parent_run_id else None,
+    }
+    hit["job"] = {"id": str(run.job_id), "title": job_title}
+    return hit
+
+
+def _doubling(windows):
+    """Consecutive spans of time (newest first) joined in groups of 1, 1, 2, 4...
+
+    Spans meet end to end, so a group is the span from its oldest start to
+    its newest end.
+    """
+    index, size = 0, 1
+    while index < len(windows):
+        group = windows[index : index + size]
+        yield group[-1][0], group[0][1]
+        index += size
+        size = size * 2 if index > 1 else 1
+
+
 class LogsService(Service):
     """Read logs: search a run's or a job's lines, or tail one run's log.
 
@@ -89,64 +129,110 @@ class LogsService(Service):
         ).order_by(RunLog.id).limit(size)
 
     @staticmethod
-    def _owner(owner_id):
-        """The runs whose lines ``q`` asks for, and the run when it is one.
-
-        A run's log holds the lines of its subtasks too, as InvenioRDM's
-        holds every line written in the run's context; a job's, the lines of
-        all its runs. None when ``q`` names neither.
-        """
-        run = db.session.get(Run, owner_id)
-        if run is not None:
-            runs = sa.select(Run.id).where(
-                sa.or_(Run.id == run.id, Run.parent_run_id == run.id)
-            )
-            return runs, run
-        if db.session.scalar(sa.select(Job.id).where(Job.id == owner_id)):
-            return sa.select(Run.id).where(Run.job_id == owner_id), None
-        return None, None
+    def _query(text):
+        """The query of ``q``; a query that cannot be read is a 400 on ``q``."""
+        try:
+            return LogQuery(text, db.engine.dialect.name)
+        except LogQueryError as error:
+            raise ValidationError({"q": [str(error)]}) from None
 
     @staticmethod
-    def _contexts(lines, known: Run | None) -> dict:
-        """The shared context of each run the lines belong to, in one query."""
-        contexts = {known.id: run_log_context(known)} if known is not None else {}
-        missing = {line.run_id for line in lines} - set(contexts)
-        if missing:
-            for run in db.session.scalars(sa.select(Run).where(Run.id.in_(missing))):
-                contexts[run.id] = run_log_context(run)
-        return contexts
+    def _owners(lines) -> dict:
+        """Each line's run and the run's job title, in one query."""
+        wanted = {line.run_id for line in lines}
+        if not wanted:
+            return {}
+        rows = db.session.execute(
+            sa.select(Run, Job.title)
+            .join(Job, Job.id == Run.job_id)
+            .where(Run.id.in_(wanted))
+        )
+        return {run.id: (run, title) for run, title in rows}
+
+    @staticmethod
+    def _count(base, cap):
+        """How many lines match; a search stops counting at ``cap``.
+
+        A log (one run's or one job's) is counted whole, as InvenioRDM's;
+        a search across runs counts at most ``cap`` lines, as the search
+        engine's ``track_total_hits`` does, so that a common word does not
+        make every answer read the whole table.
+        """
+        ids = base.with_only_columns(RunLog.id)
+        if cap is not None:
+            ids = ids.limit(cap)
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
+
+    @staticmethod
+    def _count_newest(base, cap, windows):
+        """A search's hits up to ``cap``, counted from the newest days back.
+
+        The spans counted double each time (a day, a day, two, four...):
+        counting stops once ``cap`` is reached, in the newest days for a
+        common word, and a rare one costs a handful of statements, each
+        reading its partitions with their own plans.
+        """
+        total = 0
+        for start, end in _doubling(windows):
+            statement = base.with_only_columns(RunLog.id)
+            if start is not None:
+                statement = statement.where(RunLog.timestamp >= start)
+            if end is not None:
+                statement = statement.where(RunLog.timestamp < end)
+            total += db.session.scalar(
+                sa.select(sa.func.count()).select_from(
+                    statement.limit(cap - total).subquery()
+                )
+            )
+            if total >= cap:
+                return total
+        return total
 
     def search(self, identity, params=None):
-        """``/api/logs/jobs?q=<run or job id>``: log lines in time order.
+        """``/api/logs/jobs?q=``: a run's or a job's log, or a search of all logs.
 
-        Lines come in the order they were written (their id, which follows
-        their time), continuing after ``search_after``. Without ``size``, one
-        answer holds up to ``JOBS_LOGS_MAX_RESULTS`` lines, read
-        ``JOBS_LOGS_BATCH_SIZE`` at a time; when more remain, a
-        ``truncated_results`` warning says so and ``hits.sort`` continues.
-        Queries: the owner, the count, one per batch, and the runs' contexts.
+        ``q`` naming a run or a job gives its lines in the order they were
+        written (their id, which follows their time); any other query
+        (:mod:`.log_query`) gives the matching lines of every run newest
+        first. ``sort`` overrides either order; ``search_after`` continues
+        after the last line read. Without ``size``, one answer holds up to
+        ``JOBS_LOGS_MAX_RESULTS`` lines, read ``JOBS_LOGS_BATCH_SIZE`` at a
+        time; when more remain, a ``truncated_results`` warning says so and
+        ``hits.sort`` continues. Each hit carries its run and job.
+        Queries: the count, one per batch, and the hits' runs.
         """
         self.require_permission(identity, "search")
         params = self.config.search_params_schema().load(params or {})
+        query = self._query(params["q"])
         config = current_app.config
         limit = params["size"] or config["JOBS_LOGS_MAX_RESULTS"]
-        batch = params["size"] or max(1, config["JOBS_LOGS_BATCH_SIZE"])
-        runs, run = self._owner(params["id"])
-        lines, total, truncated = [], 0, False
-        if runs is not None:
-            base = self._filtered(
-                sa.select(RunLog).where(RunLog.run_id.in_(runs)),
-                params["level"],
-                params["text"],
+        batch = params["size"] + 1 if params["size"] else config["JOBS_LOGS_BATCH_SIZE"]
+        newest_first = (
+            params["sort"] == "-timestamp" if params["sort"] else query.owner is None
+        )
+        base = self._filtered(
+            sa.select(RunLog).where(query.condition), params["level"], params["text"]
+        )
+        cap = None if query.owner else config["JOBS_LOGS_SEARCH_TOTAL_LIMIT"]
+        windows = self._windows() if newest_first else []
+        if cap is not None and windows:
+            total = self._count_newest(base, cap, windows)
+        else:
+            total = self._count(base, cap)
+        if total <= limit:
+            windows = []
+        if newest_first and not windows and cap is not None:
+            lines, truncated = self._read_few(base, params["search_after"], limit)
+        elif windows:
+            lines, truncated = self._read_newest(
+                base, params["search_after"], limit, windows
             )
-            total = db.session.scalar(
-                sa.select(sa.func.count()).select_from(
-                    base.with_only_columns(RunLog.id).subquery()
-                )
+        else:
+            lines, truncated = self._read(
+                base, params["search_after"], limit, max(1, batch), newest_first
             )
-            lines, truncated = self._read(base, params["search_after"], limit, batch)
-        contexts = self._contexts(lines, run)
-        hits = [dump_log(line, contexts.get(line.run_id, {})) for line in lines]
+        owners = self._owners(lines)
+        hits = [dump_hit(line, owners.get(line.run_id)) for line in lines]
         warnings = []
         if truncated and not params["size"]:
             warnings.append(
@@ -173,23 +259,102 @@ class LogsService(Service):
         )
 
     @staticmethod
-    def _read(base, after, limit, batch):
+    def _read(base, after, limit, batch, newest_first=False):
         """Up to ``limit`` lines after the cursor, ``batch`` per query.
 
         One line more than ``limit`` is asked for, so that the answer knows
-        whether the log goes on.
+        whether the log goes on. Newest first, "after" means older.
         """
+        order = RunLog.id.desc() if newest_first else RunLog.id
         lines = []
         while True:
             wanted = min(batch, limit + 1 - len(lines))
-            statement = base if after is None else base.where(RunLog.id > after)
-            rows = db.session.scalars(statement.order_by(RunLog.id).limit(wanted)).all()
+            statement = base
+            if after is not None:
+                statement = base.where(
+                    RunLog.id < after if newest_first else RunLog.id > after
+                )
+            rows = db.session.scalars(statement.order_by(order).limit(wanted)).all()
             lines.extend(rows)
             if len(lines) > limit:
                 return lines[:limit], True
             if len(rows) < wanted:
                 return lines, False
             after = rows[-1].id
+
+    @staticmethod
+    def _windows() -> list:
+        """Spans of time to read newest first, one per day's partition.
+
+        Empty unless the log is partitioned (PostgreSQL). The spans meet
+        end to end and the first and last are open, so that they cover
+        every line, also those of days without a partition.
+        """
+        days = partition_days(db.session.connection())
+        if not days:
+            return []
+        starts = [midnight(day) for day in days]
+        starts.append(midnight(days[-1] + timedelta(days=1)))
+        windows = [(starts[-1], None)]
+        windows += [(starts[i], starts[i + 1]) for i in reversed(range(len(days)))]
+        windows.append((None, starts[0]))
+        return windows
+
+    @staticmethod
+    def _read_few(base, after, limit):
+        """A search's every hit when they fit in one answer, newest first.
+
+        Sorted by an expression of the id, not the id, so that PostgreSQL
+        collects the few matches through the best index (the trigram one,
+        for a rare word) and sorts them, rather than walking every
+        partition's id index until each has found a match.
+        """
+        statement = base if after is None else base.where(RunLog.id < after)
+        rows = db.session.scalars(
+            statement.order_by((RunLog.id + 0).desc()).limit(limit + 1)
+        ).all()
+        return rows[:limit], len(rows) > limit
+
+    @staticmethod
+    def _read_newest(base, after, limit, windows):
+        """Up to ``limit`` lines, newest first, read one day's partition at a time.
+
+        Across all partitions at once, PostgreSQL would merge every
+        partition's index in id order, and each must find its first match
+        before one line comes out; a day at a time, each query reads one
+        partition with the plan that suits it, and a page of a common word
+        ends in the newest day. Lines are ordered by id, which follows
+        their time but may cross a midnight by the moments a batch waits:
+        one last query takes the older days' lines with a higher id than
+        the page's lowest (an index probe per partition), so that no hit is
+        skipped.
+        """
+        wanted = limit + 1
+        newer = base if after is None else base.where(RunLog.id < after)
+        found, start = [], None
+        for start, end in windows:
+            statement = newer
+            if start is not None:
+                statement = statement.where(RunLog.timestamp >= start)
+            if end is not None:
+                statement = statement.where(RunLog.timestamp < end)
+            rows = db.session.scalars(
+                statement.order_by(RunLog.id.desc()).limit(wanted - len(found))
+            ).all()
+            found.extend(rows)
+            if len(found) >= wanted:
+                break
+        if len(found) >= wanted and start is not None:
+            lowest = min(line.id for line in found)
+            found.extend(
+                db.session.scalars(
+                    newer.where(RunLog.timestamp < start, RunLog.id > lowest)
+                    .order_by(RunLog.id.desc())
+                    .limit(wanted)
+                )
+            )
+        found.sort(key=lambda line: line.id, reverse=True)
+        return found[:limit], len(found) > limit
 
     def _require_run_read(self, identity):
         """A run's own log routes follow the runs' permission policy."""

@@ -25,7 +25,7 @@ from ..broker import live_workers
 from ..database import Outage, is_unreachable
 from ..event_totals import add_reaper_counts
 from ..lifecycle import ENDING
-from ..logging.tasks import delete_old_logs
+from ..logging.tasks import create_log_partitions, delete_old_logs
 from ..models import Run, RunStatusEnum, delete_runs
 from ..models import last_success_order as latest_start_first
 from ..models import last_success_where as can_be_last_success
@@ -148,6 +148,9 @@ def prune(batch_size=5000):
 def _prune(batch_size) -> dict:
     config = current_app.config
     pruned = {"logs": 0, "runs": 0}
+    made = create_log_partitions(config["JOBS_LOGS_PARTITIONS_AHEAD"])
+    if made:
+        pruned["log_partitions"] = len(made)
     pruned["logs"] = delete_old_logs(
         config["JOBS_LOGGING_RETENTION_DAYS"], batch_size=batch_size
     )

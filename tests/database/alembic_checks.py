@@ -24,6 +24,7 @@ writes them.
 import logging
 import uuid
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from invenio_accounts.models import User
@@ -31,7 +32,7 @@ from invenio_db.shared import UTCDateTime
 from sqlalchemy_utils.types import UUIDType
 
 from invenio_jobs.alembic import INVENIORDM_COUNTERS, inveniordm_json
-from invenio_jobs.models import Job, Run, RunStatusEnum
+from invenio_jobs.models import Job, Run, RunLog, RunStatusEnum
 from invenio_jobs.schedules import CRON_FIELDS
 
 BRANCH_BASE = "371f4cbcb73d"
@@ -111,9 +112,32 @@ def _table_of(diff) -> str | None:
     return None
 
 
+def _made_elsewhere(diff, dialect) -> bool:
+    """An index the models make only on another database (``ddl_if``).
+
+    The trigram index of the log messages exists on PostgreSQL only.
+    """
+    if isinstance(diff, list) or diff[0] != "add_index":
+        return False
+    models = {model.__tablename__: model for model in (Job, Run, RunLog)}
+    model = models.get(diff[1].table.name)
+    indexes = model.__table__.indexes if model is not None else ()
+    (index,) = [index for index in indexes if index.name == diff[1].name] or [diff[1]]
+    condition = index._ddl_if
+    compiler = SimpleNamespace(dialect=dialect)
+    return condition is not None and not condition._should_execute(
+        None, diff[1], None, compiler=compiler
+    )
+
+
 def jobs_diffs(alembic) -> list:
     """What alembic finds different between the jobs tables and our models."""
-    return [d for d in alembic.compare_metadata() if _table_of(d) in JOBS_TABLES]
+    dialect = alembic.migration_context.dialect
+    return [
+        d
+        for d in alembic.compare_metadata()
+        if _table_of(d) in JOBS_TABLES and not _made_elsewhere(d, dialect)
+    ]
 
 
 def tables(db) -> set:

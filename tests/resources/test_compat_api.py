@@ -303,7 +303,7 @@ def test_logs_by_job_id_and_by_quoted_run_id(app, db, admin_client, job_logs):
     assert quoted["hits"]["total"] == 2
     nobody = admin_client.get(f"/logs/jobs?q={uuid.uuid4()}").json
     assert nobody["hits"] == {"hits": [], "total": 0}
-    assert "q" in error_fields(admin_client.get("/logs/jobs?q=not-an-id"))
+    assert "q" in error_fields(admin_client.get("/logs/jobs?q=run_id:not-an-id"))
     assert "sort" in error_fields(admin_client.get(f"/logs/jobs?q={job_id}&sort=x"))
 
 

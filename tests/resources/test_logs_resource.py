@@ -12,6 +12,13 @@ import pytest
 from test_jobs_resource import error_fields
 
 
+@pytest.fixture(scope="module")
+def app_config(app_config):
+    """German besides English, as a multilingual site has it."""
+    app_config["I18N_LANGUAGES"] = [("de", "Deutsch")]
+    return app_config
+
+
 @pytest.fixture()
 def logged_run(admin_client):
     """A finished run of the chatty job (executed eagerly), with its log."""
@@ -101,7 +108,8 @@ def test_tail_with_cursor_level_and_text(app, db, admin_client, logged_run):
     "query, field",
     [
         ("", "q"),
-        ("q=not-a-run", "q"),
+        ("q=thread AND (", "q"),
+        ("q=colour:red", "q"),
         ("q={run}&size=0", "size"),
         ("q={run}&search_after=x", "search_after"),
         ("q={run}&search_after=99999999999999999999", "search_after"),
@@ -164,3 +172,48 @@ def test_whole_log_downloads_as_text(app, db, admin_client, logged_run, users):
     with app.test_client() as someone:
         login_user_via_session(someone, email=users["user"].email)
         assert someone.get(f"/jobs/{job_id}/runs/{run_id}/logs.txt").status_code == 403
+
+
+def test_search_across_runs(app, db, admin_client, logged_run):
+    """A query finds the lines of every run, newest first, each with its run and job."""
+    job_id, first = logged_run
+    second = admin_client.post(
+        f"/jobs/{job_id}/runs", json={"args": {"tag": "other", "lines": 3}}
+    ).json["id"]
+    query = f'"thread 1 line 2" AND level:INFO AND context.job_id:{job_id}'
+    body = admin_client.get(f"/logs/jobs?q={query}").json
+    hits = body["hits"]["hits"]
+    assert [h["message"] for h in hits] == [
+        "other: thread 1 line 2",
+        "api: thread 1 line 2",
+    ]
+    assert [h["run"]["id"] for h in hits] == [second, first]
+    assert {h["job"]["id"] for h in hits} == {job_id}
+    assert hits[0]["job"]["title"] == "Chatty"
+    assert body["hits"]["total"] == 2
+
+
+def test_a_malformed_query_is_a_400_that_says_where(app, db, admin_client):
+    """The error names ``q`` and the character where reading stopped."""
+    res = admin_client.get("/logs/jobs?q=thread AND AND line")
+    assert res.status_code == 400
+    (error,) = res.json["errors"]
+    assert error["field"] == "q"
+    assert "character 12" in error["messages"][0]
+
+
+def test_a_malformed_query_is_explained_in_german(app, db, admin_client):
+    """The reader's language: German where the browser asks for it."""
+    import flask_babel
+
+    # The tests' requests share one app context, where Flask-Babel keeps
+    # the first request's locale; a served request has a context of its own.
+    flask_babel.refresh()
+    try:
+        res = admin_client.get(
+            "/logs/jobs?q=colour:red", headers={"Accept-Language": "de"}
+        )
+    finally:
+        flask_babel.refresh()
+    (error,) = res.json["errors"]
+    assert "Unbekanntes Feld 'colour' (bei Zeichen 1)" in error["messages"][0]

@@ -6,8 +6,6 @@
 
 """The query parameters of a run's log and of the log search."""
 
-import uuid
-
 from invenio_i18n import gettext as _
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
@@ -67,35 +65,32 @@ class CursorField(fields.Field):
 
 
 class LogsSearchParamsSchema(LogFilterSchema):
-    """Query string of ``/api/logs/jobs``: a run or a job, a cursor, a size.
+    """Query string of ``/api/logs/jobs``: a query, a cursor, a size, an order.
 
-    Without ``size``, an answer holds up to ``JOBS_LOGS_MAX_RESULTS`` lines,
-    as InvenioRDM's; with it, a page of that many lines.
+    ``q`` is a run or job id (that log, in time order, as InvenioRDM's
+    clients ask for it) or a query in the log search language
+    (:mod:`invenio_jobs.services.log_query`), whose hits come newest first.
+    ``sort`` chooses: ``timestamp`` oldest first, ``-timestamp`` newest
+    first. Without ``size``, an answer holds up to ``JOBS_LOGS_MAX_RESULTS``
+    lines, as InvenioRDM's; with it, a page of that many lines.
     """
 
     size = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(1, MAX_PAGE_SIZE)
     )
-    q = fields.String(required=True, validate=validate.Length(min=1))
+    q = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     search_after = CursorField(load_default=None, allow_none=True)
     sort = fields.String(
-        load_default="timestamp", validate=validate.OneOf(["timestamp"])
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(["timestamp", "-timestamp"]),
     )
 
     @post_load
-    def _log_owner(self, data, **kwargs):
-        """``q`` is a run id or a job id: bare, quoted, or ``run_id:``/``job_id:``."""
-        value = data["q"].strip().strip('"').strip()
-        for prefix in ("run_id:", "context.run_id:", "job_id:", "context.job_id:"):
-            if value.startswith(prefix):
-                value = value[len(prefix) :].strip().strip('"')
-                break
-        try:
-            data["id"] = uuid.UUID(value)
-        except ValueError:
-            raise ValidationError(
-                {"q": [_("Give the id of a run or a job.")]}
-            ) from None
+    def _query_present(self, data, **kwargs):
+        """A ``q`` of spaces asks for nothing: say so, as for a missing one."""
+        if not data["q"].strip():
+            raise ValidationError({"q": [_("Give a run id, a job id or a query.")]})
         return data
 
 

@@ -1,0 +1,214 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""Run logs partitioned by day on PostgreSQL: conversion, writing, reading, retention.
+
+The module's tables are made from the models (one log table); each test
+turns it into partitions as the migration does and gives the one table
+back at the end, checking that no line was lost either way.
+"""
+
+import logging
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from helpers import make_job, make_run
+from invenio_access.permissions import system_identity
+from invenio_db import db
+
+from invenio_jobs.database.partitions import (
+    DEFAULT_PARTITION,
+    create_partitions_ahead,
+    is_partitioned,
+    partition_days,
+    partition_log_table,
+    unpartition_log_table,
+)
+from invenio_jobs.logging import capture_run_logs
+from invenio_jobs.logging.tasks import delete_old_logs
+from invenio_jobs.models import RunLog, utcnow
+from invenio_jobs.proxies import current_jobs_logs_service
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.usefixtures("empty_tables")]
+
+DAYS_BACK = 5
+
+
+def all_lines():
+    """Every stored line as (id, run, day, message), by id."""
+    db.session.remove()
+    lines = [
+        (line.id, line.run_id, line.timestamp.date(), line.message)
+        for line in db.session.scalars(sa.select(RunLog).order_by(RunLog.id))
+    ]
+    db.session.remove()  # no transaction left open to block the next DDL
+    return lines
+
+
+@pytest.fixture()
+def runs(app, database):
+    """Two runs, with lines on each of the last days (three a day each)."""
+    job = make_job(db.session, title="Partitioned")
+    first, second = make_run(db.session, job), make_run(db.session, job)
+    now = utcnow()
+    for back in range(DAYS_BACK, -1, -1):
+        for index in range(3):
+            for run in (first, second):
+                db.session.add(
+                    RunLog(
+                        run_id=run.id,
+                        timestamp=now - timedelta(days=back, minutes=index),
+                        level="INFO",
+                        logger="tests",
+                        message=f"day -{back} line {index} doi:10.99/{back}",
+                    )
+                )
+    db.session.commit()
+    ids = [(run.id, run.job_id) for run in (first, second)]
+    db.session.remove()
+    return ids
+
+
+@pytest.fixture()
+def partitioned(runs):
+    """The log table in partitions, as the migration leaves it; the one table after."""
+    before = all_lines()
+    with db.engine.begin() as connection:
+        partition_log_table(connection, utcnow().date(), 2)
+    assert all_lines() == before
+    yield runs
+    kept = all_lines()
+    with db.engine.begin() as connection:
+        unpartition_log_table(connection)
+        assert not is_partitioned(connection)
+    assert all_lines() == kept
+
+
+def test_the_conversion_keeps_every_line_in_its_day(partitioned):
+    """A partition per day with lines and per day ahead; each line in its day's."""
+    today = utcnow().date()
+    with db.engine.connect() as connection:
+        assert is_partitioned(connection)
+        days = partition_days(connection)
+        assert days == [
+            today + timedelta(days=offset) for offset in range(-DAYS_BACK, 3)
+        ]
+        per_partition = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT tableoid::regclass::text, count(*) FROM jobs_run_log "
+                    "GROUP BY 1"
+                )
+            ).all()
+        )
+    assert DEFAULT_PARTITION not in per_partition
+    assert sorted(per_partition.values()) == [6] * (DAYS_BACK + 1)
+
+
+def test_writing_tailing_and_searching_across_partitions(app, partitioned):
+    """COPY writes into today's partition; a run's log and a search read all days."""
+    (run_id, job_id), _ = partitioned
+    with capture_run_logs(db.engine, run_id, app.config):
+        logging.getLogger("tests.partitions").info("written today doi:10.99/new")
+    tail = current_jobs_logs_service.tail(
+        system_identity, str(job_id), str(run_id), {"size": 1000}
+    )
+    messages = [hit["message"] for hit in tail["hits"]]
+    assert len(messages) == 3 * (DAYS_BACK + 1) + 1
+    assert messages[0].startswith(f"day -{DAYS_BACK} ")
+    assert messages[-1] == "written today doi:10.99/new"
+    found = current_jobs_logs_service.search(
+        system_identity, {"q": '"doi:10.99/" AND line', "size": 100}
+    ).to_dict()["hits"]
+    assert found["total"] == 2 * 3 * (DAYS_BACK + 1)
+    days = [hit["message"].split(" line")[0] for hit in found["hits"]]
+    assert days == sorted(days)  # newest first: day -0 before day -5
+
+
+def test_a_line_without_its_day_goes_to_the_default_partition_then_moves(
+    partitioned,
+):
+    """No line is refused; making its day's partition moves it there."""
+    (run_id, _), _ = partitioned
+    later = utcnow() + timedelta(days=10)
+    db.session.add(
+        RunLog(run_id=run_id, timestamp=later, level="INFO", message="from the future")
+    )
+    db.session.commit()
+    db.session.remove()
+    with db.engine.begin() as connection:
+        where = connection.scalar(
+            sa.text(
+                "SELECT tableoid::regclass::text FROM jobs_run_log "
+                "WHERE message = 'from the future'"
+            )
+        )
+        assert where == DEFAULT_PARTITION
+        made = create_partitions_ahead(connection, utcnow().date(), 10)
+        assert later.date() in made
+        assert len(made) == 8  # days 3 to 10 after today
+        where = connection.scalar(
+            sa.text(
+                "SELECT tableoid::regclass::text FROM jobs_run_log "
+                "WHERE message = 'from the future'"
+            )
+        )
+        assert where == f"jobs_run_log_p{later:%Y%m%d}"
+        assert create_partitions_ahead(connection, utcnow().date(), 10) == []
+
+
+def test_retention_drops_exactly_the_expired_days(app, partitioned):
+    """Days that ended before the cutoff go whole; the cutoff's day stays whole."""
+    before = all_lines()
+    last_kept = (utcnow() - timedelta(days=3)).date()
+    delete_old_logs(3)
+    expected = [line for line in before if line[2] >= last_kept]
+    assert all_lines() == expected
+    assert len({line[2] for line in before}) > len({line[2] for line in expected})
+    with db.engine.connect() as connection:
+        assert partition_days(connection)[0] == last_kept
+
+
+def test_retention_deletes_rows_of_the_one_table(app, runs):
+    """Without partitions (a table made from the models), old lines are deleted."""
+    before = all_lines()
+    cutoff = utcnow() - timedelta(days=3)
+    deleted = delete_old_logs(3)
+    after = all_lines()
+    assert deleted == len(before) - len(after) > 0
+    db.session.remove()
+    oldest = db.session.scalar(sa.select(sa.func.min(RunLog.timestamp)))
+    db.session.remove()
+    assert oldest >= cutoff
+
+
+def test_a_search_pages_newest_first_over_the_days_without_skipping(partitioned):
+    """A day at a time, and a line written late into an older day is not skipped."""
+    (run_id, _), _ = partitioned
+    yesterday = utcnow() - timedelta(days=1)
+    db.session.add(
+        RunLog(run_id=run_id, timestamp=yesterday, level="INFO", message="late line")
+    )
+    db.session.commit()
+    db.session.remove()
+    expected = [line[0] for line in reversed(all_lines())]
+    collected, after = [], None
+    while True:
+        params = {"q": "*", "size": 5}
+        if after is not None:
+            params["search_after"] = after
+        page = current_jobs_logs_service.search(system_identity, params).to_dict()
+        db.session.remove()
+        collected.extend(hit["id"] for hit in page["hits"]["hits"])
+        if "next" not in page["links"]:
+            break
+        after = page["hits"]["sort"][0]
+    assert collected == expected
+    first = current_jobs_logs_service.search(
+        system_identity, {"q": "*", "size": 1}
+    ).to_dict()
+    assert first["hits"]["hits"][0]["message"] == "late line"
