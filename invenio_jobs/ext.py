@@ -25,6 +25,7 @@ from .resources import (
     TasksResource,
     TasksResourceConfig,
 )
+from .resources.access import AccessResource, AccessResourceConfig
 from .services import (
     JobsService,
     JobsServiceConfig,
@@ -35,6 +36,7 @@ from .services import (
     TasksService,
     TasksServiceConfig,
 )
+from .services.access import AccessService
 from .services.stats import StatsService, StatsServiceConfig
 
 
@@ -70,6 +72,7 @@ class InvenioJobs:
         self.tasks_service = TasksService(TasksServiceConfig.build(app))
         self.logs_service = LogsService(LogsServiceConfig.build(app))
         self.stats_service = StatsService(StatsServiceConfig.build(app))
+        self.access_service = AccessService(self.jobs_service)
 
     def init_resources(self, app):
         """Create the REST resources on top of the services."""
@@ -79,6 +82,7 @@ class InvenioJobs:
         )
         self.logs_resource = LogsResource(LogsResourceConfig, self.logs_service)
         self.tasks_resource = TasksResource(TasksResourceConfig, self.tasks_service)
+        self.access_resource = AccessResource(AccessResourceConfig, self.access_service)
 
     def init_resource(self, app):
         """Create the REST resources: InvenioRDM's name of :meth:`init_resources`."""

@@ -16,10 +16,12 @@ from flask import current_app
 from invenio_db import db
 from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
+from invenio_records_resources.services.errors import PermissionDeniedError
 
 from ..models import Job, Run, RunLog
 from ..proxies import current_jobs
-from .base import like_pattern
+from .base import like_pattern, user_id_of
+from .grants import require_on_job
 from .schemas import levels_from
 
 LINE_FIELDS = ("function", "line", "module")
@@ -125,13 +127,23 @@ class LogsService(Service):
         ``JOBS_LOGS_BATCH_SIZE`` at a time; when more remain, a
         ``truncated_results`` warning says so and ``hits.sort`` continues.
         Queries: the owner, the count, one per batch, and the runs' contexts.
+        Someone who is not an administrator reads the logs of the jobs they
+        may read; of another job, they find no lines.
         """
-        self.require_permission(identity, "search")
+        every_job = self.check_permission(identity, "search")
+        if not every_job and user_id_of(identity) is None:
+            raise PermissionDeniedError("search")
         params = self.config.search_params_schema().load(params or {})
         config = current_app.config
         limit = params["size"] or config["JOBS_LOGS_MAX_RESULTS"]
         batch = params["size"] or max(1, config["JOBS_LOGS_BATCH_SIZE"])
         runs, run = self._owner(params["id"])
+        if runs is not None and not every_job:
+            job_id = run.job_id if run is not None else params["id"]
+            if not current_jobs.jobs_service.check_permission(
+                identity, "read", job_id=str(job_id)
+            ):
+                runs, run = None, None
         lines, total, truncated = [], 0, False
         if runs is not None:
             base = self._filtered(
@@ -191,9 +203,9 @@ class LogsService(Service):
                 return lines, False
             after = rows[-1].id
 
-    def _require_run_read(self, identity):
+    def _require_run_read(self, identity, job_id):
         """A run's own log routes follow the runs' permission policy."""
-        current_jobs.runs_service.require_permission(identity, "read")
+        require_on_job(current_jobs.runs_service, identity, "read", job_id)
 
     def text_lines(self, identity, job_id, run_id, batch=5000):
         """The whole log as lines of text, read in batches: for a download.
@@ -201,7 +213,7 @@ class LogsService(Service):
         The permission and the run are checked at once; the lines come as
         the returned iterator is consumed.
         """
-        self._require_run_read(identity)
+        self._require_run_read(identity, job_id)
         run = current_jobs.runs_service.get_run(job_id, run_id)
 
         def lines():
@@ -220,7 +232,7 @@ class LogsService(Service):
 
     def tail(self, identity, job_id, run_id, params=None) -> dict:
         """The lines after a cursor, the cursor to ask with next, and the status."""
-        self._require_run_read(identity)
+        self._require_run_read(identity, job_id)
         params = self.config.tail_params_schema().load(params or {})
         run = current_jobs.runs_service.get_run(job_id, run_id)
         __, page = self._lines(
