@@ -23,6 +23,7 @@ jobs = WebpackThemeBundle(
                 "invenio-jobs-form": "./js/invenio_jobs/admin/form.js",
                 "invenio-jobs-details": "./js/invenio_jobs/admin/details.js",
                 "invenio-jobs-run": "./js/invenio_jobs/admin/run.js",
+                "invenio-jobs-curator-job": "./js/invenio_jobs/curator/job.js",
                 "invenio-jobs-theme": "./less/invenio_jobs/admin.less",
             },
             dependencies={

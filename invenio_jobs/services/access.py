@@ -170,7 +170,13 @@ def load_grant(index, grant) -> tuple[str, object, str]:
             field=_field(index, "subject", "type"),
         )
     value = subject.get("id")
-    if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value):
+    if (
+        not isinstance(value, (str, int))
+        or isinstance(value, bool)
+        or not str(value).strip()
+        or "\x00" in str(value)  # no user or role has it; databases refuse it
+        or len(str(value)) > 255
+    ):
         raise InvalidRequestBodyError(
             _(
                 "The subject's id must be a user's id or e-mail, or a role's id or name."

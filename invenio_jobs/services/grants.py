@@ -65,6 +65,18 @@ ACTION_NAMES = tuple(action.value for action in PERMISSIONS.values())
 PERMISSION_OF_ACTION = {action.value: name for name, action in PERMISSIONS.items()}
 
 
+def job_key(job_id) -> str | None:
+    """A job id as grants name it (its canonical UUID); None for what is none.
+
+    A malformed id from a path names no job, and must not reach a query.
+    """
+    try:
+        parsed = uuid.UUID(str(job_id))
+    except ValueError:
+        return None
+    return str(parsed) if str(parsed) == str(job_id) else None
+
+
 def job_action(permission: str, job_id) -> ParameterizedActionNeed:
     """The action need of ``permission`` on one job."""
     return PERMISSIONS[permission]._replace(argument=str(job_id))
@@ -90,9 +102,10 @@ class JobGrant(Generator):
 
     def needs(self, job_id=None, **kwargs):
         """The job's actions that give the permission."""
-        if job_id is None:
+        key = job_key(job_id) if job_id is not None else None
+        if key is None:
             return []
-        return [job_action(name, job_id) for name in GRANTED_BY[self.permission]]
+        return [job_action(name, key) for name in GRANTED_BY[self.permission]]
 
 
 def job_grant_keys(job_id) -> set[str]:
@@ -101,7 +114,10 @@ def job_grant_keys(job_id) -> set[str]:
     A job's check reads them all in its one cache round trip, so that
     telling "may not run" (403) from "may not see" (404) costs no second.
     """
-    return {get_action_cache_key(action, str(job_id)) for action in ACTION_NAMES}
+    key = job_key(job_id)
+    if key is None:
+        return set()
+    return {get_action_cache_key(action, key) for action in ACTION_NAMES}
 
 
 def require_on_job(service, identity, action: str, job_id, read_action="read"):

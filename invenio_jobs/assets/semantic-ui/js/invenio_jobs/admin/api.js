@@ -50,6 +50,8 @@ export function createApi(prefix) {
       data(http.get(`${runPath(jobId, runId)}/logs`, { params })),
     getStats: (window) => data(http.get("/jobs/stats", { params: { window } })),
     logTextUrl: (jobId, runId) => `${prefix}${runPath(jobId, runId)}/logs.txt`,
+    getAccess: (id) => data(http.get(`${jobPath(id)}/access`)),
+    putAccess: (id, grants) => data(http.put(`${jobPath(id)}/access`, { grants })),
   };
 }
 
