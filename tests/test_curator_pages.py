@@ -142,11 +142,3 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, jobs):
     assert res.status_code in (302, 401)
     if res.status_code == 302:
         assert "login" in res.headers["Location"]
-
-
-def test_the_page_speaks_german(app, client, users, jobs):
-    """The list's words in the reader's language."""
-    login_user_via_session(client, email=users["user"].email)
-    html = client.get("/jobs?ln=de").get_data(as_text=True)
-    assert "Letzter Lauf" in html
-    assert "In der Warteschlange" in html
