@@ -47,6 +47,8 @@ def routes(job_id, run_id):
         ("get", "/jobs/metrics", None),
         ("get", job, None),
         ("put", job, {"title": "Renamed", "task": "mock_echo"}),
+        ("get", f"{job}/access", None),
+        ("put", f"{job}/access", {"grants": []}),
         ("get", f"{job}/runs", None),
         ("post", f"{job}/runs", {}),
         ("get", run, None),
