@@ -32,10 +32,18 @@ def assert_page_accessible(browser, page):
     assert_accessible(browser, page, exclude=SITE_FRAME)
 
 
+def curator_id():
+    """The curator's user id."""
+    from invenio_accounts.models import User
+
+    db.session.rollback()
+    return User.query.filter_by(email=CURATOR[0]).one().id
+
+
 def grant_to_curator(users, job_id, permission):
     """Grant the curator ``permission`` on the job, as the API would."""
     db.session.add(
-        ActionUsers.allow(job_action(permission, job_id), user_id=users["user"].id)
+        ActionUsers.allow(job_action(permission, job_id), user_id=curator_id())
     )
     db.session.commit()
 
@@ -125,7 +133,7 @@ def test_a_runner_starts_a_run_from_the_curator_page(chromium, users):
     db.session.rollback()
     runs = runs_of(job["id"])
     assert len(runs) == 1
-    assert runs[0].started_by_id == users["user"].id
+    assert runs[0].started_by_id == curator_id()
 
 
 def test_the_access_section_gives_and_takes_access_with_the_keyboard(admin, users):
@@ -147,6 +155,8 @@ def test_the_access_section_gives_and_takes_access_with_the_keyboard(admin, user
     who.send_keys("user@example.org")
     permission = tab_to(admin, "#jobs-access-permission")
     permission.send_keys(Keys.END)  # the last: manage
+    assert permission.get_attribute("value") == "manage"
+    tab_to(admin, ".jobs-access-add")
     press(admin, Keys.ENTER)
     admin.find(".jobs-access-row")
     assert "user@example.org" in admin.text(".jobs-access-table")
@@ -154,7 +164,7 @@ def test_the_access_section_gives_and_takes_access_with_the_keyboard(admin, user
     assert_accessible(admin, "Access section with a grant")
     stored = ActionUsers.query.filter_by(argument=job["id"]).all()
     assert [(row.action, row.user_id) for row in stored] == [
-        ("jobs-manage", users["user"].id)
+        ("jobs-manage", curator_id())
     ]
 
     remove = tab_to(admin, ".jobs-access-remove")
