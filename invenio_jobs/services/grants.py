@@ -82,10 +82,13 @@ def job_action(permission: str, job_id) -> ParameterizedActionNeed:
     return PERMISSIONS[permission]._replace(argument=str(job_id))
 
 
-def strongest(permissions) -> str | None:
-    """The strongest of some permission names; None for none."""
-    found = [name for name in PERMISSIONS if name in set(permissions)]
-    return found[-1] if found else None
+def is_job_grant(need) -> bool:
+    """Whether a need is a grant on one job (an action of a job, with its id)."""
+    return (
+        need.method == "action"
+        and need.value in ACTION_NAMES
+        and getattr(need, "argument", None) is not None
+    )
 
 
 class JobGrant(Generator):

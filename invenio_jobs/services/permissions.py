@@ -19,7 +19,7 @@ from invenio_administration.generators import Administration
 from invenio_records_permissions.generators import Disable, SystemProcess
 from invenio_records_permissions.policies import BasePermissionPolicy
 
-from .grants import JobGrant, job_grant_keys
+from .grants import JobGrant, is_job_grant, job_grant_keys
 
 ADMINS = [Administration(), SystemProcess()]
 
@@ -40,7 +40,10 @@ class OneLookupPolicy(BasePermissionPolicy):
 
     A check of one job (``job_id`` among the policy's arguments) reads
     every grant of the job in the same round trip, so that a second check
-    of the same job in the request costs no cache read.
+    of the same job in the request costs no cache read. The other needs
+    (the administrators') are judged first: when they allow, the job's
+    grants are not expanded, so an administrator's request reads no grant
+    of the job from the database, cached or not.
     """
 
     def allows(self, identity):
@@ -54,7 +57,19 @@ class OneLookupPolicy(BasePermissionPolicy):
         if self.over.get("job_id") is not None:
             keys |= job_grant_keys(self.over["job_id"])
         self._read_actions = _cached_actions(keys)
-        self._load_permissions()
+        grants = {need for need in self.explicit_needs if is_job_grant(need)}
+        if grants and self._allows_with(identity, self.explicit_needs - grants):
+            return True  # an administrator: the job's grants need no expanding
+        return self._allows_with(identity, self.explicit_needs)
+
+    def _allows_with(self, identity, explicit_needs):
+        """Whether ``identity`` provides one of these needs' grants and no exclude."""
+        every = self.explicit_needs
+        self.explicit_needs = explicit_needs
+        try:
+            self._load_permissions()
+        finally:
+            self.explicit_needs = every
         needs, excludes = self._permissions.needs, self._permissions.excludes
         if needs and not needs.intersection(identity.provides):
             return False
