@@ -444,3 +444,56 @@ def test_the_list_costs_one_statement_more_for_a_curator(
     job_statements = [s for s in by_admin if "jobs_" in s]
     assert len(job_statements) == 3, job_statements
     assert len([s for s in by_reader if "jobs_" in s]) == 3
+
+
+def test_a_check_of_a_job_is_one_cache_read_also_when_refused(
+    app, two_jobs, people, monkeypatch
+):
+    """Allowed, refused (403) or unseen (404): the job's grants in one ``MGET``.
+
+    The refusal's second check (may they read it?) finds every grant of the
+    job already read in the request.
+    """
+    from invenio_access.proxies import current_access
+    from invenio_access.utils import get_identity
+    from invenio_accounts.models import User
+    from invenio_db import db as db_
+    from invenio_records_resources.services.errors import PermissionDeniedError
+
+    from invenio_jobs.proxies import current_runs_service
+    from invenio_jobs.services.errors import JobNotFoundError
+    from invenio_jobs.services.grants import require_on_job
+
+    admin, jobs = two_jobs
+    a, b = jobs["A"]["id"], jobs["B"]["id"]
+    grant(admin, a, ("user", people["reader"].id, "read"))
+    identity = get_identity(db_.session.get(User, people["reader"].id))
+    cache = current_access.cache
+    trips = []
+    for name in ("get", "get_many"):
+        original = getattr(cache, name)
+
+        def counted(*keys, _name=name, _original=original):
+            trips.append((_name, len(keys)))
+            return _original(*keys)
+
+        monkeypatch.setattr(cache, name, counted)
+
+    def attempt(action, job_id):
+        """One check in a request of its own, as a route makes it."""
+        trips.clear()
+        with app.test_request_context():
+            try:
+                require_on_job(current_runs_service, identity, action, job_id)
+                return 200
+            except PermissionDeniedError:
+                return 403
+            except JobNotFoundError:
+                return 404
+
+    for job_id in (a, b):  # the grants of both jobs come to the cache
+        attempt("create", job_id)
+    # administration-access, superuser-access and the job's three actions
+    assert (attempt("read", a), trips) == (200, [("get_many", 5)])
+    assert (attempt("create", a), trips) == (403, [("get_many", 5)])
+    assert (attempt("create", b), trips) == (404, [("get_many", 5)])
