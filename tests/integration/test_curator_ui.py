@@ -192,6 +192,12 @@ def test_the_access_section_and_the_curator_page_in_german(admin, users):
     assert "Zugriff geben" in admin.text(".jobs-access-form")
     assert_accessible(admin, "German Access section")
 
+    admin.open("/jobs?ln=de")
+    admin.find(".jobs-curator-list")
+    assert "Letzter Lauf" in admin.text(".jobs-curator-list")
+    assert "Erfolgreich" in admin.text(".jobs-curator-list")
+    assert_page_accessible(admin, "German curator list of jobs")
+
     admin.open(f"/jobs/{job['id']}?ln=de")
     admin.find(".jobs-curator-job .jobs-run-row")
     assert "Läufe" in admin.text(".jobs-runs-header")
