@@ -12,11 +12,14 @@ and dropped here; a temporary SQLite file when the variable is not set), then
 times ``GET /api/jobs?size=25`` and ``GET /api/jobs/<id>/runs?size=25`` through
 the Flask test client of the API app, logged in as an administrator, and
 counts the SQL statements each request sends, and how many of them read
-permission grants. The app runs as InvenioRDM ships it: ``ACCESS_CACHE`` is
+permission grants. The list is also asked by a curator, who is not an
+administrator and sees the ``--granted`` jobs granted to them (``jobs-read``
+with the job's id): their list costs one statement more, the read of their
+grants. The app runs as InvenioRDM ships it: ``ACCESS_CACHE`` is
 invenio-cache's cache, on Redis when ``BROKER_URL`` is Redis, an in-process
 ``SimpleCache`` otherwise.
 
-    python benchmarks/api_list.py --jobs 10000 --runs 20 --requests 200
+    python benchmarks/api_list.py --jobs 10000 --runs 20 --requests 200 --granted 100
 """
 
 import argparse
@@ -112,6 +115,53 @@ def seed(db, jobs: int, runs: int, chunk: int = 5000):
     return job_ids
 
 
+def make_curator(app, db, job_ids):
+    """An account that is no administrator, granted ``read`` on these jobs."""
+    from datetime import datetime, timezone
+
+    from flask_security.utils import hash_password
+    from invenio_access.models import ActionUsers
+
+    datastore = app.extensions["security"].datastore
+    user = datastore.create_user(
+        email="curator@example.org",
+        password=hash_password("bench-pass"),
+        active=True,
+        confirmed_at=datetime.now(timezone.utc),
+    )
+    db.session.flush()
+    rows = [
+        dict(action="jobs-read", argument=str(job_id), user_id=user.id, exclude=False)
+        for job_id in job_ids
+    ]
+    if rows:
+        db.session.execute(ActionUsers.__table__.insert(), rows)
+    db.session.commit()
+    return user
+
+
+def measure_curator(app, db, curator, options):
+    """The jobs list as the curator asks it, in an app context of its own.
+
+    The requests above share the benchmark's app context, whose ``g`` keeps
+    the user its first request loaded (the administrator).
+    """
+    from invenio_accounts.testutils import login_user_via_session
+
+    with app.app_context():
+        client = app.test_client()
+        login_user_via_session(client, user=curator)
+        pages = max(1, min(options.granted // 25, 40))
+        urls = [f"/jobs?size=25&page={p}" for p in range(1, pages + 1)]
+        measure(client, db.engine, urls[:5], 5)  # warm up
+        seen = client.get("/jobs?size=1").json["hits"]["total"]
+        if seen != min(options.granted, options.jobs):
+            raise SystemExit(f"the curator sees {seen} jobs, not {options.granted}")
+        figures = summarize(*measure(client, db.engine, urls, options.requests))
+        db.session.remove()
+    return figures
+
+
 def measure(client, engine, urls, requests):
     """Latencies (ms), SQL statements and grant reads per request."""
     counter = {"n": 0, "grants": 0}
@@ -158,6 +208,9 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--granted", type=int, default=100, help="jobs granted to the curator"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     options = parser.parse_args(argv)
 
@@ -189,6 +242,8 @@ def main(argv=None):
             measure(client, db.engine, list_urls[:5] + runs_urls[:5], 10)  # warm up
             lists = summarize(*measure(client, db.engine, list_urls, options.requests))
             runs = summarize(*measure(client, db.engine, runs_urls, options.requests))
+            curator = make_curator(app, db, job_ids[: options.granted])
+            curated = measure_curator(app, db, curator, options)
             from invenio_cache import current_cache
 
             current_cache.clear()
@@ -207,6 +262,7 @@ def main(argv=None):
     for name, figures in (
         ("GET /api/jobs?size=25", lists),
         ("GET /api/jobs/<id>/runs?size=25", runs),
+        ("GET /api/jobs?size=25 as curator", curated),
     ):
         print(
             f"{name:<34}{figures['rps']:>9.1f}{figures['p50']:>9.2f}"
@@ -216,7 +272,10 @@ def main(argv=None):
         f"list_rps={lists['rps']:.1f} list_p50_ms={lists['p50']:.2f} "
         f"list_p95_ms={lists['p95']:.2f} list_queries={lists['queries']} "
         f"runs_rps={runs['rps']:.1f} runs_queries={runs['queries']} "
-        f"list_grant_queries={lists['grants']} runs_grant_queries={runs['grants']}"
+        f"list_grant_queries={lists['grants']} runs_grant_queries={runs['grants']} "
+        f"curator_list_rps={curated['rps']:.1f} "
+        f"curator_list_queries={curated['queries']} "
+        f"curator_list_grant_queries={curated['grants']}"
     )
 
 

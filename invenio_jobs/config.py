@@ -239,6 +239,16 @@ Instances override it to let more people read logs; a run's own log routes
 JOBS_ADMINISTRATION_HTML = "/administration/jobs/{id}"
 """Where a job's page lives in the admin UI; the ``self_admin_html`` link."""
 
+JOBS_CURATOR_URL_PREFIX = "/jobs"
+"""Where the pages of the jobs granted to curators live, outside the admin UI.
+
+``<prefix>`` lists the jobs the reader may see, ``<prefix>/<id>`` is a job's
+page and ``<prefix>/<id>/runs/<run_id>`` a run's, with its live log: for
+anyone granted ``read`` on the job (and administrators). The job's
+``self_html`` link, and the run e-mails sent to those who are not
+administrators, point here.
+"""
+
 JOBS_ADMINISTRATION_REFRESH = 2
 """Seconds between two refreshes of running runs on the admin pages."""
 

@@ -27,6 +27,7 @@ from .resources import (
     TasksResource,
     TasksResourceConfig,
 )
+from .resources.access import AccessResource, AccessResourceConfig
 from .services import (
     JobsService,
     JobsServiceConfig,
@@ -37,6 +38,7 @@ from .services import (
     TasksService,
     TasksServiceConfig,
 )
+from .services.access import AccessService
 from .services.pools import PoolsService, PoolsServiceConfig
 from .services.stats import StatsService, StatsServiceConfig
 
@@ -75,6 +77,8 @@ class InvenioJobs:
         self.stats_service = StatsService(StatsServiceConfig.build(app))
         self.pools_service = PoolsService(PoolsServiceConfig.build(app))
 
+        self.access_service = AccessService(self.jobs_service)
+
     def init_resources(self, app):
         """Create the REST resources on top of the services."""
         self.jobs_resource = JobsResource(JobsResourceConfig, self.jobs_service)
@@ -84,6 +88,8 @@ class InvenioJobs:
         self.logs_resource = LogsResource(LogsResourceConfig, self.logs_service)
         self.tasks_resource = TasksResource(TasksResourceConfig, self.tasks_service)
         self.pools_resource = PoolsResource(PoolsResourceConfig, self.pools_service)
+
+        self.access_resource = AccessResource(AccessResourceConfig, self.access_service)
 
     def init_resource(self, app):
         """Create the REST resources: InvenioRDM's name of :meth:`init_resources`."""

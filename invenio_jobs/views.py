@@ -38,6 +38,11 @@ def create_pools_bp(app):
     return app.extensions["invenio-jobs"].pools_resource.as_blueprint()
 
 
+def create_access_bp(app):
+    """The ``/api/jobs/<job_id>/access`` blueprint."""
+    return app.extensions["invenio-jobs"].access_resource.as_blueprint()
+
+
 def create_ui_bp(app):
     """The templates of the admin pages."""
     return Blueprint("invenio_jobs", __name__, template_folder="templates")

@@ -18,6 +18,7 @@ InvenioRDM's spellings work with their meaning: ``create --task``, ``log``
 --cron``).
 """
 
+from .access_commands import access
 from .base import jobs, parse_value
 from .job_commands import create, delete, list_jobs, types, update
 from .log_commands import log
@@ -38,6 +39,7 @@ print_run_log = log
 schedule_job = schedule
 
 __all__ = (
+    "access",
     "create_job",
     "create_run_for_job",
     "delete_job",

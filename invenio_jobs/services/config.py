@@ -45,6 +45,11 @@ def _admin_html(job, vars):
     )
 
 
+def _curator_html(job, vars):
+    prefix = current_app.config["JOBS_CURATOR_URL_PREFIX"].rstrip("/")
+    vars["curator_html"] = f"{prefix}/{job.id}"
+
+
 class JobsServiceConfig(ServiceConfig, ConfiguratorMixin):
     """Configuration of the jobs service."""
 
@@ -62,6 +67,7 @@ class JobsServiceConfig(ServiceConfig, ConfiguratorMixin):
             "{+api}/jobs/{id}/runs", vars=lambda o, v: v.update(id=o.id)
         ),
         "self_admin_html": ExternalLink("{+ui}{+admin_html}", vars=_admin_html),
+        "self_html": ExternalLink("{+ui}{+curator_html}", vars=_curator_html),
     }
     links_search = list_links("{+api}/jobs{?args*}")
 

@@ -16,6 +16,7 @@ from invenio_accounts.models import User
 from invenio_db import db
 from invenio_db.uow import ModelCommitOp
 from invenio_records_resources.services.base import LinksTemplate, Service
+from invenio_records_resources.services.errors import PermissionDeniedError
 
 from ..database import Prepared, one_statement
 from ..jobs import build_default_arguments
@@ -31,8 +32,16 @@ from ..models import (
 )
 from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
-from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
+from .access import revoke_all_grants
+from .base import (
+    DumpSchemasMixin,
+    current_language,
+    like_pattern,
+    parse_uuid,
+    user_id_of,
+)
 from .errors import JobNotFoundError
+from .grants import readable_jobs, require_on_job
 from .pools import pool_waits
 from .uow import RevokeTaskOp, unit_of_work
 
@@ -266,18 +275,22 @@ class JobsService(DumpSchemasMixin, Service):
 
     def read(self, identity, id_):
         """One job, with its last run."""
-        self.require_permission(identity, "read")
+        require_on_job(self, identity, "read", id_)
         return self._items(identity, [self.get_job(id_)])[0]
 
     def search(self, identity, params=None):
         """A page of jobs: filter by text and active, sort, with last runs.
 
         Three queries whatever the page size: the count, the page, and the
-        latest run of each job of the page.
+        latest run of each job of the page. Someone who is not an
+        administrator sees the jobs granted to them: one query more, for
+        their grants (:func:`.grants.readable_jobs`).
         """
-        self.require_permission(identity, "search")
+        readable = self._readable_jobs(identity)
         params = self.config.search_params_schema().load(params or {})
         statement = sa.select(Job)
+        if readable is not None:
+            statement = statement.where(readable.where(Job.id))
         if params["q"].strip():
             pattern = like_pattern(params["q"].strip())
             statement = statement.where(
@@ -304,6 +317,17 @@ class JobsService(DumpSchemasMixin, Service):
             links_tpl=LinksTemplate(self.config.links_search),
             sort_by=params["sort"],
         )
+
+    def _readable_jobs(self, identity):
+        """The jobs a search shows: None for all (administrators), else a filter.
+
+        Anyone logged in may search: without grants, they find nothing.
+        """
+        if self.check_permission(identity, "search"):
+            return None
+        if user_id_of(identity) is None:
+            raise PermissionDeniedError("search")
+        return readable_jobs(identity)
 
     @staticmethod
     def _order_by(sort: str):
@@ -359,7 +383,7 @@ class JobsService(DumpSchemasMixin, Service):
         Only the fields present are changed, so that activating a job is
         ``{"active": true}``. A new schedule restarts an interval's grid now.
         """
-        self.require_permission(identity, "update")
+        require_on_job(self, identity, "update", id_)
         job = self.get_job(id_)
         schema = self.schema(
             partial=True, context={"task": job.task, "run_args": job.run_args}
@@ -380,8 +404,8 @@ class JobsService(DumpSchemasMixin, Service):
 
     @unit_of_work()
     def delete(self, identity, id_, uow=None):
-        """Delete a job with its runs and their logs; stop its active runs."""
-        self.require_permission(identity, "delete")
+        """Delete a job with its runs, their logs and its grants; stop its active runs."""
+        require_on_job(self, identity, "delete", id_)
         job = self.get_job(id_)
         active = db.session.scalars(
             sa.select(Run.task_id).where(
@@ -391,6 +415,7 @@ class JobsService(DumpSchemasMixin, Service):
             )
         ).all()
         delete_runs(sa.select(Run.id).where(Run.job_id == job.id))
+        revoke_all_grants(job.id)
         db.session.delete(job)
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))
@@ -421,7 +446,7 @@ class JobsService(DumpSchemasMixin, Service):
         Empty for a job without a schedule. An inactive job gets the times its
         schedule gives, though they do not fire while it stays inactive.
         """
-        self.require_permission(identity, "read")
+        require_on_job(self, identity, "read", job_id)
         job = self.get_job(job_id)
         if not job.schedule:
             return []

@@ -18,12 +18,14 @@ from flask import current_app
 from invenio_db import db
 from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
+from invenio_records_resources.services.errors import PermissionDeniedError
 from marshmallow import ValidationError
 
 from ..database.partitions import midnight, partition_days
 from ..models import Job, Run, RunLog
 from ..proxies import current_jobs
-from .base import like_pattern
+from .base import like_pattern, user_id_of
+from .grants import readable_jobs, require_on_job
 from .log_query import LogQuery, LogQueryError
 from .schemas import levels_from
 
@@ -200,8 +202,12 @@ class LogsService(Service):
         time; when more remain, a ``truncated_results`` warning says so and
         ``hits.sort`` continues. Each hit carries its run and job.
         Queries: the count, one per batch, and the hits' runs.
+        Someone who is not an administrator finds the lines of the jobs
+        they may read only (one more statement: their grants).
         """
-        self.require_permission(identity, "search")
+        every_job = self.check_permission(identity, "search")
+        if not every_job and user_id_of(identity) is None:
+            raise PermissionDeniedError("search")
         params = self.config.search_params_schema().load(params or {})
         query = self._query(params["q"])
         config = current_app.config
@@ -210,8 +216,14 @@ class LogsService(Service):
         newest_first = (
             params["sort"] == "-timestamp" if params["sort"] else query.owner is None
         )
+        condition = query.condition
+        if not every_job:
+            readable = readable_jobs(identity).where(Run.job_id)
+            condition = sa.and_(
+                condition, RunLog.run_id.in_(sa.select(Run.id).where(readable))
+            )
         base = self._filtered(
-            sa.select(RunLog).where(query.condition), params["level"], params["text"]
+            sa.select(RunLog).where(condition), params["level"], params["text"]
         )
         cap = None if query.owner else config["JOBS_LOGS_SEARCH_TOTAL_LIMIT"]
         windows = self._windows() if newest_first else []
@@ -356,9 +368,9 @@ class LogsService(Service):
         found.sort(key=lambda line: line.id, reverse=True)
         return found[:limit], len(found) > limit
 
-    def _require_run_read(self, identity):
+    def _require_run_read(self, identity, job_id):
         """A run's own log routes follow the runs' permission policy."""
-        current_jobs.runs_service.require_permission(identity, "read")
+        require_on_job(current_jobs.runs_service, identity, "read", job_id)
 
     def text_lines(self, identity, job_id, run_id, batch=5000):
         """The whole log as lines of text, read in batches: for a download.
@@ -366,7 +378,7 @@ class LogsService(Service):
         The permission and the run are checked at once; the lines come as
         the returned iterator is consumed.
         """
-        self._require_run_read(identity)
+        self._require_run_read(identity, job_id)
         run = current_jobs.runs_service.get_run(job_id, run_id)
 
         def lines():
@@ -385,7 +397,7 @@ class LogsService(Service):
 
     def tail(self, identity, job_id, run_id, params=None) -> dict:
         """The lines after a cursor, the cursor to ask with next, and the status."""
-        self._require_run_read(identity)
+        self._require_run_read(identity, job_id)
         params = self.config.tail_params_schema().load(params or {})
         run = current_jobs.runs_service.get_run(job_id, run_id)
         __, page = self._lines(

@@ -4,9 +4,11 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""Who may do what: administrators and the system process, by default.
+"""Who may do what: administrators and the system process, and per-job grants.
 
-Instances replace a policy through ``JOBS_PERMISSION_POLICY``,
+A job's own routes are also open to those granted ``read``, ``run`` or
+``manage`` on that job (:mod:`.grants`); the checks of those routes give the
+policy the job as ``job_id``. Instances replace a policy through ``JOBS_PERMISSION_POLICY``,
 ``JOBS_RUNS_PERMISSION_POLICY``, ``JOBS_TASKS_PERMISSION_POLICY`` or
 ``APP_LOGS_PERMISSION_POLICY``.
 """
@@ -16,6 +18,8 @@ from invenio_access.proxies import current_access
 from invenio_administration.generators import Administration
 from invenio_records_permissions.generators import Disable, SystemProcess
 from invenio_records_permissions.policies import BasePermissionPolicy
+
+from .grants import JobGrant, is_job_grant, job_grant_keys
 
 ADMINS = [Administration(), SystemProcess()]
 
@@ -33,6 +37,13 @@ class OneLookupPolicy(BasePermissionPolicy):
     the database, then cached). A policy whose generators exclude an
     action need (where the two readings can differ) is checked as
     invenio-access checks it.
+
+    A check of one job (``job_id`` among the policy's arguments) reads
+    every grant of the job in the same round trip, so that a second check
+    of the same job in the request costs no cache read. The other needs
+    (the administrators') are judged first: when they allow, the job's
+    grants are not expanded, so an administrator's request reads no grant
+    of the job from the database, cached or not.
     """
 
     def allows(self, identity):
@@ -42,10 +53,23 @@ class OneLookupPolicy(BasePermissionPolicy):
             self.explicit_excludes |= set(generator.excludes(**self.over))
         if any(need.method == "action" for need in self.explicit_excludes):
             return super().allows(identity)
-        self._read_actions = _cached_actions(
-            {self._cache_key(n) for n in self.explicit_needs if n.method == "action"}
-        )
-        self._load_permissions()
+        keys = {self._cache_key(n) for n in self.explicit_needs if n.method == "action"}
+        if self.over.get("job_id") is not None:
+            keys |= job_grant_keys(self.over["job_id"])
+        self._read_actions = _cached_actions(keys)
+        grants = {need for need in self.explicit_needs if is_job_grant(need)}
+        if grants and self._allows_with(identity, self.explicit_needs - grants):
+            return True  # an administrator: the job's grants need no expanding
+        return self._allows_with(identity, self.explicit_needs)
+
+    def _allows_with(self, identity, explicit_needs):
+        """Whether ``identity`` provides one of these needs' grants and no exclude."""
+        every = self.explicit_needs
+        self.explicit_needs = explicit_needs
+        try:
+            self._load_permissions()
+        finally:
+            self.explicit_needs = every
         needs, excludes = self._permissions.needs, self._permissions.excludes
         if needs and not needs.intersection(identity.provides):
             return False
@@ -86,25 +110,40 @@ def _cached_actions(keys) -> dict:
     return found
 
 
+READERS = [*ADMINS, JobGrant("read")]
+RUNNERS = [*ADMINS, JobGrant("run")]
+MANAGERS = [*ADMINS, JobGrant("manage")]
+
+
 class JobPermissionPolicy(OneLookupPolicy):
-    """Access to jobs."""
+    """Access to jobs.
+
+    ``search`` is every job; others see the jobs granted to them (the
+    service filters the list by their grants when this check refuses).
+    """
 
     can_search = ADMINS
     can_create = ADMINS
-    can_read = ADMINS
-    can_update = ADMINS
-    can_delete = ADMINS
+    can_read = READERS
+    can_update = MANAGERS
+    can_delete = MANAGERS
+    can_read_access = MANAGERS
+    can_update_access = MANAGERS
 
 
 class RunPermissionPolicy(OneLookupPolicy):
-    """Access to runs and their logs."""
+    """Access to runs and their logs.
 
-    can_search = ADMINS
-    can_create = ADMINS
-    can_read = ADMINS
+    ``update`` (counts and subtasks, written by the job's own code) stays
+    with the system and administrators.
+    """
+
+    can_search = READERS
+    can_create = RUNNERS
+    can_read = READERS
     can_update = ADMINS
-    can_stop = ADMINS
-    can_delete = ADMINS
+    can_stop = RUNNERS
+    can_delete = MANAGERS
     can_read_stats = ADMINS
     can_read_metrics = ADMINS
 

@@ -30,6 +30,7 @@ from ..worker.context import worker_name
 from ..worker.endings import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
+from .grants import require_on_job
 from .pools import pool_waits
 from .results import DeferredItem
 from .schemas import load_task_arguments, started_by_of
@@ -180,12 +181,12 @@ class RunsService(DumpSchemasMixin, Service):
 
     def read(self, identity, job_id, run_id):
         """One run of a job."""
-        self.require_permission(identity, "read")
+        require_on_job(self, identity, "read", job_id)
         return self.item(identity, self.get_run(job_id, run_id))
 
     def search(self, identity, job_id, params=None):
         """A page of a job's runs, newest first, optionally by status and trigger."""
-        self.require_permission(identity, "search")
+        require_on_job(self, identity, "search", job_id, read_action="search")
         params = self.config.search_params_schema().load(params or {})
         job_uuid = parse_uuid(job_id, JobNotFoundError)
         found = db.session.execute(
@@ -242,7 +243,7 @@ class RunsService(DumpSchemasMixin, Service):
         since. Within a caller's transaction (a request, a unit of work),
         the job's read and the INSERT join it.
         """
-        self.require_permission(identity, "create")
+        require_on_job(self, identity, "create", job_id)
         alone = getattr(uow, "alone", False) and speaks_postgresql(db.engine)
         if alone:
             seen = self._seen_jobs.get(parse_uuid(job_id, JobNotFoundError))
@@ -327,7 +328,7 @@ class RunsService(DumpSchemasMixin, Service):
         task. Its subtasks stop with it. The run's log and message say who
         asked and when; ``via`` names the channel (the command line).
         """
-        self.require_permission(identity, "stop")
+        require_on_job(self, identity, "stop", job_id)
         run = self.get_run(job_id, run_id)
         if run.status.is_finished:
             raise _cannot_stop(run)
@@ -381,7 +382,7 @@ class RunsService(DumpSchemasMixin, Service):
     @unit_of_work()
     def delete(self, identity, job_id, run_id, uow=None):
         """Delete a finished run with its log and its subtasks."""
-        self.require_permission(identity, "delete")
+        require_on_job(self, identity, "delete", job_id)
         run = self.get_run(job_id, run_id)
         if not run.status.is_finished:
             raise RunStatusChangeError(
@@ -399,12 +400,17 @@ class RunsService(DumpSchemasMixin, Service):
     def read_by_id(self, identity, run_id):
         """One run by its id alone, whatever its job: a run id is unique.
 
-        For clients that name a run without its job, as the CLI does.
+        For clients that name a run without its job, as the CLI does, and
+        InvenioRDM's address of a run page. Whoever may not read its job is
+        told the run does not exist.
         """
-        self.require_permission(identity, "read")
         run = db.session.get(Run, parse_uuid(run_id, RunNotFoundError))
         if run is None:
             raise RunNotFoundError(run_id)
+        try:
+            require_on_job(self, identity, "read", run.job_id)
+        except JobNotFoundError:
+            raise RunNotFoundError(run_id) from None
         return self.item(identity, run)
 
     @staticmethod

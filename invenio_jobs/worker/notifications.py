@@ -20,6 +20,7 @@ from invenio_db import db
 
 from ..models import Job, Run
 from .dispatch import task_named
+from .recipients import admin_run_url, curator_run_url, curators_among
 
 logger = get_task_logger(__name__)
 
@@ -114,10 +115,11 @@ def send_notification(run_id):
     The body comes from ``invenio_jobs/emails/run_notification.html`` and
     ``.txt`` (InvenioRDM's names, which instances override), with
     InvenioRDM's context: ``job``, ``run``, ``status_info``, ``run_url``,
-    ``success_count`` and ``config``.
+    ``success_count`` and ``config``. Administrators, and addresses of no
+    user, get the link to the admin page; users who are not administrators
+    get their own e-mail, with the link to the curator page
+    (:mod:`.recipients`).
     """
-    from flask_mail import Message
-
     run = db.session.get(Run, uuid.UUID(str(run_id)))
     if run is None:
         return
@@ -126,14 +128,29 @@ def send_notification(run_id):
     success_count = None
     if run.status.name == "PARTIAL_SUCCESS" and run.total_entries:
         success_count = max(run.total_entries - (run.errored_entries or 0), 0)
+    recipients = list(job.notification_emails)
+    curators = curators_among(recipients)
+    admins = [email for email in recipients if email.lower() not in curators]
+    others = [email for email in recipients if email.lower() in curators]
+    for group, run_url in (
+        (admins, admin_run_url(run)),
+        (others, curator_run_url(run)),
+    ):
+        if group:
+            _send(job, run, info, success_count, group, run_url)
+
+
+def _send(job, run, info, success_count, recipients, run_url):
+    """One e-mail of a run's end to ``recipients``, linking to ``run_url``."""
+    from flask_mail import Message
+
     context = {
         "job": job,
         "run": run,
         "status_info": info,
         "status_color": info["color"],
         "title": info["title"],
-        "run_url": f"{current_app.config.get('SITE_UI_URL', '')}"
-        f"/administration/runs/{run.id}",
+        "run_url": run_url,
         "success_count": success_count,
         "config": current_app.config,
     }
@@ -142,7 +159,7 @@ def send_notification(run_id):
     text = templates.get_template("invenio_jobs/emails/run_notification.txt")
     message = Message(
         subject=f"[{run.status.name}] {job.title}: {run.title or job.title}",
-        recipients=list(job.notification_emails),
+        recipients=recipients,
         body=text.render(context),
         html=html.render(context),
         sender=current_app.config["JOBS_NOTIFICATIONS_SENDER"]

@@ -30,8 +30,11 @@ def axe_script():
     return path.read_text()
 
 
-def axe_violations(browser):
-    """Run axe-core on the page as it is now; its violations of levels A and AA."""
+def axe_violations(browser, exclude=()):
+    """Run axe-core on the page as it is now; its violations of levels A and AA.
+
+    ``exclude``: more CSS selectors left out, beside :data:`AXE_EXCLUDE`.
+    """
     driver = browser.driver
     if not driver.execute_script("return !!window.axe"):
         driver.execute_script(axe_script())
@@ -47,7 +50,7 @@ def axe_violations(browser):
           .catch((error) => done([{ id: "axe-error", help: String(error), nodes: [] }]));
         """,
         AXE_TAGS,
-        AXE_EXCLUDE,
+        AXE_EXCLUDE + [[css] for css in exclude],
     )
     return [
         {
@@ -63,8 +66,11 @@ def axe_violations(browser):
     ]
 
 
-def assert_accessible(browser, page):
+def assert_accessible(browser, page, exclude=()):
     """No violation of WCAG A or AA on the page; the message lists them.
+
+    ``exclude``: parts of the page that are not the page's own (see
+    :func:`axe_violations`).
 
     Checked once no transition runs: a dialog fading in has, for a moment,
     the colours of neither the page nor itself.
@@ -73,7 +79,7 @@ def assert_accessible(browser, page):
         lambda: not browser.find_all(".animating"),
         "transitions ended",
     )
-    violations = axe_violations(browser)
+    violations = axe_violations(browser, exclude)
     assert violations == [], f"{page}: " + "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {v['targets']} {v['summary']}"
         for v in violations

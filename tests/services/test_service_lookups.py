@@ -75,8 +75,8 @@ def test_read_by_id_of_an_unknown_run_is_not_found(app, db, run_id):
 
 
 def test_read_by_id_is_refused_to_a_user(app, db, finished_run, user_identity):
-    """Only administrators and the system process read runs."""
-    with pytest.raises(PermissionDeniedError):
+    """A user without a grant on the run's job is told the run does not exist."""
+    with pytest.raises(RunNotFoundError):
         current_runs_service.read_by_id(user_identity, finished_run["id"])
 
 
@@ -111,8 +111,8 @@ def test_next_fire_times_of_an_unknown_job_is_not_found(app, db, job_id):
 
 
 def test_next_fire_times_are_refused_to_a_user(app, db, scheduled_job, user_identity):
-    """Only administrators and the system process read jobs."""
-    with pytest.raises(PermissionDeniedError):
+    """A user without a grant on the job is told it does not exist."""
+    with pytest.raises(JobNotFoundError):
         current_jobs_service.next_fire_times(user_identity, scheduled_job["id"])
 
 

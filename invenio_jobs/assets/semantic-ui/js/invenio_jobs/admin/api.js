@@ -55,6 +55,9 @@ export function createApi(prefix) {
     updatePool: (name, pool) =>
       data(http.put(`/jobs/pools/${encodeURIComponent(name)}`, pool)),
     deletePool: (name) => http.delete(`/jobs/pools/${encodeURIComponent(name)}`),
+
+    getAccess: (id) => data(http.get(`${jobPath(id)}/access`)),
+    putAccess: (id, grants) => data(http.put(`${jobPath(id)}/access`, { grants })),
   };
 }
 

@@ -46,6 +46,7 @@ import {
   startedBy,
   triggerText,
 } from "./components/format";
+import { AccessSection } from "./components/AccessSection";
 import { mountPage } from "./components/mount";
 import { RunsChart } from "./components/RunsChart";
 import { StopButton } from "./components/StopButton";
@@ -422,6 +423,7 @@ function JobPage({ config, api, jobId }) {
         )}
       </div>
       <JobSettings job={job} taskTitle={taskTitle || job.task} config={config} />
+      <AccessSection api={api} jobId={jobId} />
 
       <Header as="h2" className="jobs-runs-header">
         {i18next.t("Runs")}

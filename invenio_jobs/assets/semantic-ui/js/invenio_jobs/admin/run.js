@@ -217,6 +217,8 @@ function RunPage({ config, api, jobId, runId }) {
   if (!run) return error ? <Message negative content={error} /> : <Loader active inline="centered" />;
 
   const jobPage = fillPath(config.pages.job, { id: jobId });
+  // A curator's page says whether they may start and stop runs; the admin pages may.
+  const mayRun = config.can_run !== false;
   const counters = [
     [i18next.t("Total"), run.total_entries],
     [i18next.t("Inserted"), run.inserted_entries],
@@ -242,10 +244,10 @@ function RunPage({ config, api, jobId, runId }) {
           </Header>
         </Grid.Column>
         <Grid.Column width={5} textAlign="right">
-          {isActive(run) && (
+          {mayRun && isActive(run) && (
             <StopButton run={run} api={api} onStopped={setRun} onError={setError} size="small" />
           )}
-          {!isActive(run) && !run.parent_run_id && (
+          {mayRun && !isActive(run) && !run.parent_run_id && (
             <RunAgainButton run={run} api={api} config={config} />
           )}
         </Grid.Column>
