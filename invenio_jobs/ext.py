@@ -25,6 +25,8 @@ from .resources import (
     TasksResource,
     TasksResourceConfig,
 )
+from .resources.config import SchedulingResourceConfig
+from .resources.resources import SchedulingResource
 from .services import (
     JobsService,
     JobsServiceConfig,
@@ -35,7 +37,9 @@ from .services import (
     TasksService,
     TasksServiceConfig,
 )
+from .services.pause import PauseService, PauseServiceConfig
 from .services.stats import StatsService, StatsServiceConfig
+from .services.windows import WindowsService, WindowsServiceConfig
 
 
 class InvenioJobs:
@@ -70,6 +74,8 @@ class InvenioJobs:
         self.tasks_service = TasksService(TasksServiceConfig.build(app))
         self.logs_service = LogsService(LogsServiceConfig.build(app))
         self.stats_service = StatsService(StatsServiceConfig.build(app))
+        self.pause_service = PauseService(PauseServiceConfig.build(app))
+        self.windows_service = WindowsService(WindowsServiceConfig.build(app))
 
     def init_resources(self, app):
         """Create the REST resources on top of the services."""
@@ -79,6 +85,9 @@ class InvenioJobs:
         )
         self.logs_resource = LogsResource(LogsResourceConfig, self.logs_service)
         self.tasks_resource = TasksResource(TasksResourceConfig, self.tasks_service)
+        self.scheduling_resource = SchedulingResource(
+            SchedulingResourceConfig, self.pause_service, self.windows_service
+        )
 
     def init_resource(self, app):
         """Create the REST resources: InvenioRDM's name of :meth:`init_resources`."""

@@ -128,3 +128,15 @@ class JobLogsPermissionPolicy(OneLookupPolicy):
     can_read = [Disable()]
     can_update = [Disable()]
     can_delete = [Disable()]
+
+
+class SchedulingPermissionPolicy(OneLookupPolicy):
+    """The instance-wide switches of scheduling: pause all, maintenance windows.
+
+    Reading them is allowed to whoever may list jobs in the admin area: the
+    jobs list shows the pause's banner.
+    """
+
+    can_read = ADMINS
+    can_pause = ADMINS
+    can_manage_windows = ADMINS
