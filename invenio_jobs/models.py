@@ -431,6 +431,15 @@ class Pause(db.Model):
         sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
     )
 
+    @classmethod
+    def in_force(cls, now: datetime):
+        """SQL for "a pause is on at `now`": a row whose ``until`` is ahead.
+
+        A pause whose ``until`` passed is over without a write: the beat
+        needs nobody to end it, and every reader agrees.
+        """
+        return sa.exists().where(sa.or_(cls.until.is_(None), cls.until > now))
+
 
 class MaintenanceWindow(db.Model):
     """A recurring time when scheduled fires are held, such as Sundays 01:00-05:00.

@@ -22,16 +22,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..models import Job, MaintenanceWindow, Pause, Run
 
 
-def pause_in_force(now: datetime):
-    """The condition "a pause is on at `now`" (a row whose ``until`` is ahead).
-
-    A pause whose ``until`` passed is over without a write: the beat needs
-    nobody to end it, and every reader agrees.
-    """
-    pause = Pause.__table__.c
-    return sa.exists().where(sa.or_(pause.until.is_(None), pause.until > now))
-
-
 def claim_due_jobs(now: datetime, limit: int, dialect: str):
     """Due jobs, locked, and the earliest future fire time: one statement.
 
@@ -58,7 +48,7 @@ def claim_due_jobs(now: datetime, limit: int, dialect: str):
             job.held_since,
             job.ignore_maintenance_windows,
         )
-        .where(job.active, job.next_run_at <= now, ~pause_in_force(now))
+        .where(job.active, job.next_run_at <= now, ~Pause.in_force(now))
         .order_by(job.next_run_at)
         .limit(limit)
     )
@@ -69,7 +59,7 @@ def claim_due_jobs(now: datetime, limit: int, dialect: str):
     earliest = (
         sa.select(
             sa.func.min(job.next_run_at).label("earliest"),
-            pause_in_force(now).label("paused"),
+            Pause.in_force(now).label("paused"),
             sa.select(pause.until).scalar_subquery().label("paused_until"),
             sa.exists()
             .where(MaintenanceWindow.__table__.c.active)
