@@ -116,7 +116,7 @@ class JobsResource(ServiceResource):
         if data.get("ignore_maintenance_windows") is True:
             holds = [None] * len(times)
         else:
-            holds = current_jobs.windows_service.holds(g.identity, times)
+            holds = current_jobs.windows_service.holds(times)
         return {
             "next_runs": [t.isoformat() for t in times],
             "held_until": [end.isoformat() if end else None for end in holds],
