@@ -27,8 +27,12 @@ from .validation import validate_schedule
 MAX_WINDOW_MINUTES = 7 * 24 * 60
 """The longest window: a week. A longer hold is a pause, not maintenance."""
 
-_CHAIN_LIMIT = 1000
-"""How many touching windows :func:`held_until` follows before it stops."""
+_LONGEST_HOLD = timedelta(minutes=MAX_WINDOW_MINUTES)
+"""How far :func:`held_until` follows touching windows: a week.
+
+Windows that always touch (an hourly window of an hour) would hold forever;
+the hold ends after a week at most, and the beat looks again then.
+"""
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def held_until(windows: list[Window], at: datetime) -> datetime | None:
     at = _as_utc(at, "at")
     end = None
     point = at
-    for _ in range(_CHAIN_LIMIT):
+    while end is None or end - at < _LONGEST_HOLD:
         ends = [e for e in (w.end_if_inside(point) for w in windows) if e is not None]
         if not ends:
             break

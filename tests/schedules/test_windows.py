@@ -72,11 +72,11 @@ def test_touching_and_overlapping_windows_hold_as_one():
     assert held_until(windows, at) == datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
 
 
-def test_a_window_spanning_its_next_start_still_ends():
-    """An hourly window of an hour ends after the chain limit, not never."""
+def test_windows_that_always_touch_hold_for_a_week_at_most():
+    """An hourly window of an hour would hold forever: it ends after a week."""
     always = window("0 * * * *", 60)
-    end = held_until([always], datetime(2026, 3, 1, 0, 30, tzinfo=UTC))
-    assert end is not None and end > datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
+    at = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+    assert held_until([always], at) == datetime(2026, 3, 8, 1, 0, tzinfo=UTC)
 
 
 def test_preview_marks_each_held_fire():

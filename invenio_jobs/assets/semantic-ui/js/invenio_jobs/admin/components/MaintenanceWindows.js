@@ -44,7 +44,7 @@ function WindowRow({ entry, api, onChanged }) {
       <Table.Cell>
         {entry.description}
         <div className="jobs-muted">
-          <code>{entry.cron}</code> {entry.timezone}
+          <span className="jobs-window-cron">{entry.cron}</span> {entry.timezone}
         </div>
       </Table.Cell>
       <Table.Cell>{i18next.t("{{count}} minutes", { count: entry.duration })}</Table.Cell>
