@@ -118,3 +118,16 @@ def test_preview_marks_fires_held_by_a_window_in_german(admin):
     admin.find(".jobs-window-row")
     assert "Wartungsfenster" in admin.text("#jobs-windows-header")
     assert_accessible(admin, "windows editor (de)")
+
+
+def test_job_page_warns_before_a_manual_run_while_paused(admin):
+    """The job page's Run now names the pause; the job's window setting shows."""
+    job = make_job(title="Harvest", schedule={"type": "interval", "hours": 1})
+    current_jobs.pause_service.pause(system_identity, {"reason": "Reindex"})
+    admin.open(f"/administration/jobs/{job['id']}")
+    admin.find(".jobs-page-actions .jobs-run-now")
+    assert "Waits for their end" in admin.text("body")
+    admin.click(".jobs-page-actions .jobs-run-now")
+    admin.find(".jobs-run-modal .jobs-run-paused")
+    assert "Reindex" in admin.text(".jobs-run-paused")
+    assert_accessible(admin, "job page's Run now while paused")

@@ -83,6 +83,9 @@ function NextRun({ job }) {
     <div className="jobs-next-run">
       <Time value={job.next_run} />
       <div className="jobs-muted">{exactTime(job.next_run, cronZone(job))}</div>
+      {job.held_since && (
+        <div className="jobs-muted jobs-job-held">{i18next.t("Held by a maintenance window")}</div>
+      )}
     </div>
   );
 }
