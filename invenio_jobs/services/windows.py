@@ -211,8 +211,12 @@ class WindowsService(Service):
         self.require_permission(identity, "manage_windows")
         window = self._get(window_id)
         data = dict(data or {})
+        # The cron text and its time zone make one schedule: a change of
+        # either keeps the other as stored.
         if "timezone" in data and "cron" not in data:
             data["cron"] = cron_text(window.schedule)
+        if "cron" in data and "timezone" not in data:
+            data["timezone"] = window.schedule.get("timezone")
         values = self.config.schema(partial=True).load(data)
         for key, value in values.items():
             setattr(window, key, value)

@@ -126,6 +126,11 @@ def test_window_is_created_listed_changed_and_deleted(app, db, admin_client):
     assert res.status_code == 200, res.json
     assert res.json["duration"] == 60 and res.json["active"] is False
     assert res.json["cron"] == "0 1 * * 0"
+    res = admin_client.put(url, json={"cron": "30 2 * * 6"})
+    assert res.json["cron"] == "30 2 * * 6"
+    assert res.json["timezone"] == "Europe/Zurich"  # kept
+    res = admin_client.put(url, json={"timezone": "UTC"})
+    assert res.json["cron"] == "30 2 * * 6" and res.json["timezone"] == "UTC"
     assert admin_client.delete(url).status_code == 204
     assert admin_client.get(url).status_code == 404
 
