@@ -15,7 +15,15 @@ the schedule preview marks the fires a window holds.
 from admin_fixtures import *  # noqa: F401,F403 (the admin pages' fixtures)
 from invenio_access.permissions import system_identity
 from invenio_db import db
-from page_checks import assert_accessible, message_under
+from page_checks import (
+    assert_accessible,
+    focus_is_inside,
+    message_under,
+    press,
+    tab_to,
+    wait_for_focus,
+)
+from selenium.webdriver.common.keys import Keys
 
 from invenio_jobs.models import MaintenanceWindow
 from invenio_jobs.proxies import current_jobs
@@ -131,3 +139,25 @@ def test_job_page_warns_before_a_manual_run_while_paused(admin):
     admin.find(".jobs-run-modal .jobs-run-paused")
     assert "Reindex" in admin.text(".jobs-run-paused")
     assert_accessible(admin, "job page's Run now while paused")
+
+
+def test_pause_and_resume_with_the_keyboard(admin):
+    """Tab to Pause all, type the reason, confirm; Tab to Resume, confirm."""
+    make_job(title="Keyboard")
+    admin.open("/administration/jobs")
+    admin.find(".jobs-row")
+    tab_to(admin, ".jobs-pause-all")
+    press(admin, Keys.ENTER)
+    wait_for_focus(admin, "#jobs-pause-reason", "the reason takes the focus")
+    press(admin, "Keyboard only")
+    tab_to(admin, ".jobs-pause-confirm")
+    assert focus_is_inside(admin, ".jobs-pause-modal")
+    press(admin, Keys.ENTER)
+    admin.find(".jobs-pause-banner")
+    assert paused()
+    tab_to(admin, ".jobs-resume")
+    press(admin, Keys.ENTER)
+    wait_for_focus(admin, ".jobs-resume-confirm", "Resume's confirmation")
+    press(admin, Keys.ENTER)
+    admin.find(".jobs-pause-all")
+    assert not paused()

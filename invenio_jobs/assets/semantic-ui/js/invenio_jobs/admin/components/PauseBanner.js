@@ -125,6 +125,7 @@ export function PauseBanner({ pause, api, onChanged }) {
       >
         <Form>
           <Form.TextArea
+            data-autofocus
             id="jobs-pause-reason"
             label={i18next.t("Reason")}
             required
