@@ -16,6 +16,11 @@ counter, so that the figures are the scheduler's own.
 
     python benchmarks/scheduler_tick.py                    # the full matrix
     python benchmarks/scheduler_tick.py --jobs 10000 --due 10
+    python benchmarks/scheduler_tick.py --jobs 10000 --due 1000 --hold paused
+    python benchmarks/scheduler_tick.py --jobs 10000 --due 1000 --hold window
+
+``--hold paused`` measures the looks while all scheduled runs are paused;
+``--hold window`` while a maintenance window holds every due job.
 """
 
 import argparse
@@ -121,7 +126,27 @@ def measure(db, scheduler, now: datetime) -> tuple[float, int, int]:
     return elapsed, counter["n"], len(tick.dispatches)
 
 
-def bench_size(app, db, jobs: int, dues, repeat: int) -> list[dict]:
+def hold_all(db, hold: str, now: datetime):
+    """Pause everything, or define a window in force now, or neither."""
+    from invenio_jobs.models import MaintenanceWindow, Pause
+
+    if hold == "paused":
+        db.session.add(Pause(id=1, reason="benchmark", paused_at=now))
+    elif hold == "window":
+        daily = {"type": "crontab", "minute": "0", "hour": "0", "timezone": "UTC"}
+        db.session.add(
+            MaintenanceWindow(
+                id=uuid.uuid4(),
+                title="All day",
+                schedule=daily,
+                duration=24 * 60,
+                active=True,
+            )
+        )
+    db.session.commit()
+
+
+def bench_size(app, db, jobs: int, dues, repeat: int, hold="none") -> list[dict]:
     """Seed `jobs` jobs, then time ticks with each number of due jobs."""
     from invenio_jobs.models import Job, Run
     from invenio_jobs.services.scheduler import RunScheduler
@@ -134,6 +159,7 @@ def bench_size(app, db, jobs: int, dues, repeat: int) -> list[dict]:
     began = time.perf_counter()
     ids = seed(db, jobs, now)
     seed_s = time.perf_counter() - began
+    hold_all(db, hold, now)
     measure(db, scheduler, now)  # warm up: connection, statement caches
     results = []
     for due in dues:
@@ -151,7 +177,7 @@ def bench_size(app, db, jobs: int, dues, repeat: int) -> list[dict]:
             db.session.execute(
                 sa.update(Job)
                 .where(Job.id.in_(ids[start : start + due]))
-                .values(next_run_at=now + timedelta(hours=2))
+                .values(next_run_at=now + timedelta(hours=2), held_since=None)
             )
             db.session.commit()
         results.append(
@@ -181,6 +207,12 @@ def main(argv=None):
     )
     parser.add_argument("--repeat", type=int, default=3, help="ticks per figure")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--hold",
+        choices=("none", "paused", "window"),
+        default="none",
+        help="everything paused, or a maintenance window holding every due job",
+    )
     options = parser.parse_args(argv)
     if options.jobs is not None:
         due = options.due if options.due is not None else 0
@@ -208,14 +240,17 @@ def main(argv=None):
                 with db.engine.connect() as conn:
                     server = conn.exec_driver_sql("SHOW server_version").scalar()
             for jobs, dues in plan:
-                results.extend(bench_size(app, db, jobs, dues, options.repeat))
+                results.extend(
+                    bench_size(app, db, jobs, dues, options.repeat, options.hold)
+                )
 
     print(f"database: {backend} {server}; python {sys.version.split()[0]}")
     print(
         "one RunScheduler.tick_jobs() in this process; sending to the broker "
         "replaced by a no-op counter (the scheduler alone is measured); "
         f"JOBS_SCHEDULER_BATCH_SIZE={options.batch_size}; median of "
-        f"{options.repeat} ticks; each job has one earlier run"
+        f"{options.repeat} ticks; each job has one earlier run; "
+        f"held: {options.hold}"
     )
     print(
         f"{'jobs':>8}{'due':>7}{'tick ms':>10}{'queries':>9}{'runs':>7}"
@@ -230,7 +265,7 @@ def main(argv=None):
     last = results[-1]
     print(
         f"jobs={last['jobs']} due={last['due']} tick_ms={last['tick_ms']:.2f} "
-        f"tick_queries={last['tick_queries']}"
+        f"tick_queries={last['tick_queries']} hold={options.hold}"
     )
 
 

@@ -236,6 +236,11 @@ Instances override it to let more people read logs; a run's own log routes
 (``/api/jobs/<id>/runs/<id>/logs``) follow ``JOBS_RUNS_PERMISSION_POLICY``.
 """
 
+JOBS_SCHEDULING_PERMISSION_POLICY = (
+    "invenio_jobs.services.permissions:SchedulingPermissionPolicy"
+)
+"""Who may pause and resume all scheduled runs and edit maintenance windows."""
+
 JOBS_ADMINISTRATION_HTML = "/administration/jobs/{id}"
 """Where a job's page lives in the admin UI; the ``self_admin_html`` link."""
 

@@ -28,6 +28,8 @@ from .resources import (
     TasksResourceConfig,
 )
 from .resources.access import AccessResource, AccessResourceConfig
+from .resources.config import SchedulingResourceConfig
+from .resources.resources import SchedulingResource
 from .services import (
     JobsService,
     JobsServiceConfig,
@@ -39,8 +41,10 @@ from .services import (
     TasksServiceConfig,
 )
 from .services.access import AccessService
+from .services.pause import PauseService, PauseServiceConfig
 from .services.pools import PoolsService, PoolsServiceConfig
 from .services.stats import StatsService, StatsServiceConfig
+from .services.windows import WindowsService, WindowsServiceConfig
 
 
 class InvenioJobs:
@@ -79,6 +83,9 @@ class InvenioJobs:
 
         self.access_service = AccessService(self.jobs_service)
 
+        self.pause_service = PauseService(PauseServiceConfig.build(app))
+        self.windows_service = WindowsService(WindowsServiceConfig.build(app))
+
     def init_resources(self, app):
         """Create the REST resources on top of the services."""
         self.jobs_resource = JobsResource(JobsResourceConfig, self.jobs_service)
@@ -90,6 +97,10 @@ class InvenioJobs:
         self.pools_resource = PoolsResource(PoolsResourceConfig, self.pools_service)
 
         self.access_resource = AccessResource(AccessResourceConfig, self.access_service)
+
+        self.scheduling_resource = SchedulingResource(
+            SchedulingResourceConfig, self.pause_service, self.windows_service
+        )
 
     def init_resource(self, app):
         """Create the REST resources: InvenioRDM's name of :meth:`init_resources`."""

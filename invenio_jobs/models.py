@@ -201,6 +201,15 @@ class Job(db.Model, db.Timestamp):
     # The concurrency pool (a :class:`Pool`'s name) whose slots its runs
     # take; NULL when its runs start as soon as they are queued.
     pool = sa.Column(sa.String(64), nullable=True, index=True)
+
+    # A job that must run even inside maintenance windows (a health check).
+    ignore_maintenance_windows = sa.Column(
+        sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    )
+    # The first fire time a maintenance window holds; next_run_at is then the
+    # window's end, when the beat plans the fires from here with the job's
+    # misfire policy. NULL when nothing is held.
+    held_since = sa.Column(UTCDateTime, nullable=True)
     created = _timestamp()
     updated = _timestamp()
 
@@ -463,6 +472,54 @@ class Counter(db.Model):
 
     name = sa.Column(sa.String(64), primary_key=True)
     value = sa.Column(sa.BigInteger, nullable=False, default=0, server_default="0")
+
+
+class Pause(db.Model):
+    """The instance-wide pause of scheduled runs: one row while it is on.
+
+    The primary key can only be 1, so the database itself holds that there
+    is one switch; every beat's look reads it in its claim statement. A
+    pause with an ``until`` in the past is over without anyone deleting it.
+    """
+
+    __tablename__ = "jobs_pause"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
+
+    id = sa.Column(sa.SmallInteger, primary_key=True, default=1, autoincrement=False)
+    reason = sa.Column(sa.Text, nullable=False)
+    paused_at = sa.Column(UTCDateTime, nullable=False)
+    # NULL: until someone resumes.
+    until = sa.Column(UTCDateTime, nullable=True)
+    paused_by_id = sa.Column(
+        sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
+    )
+
+    @classmethod
+    def in_force(cls, now: datetime):
+        """SQL for "a pause is on at `now`": a row whose ``until`` is ahead.
+
+        A pause whose ``until`` passed is over without a write: the beat
+        needs nobody to end it, and every reader agrees.
+        """
+        return sa.exists().where(sa.or_(cls.until.is_(None), cls.until > now))
+
+
+class MaintenanceWindow(db.Model):
+    """A recurring time when scheduled fires are held, such as Sundays 01:00-05:00.
+
+    ``schedule`` is a stored crontab schedule (with its time zone) giving
+    each window's start; ``duration`` its length in minutes.
+    """
+
+    __tablename__ = "jobs_maintenance_window"
+
+    id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    title = sa.Column(sa.String(255), nullable=False)
+    schedule = sa.Column(JSON, nullable=False)
+    duration = sa.Column(sa.Integer, nullable=False)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    created = _timestamp()
+    updated = _timestamp()
 
 
 def delete_runs(run_ids):

@@ -43,6 +43,11 @@ def create_access_bp(app):
     return app.extensions["invenio-jobs"].access_resource.as_blueprint()
 
 
+def create_scheduling_bp(app):
+    """The pause switch and the maintenance windows, under ``/api/jobs``."""
+    return app.extensions["invenio-jobs"].scheduling_resource.as_blueprint()
+
+
 def create_ui_bp(app):
     """The templates of the admin pages."""
     return Blueprint("invenio_jobs", __name__, template_folder="templates")

@@ -14,7 +14,15 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete, event
 
-from invenio_jobs.models import Job, Pool, Run, RunLog, RunStatusEnum
+from invenio_jobs.models import (
+    Job,
+    MaintenanceWindow,
+    Pause,
+    Pool,
+    Run,
+    RunLog,
+    RunStatusEnum,
+)
 
 
 def postgresql_uri():
@@ -117,4 +125,6 @@ def delete_jobs_and_runs(database):
         conn.execute(delete(Run.__table__))
         conn.execute(delete(Job.__table__))
         conn.execute(delete(Pool.__table__))
+        conn.execute(delete(Pause.__table__))
+        conn.execute(delete(MaintenanceWindow.__table__))
     database.session.expire_all()

@@ -21,9 +21,18 @@ working: the base class runs it.
 Each due job's schedule is compiled once per tick, by ``plan_fires``, which
 also gives its next fire time.
 
-A tick with nothing due is one SQL statement; a tick with due jobs is a fixed
-number of statements (claim, active runs, run numbers, insert runs, advance
-jobs), whatever the number of jobs, and one more after the commit that
+While everything is paused (``jobs_pause``) the claim finds no due job: no
+scheduled run is made, and the jobs keep their past ``next_run_at``, so
+that on resume (or when the pause's ``until`` passes) each job's misfire
+policy decides what its missed fires become. Inside a maintenance window a
+due job is held: it moves to the window's end, remembering its first held
+fire (``held_since``), and at the end its fires from there are planned with
+its misfire policy; a job that ignores windows fires as usual.
+
+A tick with nothing due, or while paused, is one SQL statement; a tick with
+due jobs is a fixed number of statements (claim, maintenance windows when
+any exist, active runs, run numbers, insert runs, advance jobs), whatever the
+number of jobs, and one more after the commit that
 marks the batch's runs sent once the broker took them.
 """
 
@@ -43,9 +52,9 @@ from ..database import Outage, is_unreachable
 from ..lifecycle import Dispatch, number_runs, queued_run
 from ..models import Run, RunStatusEnum, RunTrigger, utcnow
 from ..proxies import current_jobs
-from ..schedules import plan_fires
+from ..schedules import compile_window, held_until, plan_fires
 from ..tasks import prune_runs, reap_runs, send_due_runs, send_runs
-from .statements import advance_jobs, claim_due_jobs, insert_runs
+from .statements import active_windows, advance_jobs, claim_due_jobs, insert_runs
 
 logger = get_logger(__name__)
 
@@ -70,6 +79,12 @@ class JobsTick:
     """Fire times that created no run: the job's type is not registered or
     failed to load."""
 
+    paused: bool = False
+    """Whether a pause was on: no job was claimed."""
+
+    held: int = 0
+    """Due jobs held by a maintenance window until its end."""
+
 
 @dataclass
 class _Batch:
@@ -78,9 +93,10 @@ class _Batch:
     runs: list = field(default_factory=list)
     dispatches: list = field(default_factory=list)
     advances: list = field(default_factory=list)
-    """``(job_id, next_run_at, skips)`` of every claimed job."""
+    """``(job_id, next_run_at, skips, held_since)`` of every claimed job."""
     skipped: int = 0
     unavailable: int = 0
+    held: int = 0
 
 
 class RunScheduler(Scheduler):
@@ -260,10 +276,14 @@ class RunScheduler(Scheduler):
         rows = db.session.execute(claim_due_jobs(now, limit, dialect)).all()
         earliest = rows[0].earliest if rows else None
         jobs = [row for row in rows if row.id is not None]
+        if rows and rows[0].paused:
+            db.session.commit()
+            until = rows[0].paused_until
+            return JobsTick(delay=self._delay(until, now, cap), paused=True)
         if not jobs:
             db.session.commit()
             return JobsTick(delay=self._delay(earliest, now, cap))
-        batch = self._plan_batch(jobs, now, config)
+        batch = self._plan_batch(jobs, now, config, rows[0].windows_defined)
         inserted = self._insert(batch.runs, dialect)
         advance_jobs(batch.advances, now, dialect)
         db.session.commit()
@@ -273,19 +293,25 @@ class RunScheduler(Scheduler):
             dispatches=[d for d in batch.dispatches if d.run_id in inserted],
             skipped=batch.skipped,
             unavailable=batch.unavailable,
+            held=batch.held,
         )
 
-    def _plan_batch(self, jobs, now, config) -> "_Batch":
+    def _plan_batch(self, jobs, now, config, windows_defined) -> "_Batch":
         """The runs each claimed job fires now, and where each job goes next."""
+        window_end = None
+        if windows_defined and any(not job.ignore_maintenance_windows for job in jobs):
+            window_end = self._maintenance_until(now, config)
+        batch = _Batch()
+        if window_end is not None:
+            jobs = self._hold(jobs, window_end, batch)
         busy = self._jobs_with_active_runs(
             [job.id for job in jobs if not job.allow_overlap]
         )
         grace = timedelta(seconds=config["JOBS_SCHEDULER_MISFIRE_GRACE_SECONDS"])
-        batch = _Batch()
         for job in jobs:
             plan = self._plan(job, now, grace, config)
             if plan is None:  # a schedule that no longer validates: stop it
-                batch.advances.append((job.id, None, 0))
+                batch.advances.append((job.id, None, 0, None))
                 continue
             skips = 0
             if plan.fires and not self._job_type_available(job):
@@ -296,8 +322,51 @@ class RunScheduler(Scheduler):
             elif plan.fires:
                 self._queue_fires(job, plan, now, config, batch)
             batch.skipped += skips
-            batch.advances.append((job.id, plan.next_run_at, skips))
+            batch.advances.append((job.id, plan.next_run_at, skips, None))
         return batch
+
+    @staticmethod
+    def _hold(jobs, window_end, batch: "_Batch") -> list:
+        """Hold the jobs that respect windows until `window_end`; the others.
+
+        A held job keeps its first held fire time, so that nothing it missed
+        is forgotten when the window ends.
+        """
+        free = []
+        for job in jobs:
+            if job.ignore_maintenance_windows:
+                free.append(job)
+                continue
+            batch.held += 1
+            held_since = job.held_since or job.next_run_at
+            batch.advances.append((job.id, window_end, 0, held_since))
+        if batch.held:
+            logger.info(
+                "Job scheduler: %d due job(s) held by a maintenance window "
+                "until %s.",
+                batch.held,
+                window_end.isoformat(),
+            )
+        return free
+
+    @staticmethod
+    def _maintenance_until(now, config) -> datetime | None:
+        """The end of the maintenance windows holding `now`, or None: one query.
+
+        A window that no longer compiles is left out (logged): it cannot
+        stop every job of the instance.
+        """
+        windows = []
+        for row in db.session.execute(active_windows()).all():
+            try:
+                windows.append(
+                    compile_window(
+                        row.schedule, row.duration, config["JOBS_SCHEDULER_TIMEZONE"]
+                    )
+                )
+            except Exception:  # noqa: BLE001 -- one bad window must not stop all
+                logger.exception("Job scheduler: a maintenance window is invalid.")
+        return held_until(windows, now) if windows else None
 
     @staticmethod
     def _queue_fires(job, plan, now, config, batch: "_Batch"):
@@ -375,7 +444,7 @@ class RunScheduler(Scheduler):
         """Seconds until the next look: 0 after a full batch (more may be due)."""
         if len(jobs) >= limit:
             return 0.0
-        upcoming = [next_run_at for _, next_run_at, _ in batch.advances]
+        upcoming = [advance[1] for advance in batch.advances]
         upcoming = [t for t in upcoming + [earliest] if t is not None]
         return self._delay(min(upcoming) if upcoming else None, now, cap)
 
@@ -431,7 +500,7 @@ class RunScheduler(Scheduler):
         try:
             return plan_fires(
                 job.schedule,
-                job.next_run_at,
+                job.held_since or job.next_run_at,
                 now,
                 policy=job.misfire_policy,
                 anchor=job.schedule_anchor,

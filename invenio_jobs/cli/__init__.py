@@ -25,6 +25,7 @@ from .log_commands import log
 from .pool_commands import pools
 from .run_commands import run_now, runs
 from .schedule_commands import schedule
+from .scheduling_commands import pause, resume, window_add, window_delete, windows
 
 # InvenioRDM's Python names of the commands, for code that imports them
 # (``from invenio_jobs.cli import create_job``); same commands, same spellings;

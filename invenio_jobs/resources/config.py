@@ -21,6 +21,7 @@ from ..database import Outage, is_unreachable
 from ..services.errors import (
     InvalidRequestBodyError,
     JobNotFoundError,
+    MaintenanceWindowNotFoundError,
     MetricsAuthenticationError,
     PoolExistsError,
     PoolInUseError,
@@ -106,6 +107,7 @@ ERROR_HANDLERS = {
     JobNotFoundError: create_error_handler(_not_found),
     RunNotFoundError: create_error_handler(_not_found),
     TaskNotFoundError: create_error_handler(_not_found),
+    MaintenanceWindowNotFoundError: create_error_handler(_not_found),
     RunStatusChangeError: create_error_handler(_bad_request),
     RunTooManyResults: create_error_handler(_bad_request),
     InvalidRequestBodyError: create_error_handler(_bad_body(400)),
@@ -197,6 +199,21 @@ class RunsResourceConfig(JSONResourceConfig):
         "level": QueryText(),
         "text": QueryText(),
     }
+
+
+class SchedulingResourceConfig(JSONResourceConfig):
+    """``/api/jobs/pause``, its actions, and ``/api/jobs/maintenance-windows``."""
+
+    blueprint_name = "jobs_scheduling"
+    url_prefix = "/jobs"
+    routes = {
+        "pause": "/pause",
+        "pause_action": "/actions/pause",
+        "resume_action": "/actions/resume",
+        "windows": "/maintenance-windows",
+        "window": "/maintenance-windows/<window_id>",
+    }
+    request_view_args = {"window_id": ma.fields.String()}
 
 
 class TasksResourceConfig(JSONResourceConfig):

@@ -113,8 +113,13 @@ class JobsResource(ServiceResource):
         times, description = self.service.explain_schedule(
             g.identity, data.get("schedule")
         )
+        if data.get("ignore_maintenance_windows") is True:
+            holds = [None] * len(times)
+        else:
+            holds = current_jobs.windows_service.holds(times)
         return {
             "next_runs": [t.isoformat() for t in times],
+            "held_until": [end.isoformat() if end else None for end in holds],
             "description": description,
         }, 200
 
@@ -338,3 +343,78 @@ class LogsResource(ServiceResource):
         """Search a run's log lines."""
         result = self.service.search(g.identity, params=_search_params())
         return result.to_dict(), 200
+
+
+class SchedulingResource(Resource):
+    """Pause all and resume; maintenance windows."""
+
+    def __init__(self, config, pause_service, windows_service):
+        """Bind the resource to its two services."""
+        super().__init__(config)
+        self.pause_service = pause_service
+        self.windows_service = windows_service
+
+    def create_url_rules(self):
+        """The routes of the instance-wide scheduling switches."""
+        routes = self.config.routes
+        return [
+            route("GET", routes["pause"], self.read_pause),
+            route("POST", routes["pause_action"], self.pause),
+            route("POST", routes["resume_action"], self.resume),
+            route("GET", routes["windows"], self.search_windows),
+            route("POST", routes["windows"], self.create_window),
+            route("GET", routes["window"], self.read_window),
+            route("PUT", routes["window"], self.update_window),
+            route("DELETE", routes["window"], self.delete_window),
+        ]
+
+    @response_handler()
+    def read_pause(self):
+        """Whether all scheduled runs are paused, by whom, why, until when."""
+        return self.pause_service.read(g.identity), 200
+
+    @request_data
+    @response_handler()
+    def pause(self):
+        """Pause all scheduled runs: ``reason`` required, ``until`` optional."""
+        return self.pause_service.pause(g.identity, resource_requestctx.data), 200
+
+    @response_handler()
+    def resume(self):
+        """Resume scheduled runs."""
+        return self.pause_service.resume(g.identity), 200
+
+    @response_handler(many=True)
+    def search_windows(self):
+        """Every maintenance window."""
+        return self.windows_service.search(g.identity), 200
+
+    @request_data
+    @response_handler()
+    def create_window(self):
+        """Add a maintenance window."""
+        data = resource_requestctx.data or {}
+        return self.windows_service.create(g.identity, data), 201
+
+    @request_view_args
+    @response_handler()
+    def read_window(self):
+        """One maintenance window."""
+        window_id = resource_requestctx.view_args["window_id"]
+        return self.windows_service.read(g.identity, window_id), 200
+
+    @request_view_args
+    @request_data
+    @response_handler()
+    def update_window(self):
+        """Change a maintenance window (the fields given)."""
+        window_id = resource_requestctx.view_args["window_id"]
+        data = resource_requestctx.data or {}
+        return self.windows_service.update(g.identity, window_id, data), 200
+
+    @request_view_args
+    def delete_window(self):
+        """Delete a maintenance window."""
+        window_id = resource_requestctx.view_args["window_id"]
+        self.windows_service.delete(g.identity, window_id)
+        return "", 204

@@ -60,7 +60,10 @@ The modules, each importing only those listed before it:
     :func:`plan_fires` of a due job;
 ``words``
     :func:`describe`, and the short forms :func:`parse_cron_expression` and
-    :func:`parse_every`.
+    :func:`parse_every`;
+``windows``
+    maintenance windows: :func:`compile_window` and :func:`held_until`, the
+    end of the windows holding a time.
 
 Nothing here touches Flask or the database: every function takes a schedule
 and aware datetimes (naive ones are taken as UTC) and returns aware UTC
@@ -70,6 +73,7 @@ datetimes.
 from .compiled import CompiledSchedule, CronSchedule, IntervalSchedule
 from .fires import MISFIRE_POLICIES, FirePlan, fire_times, next_fire_after, plan_fires
 from .validation import CRON_FIELDS, INTERVAL_UNITS, validate_schedule
+from .windows import Window, compile_window, held_until, hold_fire_times
 from .words import describe, parse_cron_expression, parse_every
 
 __all__ = (
@@ -87,4 +91,8 @@ __all__ = (
     "parse_every",
     "plan_fires",
     "validate_schedule",
+    "Window",
+    "compile_window",
+    "held_until",
+    "hold_fire_times",
 )

@@ -166,3 +166,13 @@ class PoolInUseError(JobsServiceError):
                 count=jobs,
             )
         )
+
+
+class MaintenanceWindowNotFoundError(JobsServiceError):
+    """No maintenance window with this id: 404."""
+
+    def __init__(self, window_id):
+        """Name the id that was asked for."""
+        super().__init__(
+            _("Maintenance window with ID %(id)s does not exist.", id=window_id)
+        )

@@ -393,12 +393,20 @@ class JobsService(DumpSchemasMixin, Service):
         now = utcnow()
         schedule_changed = "schedule" in values and values["schedule"] != job.schedule
         active_changed = "active" in values and values["active"] != job.active
+        windows_changed = (
+            "ignore_maintenance_windows" in values
+            and values["ignore_maintenance_windows"] != job.ignore_maintenance_windows
+        )
         for key, value in values.items():
             setattr(job, key, value)
         if schedule_changed:
             job.schedule_anchor = now if job.schedule else None
         if schedule_changed or active_changed:
             job.next_run_at = self.next_run_at(job, now, schedule)
+            job.held_since = None
+        elif windows_changed and job.held_since is not None:
+            # Fires a window holds are planned again at the next look.
+            job.next_run_at, job.held_since = job.held_since, None
         uow.register(ModelCommitOp(job))
         return self._items(identity, [job])[0]
 

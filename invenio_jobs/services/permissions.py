@@ -177,3 +177,15 @@ class PoolPermissionPolicy(OneLookupPolicy):
     can_read = ADMINS
     can_update = ADMINS
     can_delete = ADMINS
+
+
+class SchedulingPermissionPolicy(OneLookupPolicy):
+    """The instance-wide switches of scheduling: pause all, maintenance windows.
+
+    Reading them is allowed to whoever may list jobs in the admin area: the
+    jobs list shows the pause's banner.
+    """
+
+    can_read = ADMINS
+    can_pause = ADMINS
+    can_manage_windows = ADMINS

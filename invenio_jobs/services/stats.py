@@ -48,7 +48,7 @@ from ..event_totals import (
     REAPER_ACTIONS,
     read_counts,
 )
-from ..models import Job, Run, RunStatusEnum, utcnow
+from ..models import Job, Pause, Run, RunStatusEnum, utcnow
 from .errors import MetricsAuthenticationError
 from .permissions import RunPermissionPolicy
 
@@ -353,7 +353,7 @@ class StatsService(Service):
         return generate_latest(registry)
 
     def _metric_families(self) -> list:
-        """Every metric family, from three statements."""
+        """Every metric family, from four statements."""
         per_job = self._runs_per_job_and_status()
         queued, running = self._active_counts()
         counts = read_counts(db.session)
@@ -370,6 +370,13 @@ class StatsService(Service):
                 "invenio_jobs_runs_running",
                 "Runs executing (or stopping) now.",
                 value=running,
+            )
+        )
+        families.append(
+            GaugeMetricFamily(
+                "invenio_jobs_paused",
+                "1 while all scheduled runs are paused, else 0.",
+                value=int(bool(db.session.scalar(sa.select(Pause.in_force(utcnow()))))),
             )
         )
         reaper = CounterMetricFamily(

@@ -44,7 +44,15 @@ INVENIORDM_HEAD = "1784553083"
 TAKE_OVER = "b7e3f19a2c45"
 """Our revision that turns InvenioRDM's tables into ours."""
 
-JOBS_TABLES = {"jobs_job", "jobs_run", "jobs_run_log", "jobs_counter", "jobs_pool"}
+JOBS_TABLES = {
+    "jobs_job",
+    "jobs_run",
+    "jobs_run_log",
+    "jobs_counter",
+    "jobs_pool",
+    "jobs_pause",
+    "jobs_maintenance_window",
+}
 
 RDM_UUID = UUIDType()
 RDM_JSON = inveniordm_json()
@@ -166,6 +174,8 @@ def _drop_everything(db):
     with db.engine.begin() as conn:
         for name in (
             "jobs_pool",
+            "jobs_pause",
+            "jobs_maintenance_window",
             "jobs_counter",
             "jobs_run_log",
             "jobs_run",

@@ -179,3 +179,13 @@ def test_metrics_refuse_any_token_when_none_is_configured(app, client, database)
     app.config["JOBS_METRICS_TOKEN"] = None
     res = client.get("/jobs/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert res.status_code == 401
+
+
+def test_metrics_show_the_pause(app, database, admin_client):
+    """``invenio_jobs_paused`` is 1 while paused, 0 once resumed."""
+    admin_client.post("/jobs/actions/pause", json={"reason": "Migration"})
+    found = samples(admin_client.get("/jobs/metrics").get_data(as_text=True))
+    assert found[("invenio_jobs_paused", ())] == 1
+    admin_client.post("/jobs/actions/resume")
+    found = samples(admin_client.get("/jobs/metrics").get_data(as_text=True))
+    assert found[("invenio_jobs_paused", ())] == 0

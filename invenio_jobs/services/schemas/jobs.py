@@ -88,6 +88,7 @@ class JobSchema(Schema):
         load_default="coalesce", validate=validate.OneOf(MISFIRE_POLICIES)
     )
     allow_overlap = fields.Boolean(load_default=False)
+    ignore_maintenance_windows = fields.Boolean(load_default=False)
     timeout = fields.Integer(
         allow_none=True,
         load_default=None,
@@ -107,6 +108,7 @@ class JobSchema(Schema):
     )
 
     next_run = fields.DateTime(attribute="next_run_at", dump_only=True)
+    held_since = fields.DateTime(dump_only=True)
     schedule_description = fields.Method("_describe_schedule", dump_only=True)
     created = fields.DateTime(dump_only=True)
     updated = fields.DateTime(dump_only=True)

@@ -35,8 +35,22 @@ export function createApi(prefix) {
     createJob: (job) => data(http.post("/jobs", job)),
     updateJob: (id, job) => data(http.put(jobPath(id), job)),
     deleteJob: (id) => http.delete(jobPath(id)),
-    previewSchedule: (schedule) =>
-      data(http.post("/jobs/schedule-preview", { schedule })),
+    previewSchedule: (schedule, ignoreWindows = false) =>
+      data(
+        http.post("/jobs/schedule-preview", {
+          schedule,
+          ignore_maintenance_windows: ignoreWindows,
+        })
+      ),
+    getPause: () => data(http.get("/jobs/pause")),
+    pauseAll: (body) => data(http.post("/jobs/actions/pause", body)),
+    resumeAll: () => data(http.post("/jobs/actions/resume")),
+    listWindows: () => data(http.get("/jobs/maintenance-windows")),
+    createWindow: (window) => data(http.post("/jobs/maintenance-windows", window)),
+    updateWindow: (id, window) =>
+      data(http.put(`/jobs/maintenance-windows/${encodeURIComponent(id)}`, window)),
+    deleteWindow: (id) =>
+      http.delete(`/jobs/maintenance-windows/${encodeURIComponent(id)}`),
     listTasks: () => data(http.get("/tasks", { params: { size: 100 } })),
     taskArguments: (taskId) =>
       data(http.get(`/tasks/${encodeURIComponent(taskId)}/form`)),

@@ -176,6 +176,13 @@ function JobSettings({ job, taskTitle, config }) {
               {job.active && job.next_run ? (
                 <>
                   <Time value={job.next_run} /> ({exactTime(job.next_run, cronZone(job))})
+                  {job.held_since && (
+                    <div className="jobs-muted jobs-job-held">
+                      {i18next.t("Held by a maintenance window since {{time}}", {
+                        time: exactTime(job.held_since, cronZone(job)),
+                      })}
+                    </div>
+                  )}
                 </>
               ) : (
                 "-"
@@ -198,6 +205,11 @@ function JobSettings({ job, taskTitle, config }) {
               {MISFIRE_WORDS[job.misfire_policy]
                 ? MISFIRE_WORDS[job.misfire_policy]()
                 : job.misfire_policy}
+            </SettingRow>
+            <SettingRow label={i18next.t("Maintenance windows")}>
+              {job.ignore_maintenance_windows
+                ? i18next.t("Runs even inside them")
+                : i18next.t("Waits for their end")}
             </SettingRow>
             <SettingRow label={i18next.t("Overlapping runs")}>
               {job.allow_overlap ? i18next.t("Allowed") : i18next.t("Not allowed")}
@@ -296,6 +308,7 @@ function JobPage({ config, api, jobId }) {
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
   const [notFound, setNotFound] = useState(false);
+  const [pause, setPause] = useState(null);
 
   const loadJob = useCallback(async () => {
     try {
@@ -322,6 +335,10 @@ function JobPage({ config, api, jobId }) {
   useEffect(() => {
     loadJob();
   }, [loadJob]);
+  useEffect(() => {
+    // Run now warns while everything is paused; without the answer it does not.
+    api.getPause().then(setPause).catch(() => setPause(null));
+  }, [api]);
   useEffect(() => {
     loadRuns();
   }, [loadRuns]);
@@ -382,6 +399,7 @@ function JobPage({ config, api, jobId }) {
             job={job}
             api={api}
             config={config}
+            paused={pause}
             onStarted={refresh}
             basic={false}
             icon="play"

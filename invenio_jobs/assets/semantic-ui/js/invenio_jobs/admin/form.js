@@ -57,6 +57,7 @@ const emptyJob = (config) => ({
   run_args: {},
   misfire_policy: "coalesce",
   allow_overlap: false,
+  ignore_maintenance_windows: false,
   timeout: null,
   max_retries: 0,
   pool: null,
@@ -159,6 +160,7 @@ function JobForm({ config, api, jobId }) {
       run_args: job.run_args || {},
       misfire_policy: job.misfire_policy,
       allow_overlap: job.allow_overlap,
+      ignore_maintenance_windows: !!job.ignore_maintenance_windows,
       timeout: job.timeout === "" || job.timeout === null ? null : Number(job.timeout),
       max_retries: job.max_retries === "" ? 0 : Number(job.max_retries),
       pool: job.pool || null,
@@ -261,6 +263,7 @@ function JobForm({ config, api, jobId }) {
         <ScheduleEditor
           api={api}
           value={schedule}
+          ignoreWindows={!!(job && job.ignore_maintenance_windows)}
           errors={errors}
           onChange={(changed) => {
             setSchedule(changed);
@@ -354,6 +357,14 @@ function JobForm({ config, api, jobId }) {
             label={i18next.t("Allow a new run while the last one still runs")}
             checked={job.allow_overlap}
             onChange={(e, { checked }) => set({ allow_overlap: checked })}
+          />
+          <Form.Checkbox
+            toggle
+            name="ignore_maintenance_windows"
+            id="job-ignore-maintenance-windows"
+            label={i18next.t("Run even inside maintenance windows")}
+            checked={!!job.ignore_maintenance_windows}
+            onChange={(e, { checked }) => set({ ignore_maintenance_windows: checked })}
           />
         </Segment>
 

@@ -37,6 +37,8 @@ import {
   runNote,
 } from "./components/format";
 import { HealthPanel } from "./components/HealthPanel";
+import { MaintenanceWindows } from "./components/MaintenanceWindows";
+import { PauseBanner } from "./components/PauseBanner";
 import { mountPage } from "./components/mount";
 import { usePolling } from "./components/usePolling";
 
@@ -87,13 +89,16 @@ function NextRun({ job }) {
     <div className="jobs-next-run">
       <Time value={job.next_run} />
       <div className="jobs-muted">{exactTime(job.next_run, cronZone(job))}</div>
+      {job.held_since && (
+        <div className="jobs-muted jobs-job-held">{i18next.t("Held by a maintenance window")}</div>
+      )}
     </div>
   );
 }
 
 NextRun.propTypes = { job: PropTypes.object.isRequired };
 
-function JobRow({ job, taskTitles, config, api, onChanged, onError, onNotice }) {
+function JobRow({ job, taskTitles, config, api, pause, onChanged, onError, onNotice }) {
   const page = fillPath(config.pages.job, { id: job.id });
   // Long titles and descriptions are cut to their cell; the whole text is
   // their title (on hover) and on the job page.
@@ -137,6 +142,7 @@ function JobRow({ job, taskTitles, config, api, onChanged, onError, onNotice }) 
             job={job}
             api={api}
             config={config}
+            paused={pause}
             onStarted={() => onChanged()}
           />
           <Button
@@ -170,10 +176,13 @@ JobRow.propTypes = {
   taskTitles: PropTypes.object.isRequired,
   config: PropTypes.object.isRequired,
   api: PropTypes.object.isRequired,
+  pause: PropTypes.object,
   onChanged: PropTypes.func.isRequired,
   onError: PropTypes.func.isRequired,
   onNotice: PropTypes.func.isRequired,
 };
+
+JobRow.defaultProps = { pause: null };
 
 function JobsList({ config, api }) {
   const params = new URLSearchParams(window.location.search);
@@ -188,6 +197,19 @@ function JobsList({ config, api }) {
   const [taskTitles, setTaskTitles] = useState({});
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [pause, setPause] = useState(null);
+
+  const loadPause = useCallback(async () => {
+    try {
+      setPause(await api.getPause());
+    } catch (err) {
+      setPause(null);
+    }
+  }, [api]);
+
+  useEffect(() => {
+    loadPause();
+  }, [loadPause]);
 
   const load = useCallback(async () => {
     const request = { q: query.q, sort: query.sort, page: query.page, size: PAGE_SIZE };
@@ -225,6 +247,7 @@ function JobsList({ config, api }) {
   }, [api]);
 
   usePolling(load, config.refresh_ms * 2);
+  usePolling(loadPause, config.refresh_ms * 5);
 
   const update = (changes) => setQuery({ ...query, page: 1, ...changes });
   const total = result ? result.hits.total : 0;
@@ -237,6 +260,9 @@ function JobsList({ config, api }) {
           <Header as="h1">{i18next.t("Jobs")}</Header>
         </Grid.Column>
         <Grid.Column textAlign="right">
+          {pause && !pause.paused && (
+            <PauseBanner pause={pause} api={api} onChanged={setPause} />
+          )}
           <Button
             as="a"
             href={config.pages.pools}
@@ -257,6 +283,7 @@ function JobsList({ config, api }) {
           />
         </Grid.Column>
       </Grid>
+      {pause && pause.paused && <PauseBanner pause={pause} api={api} onChanged={setPause} />}
       <HealthPanel api={api} config={config} />
       <form
         className="ui form jobs-toolbar"
@@ -346,6 +373,7 @@ function JobsList({ config, api }) {
                 taskTitles={taskTitles}
                 config={config}
                 api={api}
+                pause={pause}
                 onChanged={load}
                 onError={setError}
                 onNotice={setNotice}
@@ -372,6 +400,7 @@ function JobsList({ config, api }) {
           </Grid.Column>
         </Grid>
       )}
+      <MaintenanceWindows api={api} config={config} />
     </div>
   );
 }

@@ -92,11 +92,11 @@ export function stateToSchedule(state) {
   return null;
 }
 
-export function ScheduleEditor({ api, value, onChange, errors }) {
+export function ScheduleEditor({ api, value, onChange, errors, ignoreWindows }) {
   const [preview, setPreview] = useState(null);
   const [previewErrors, setPreviewErrors] = useState({});
   const schedule = stateToSchedule(value);
-  const key = JSON.stringify(schedule);
+  const key = JSON.stringify([schedule, ignoreWindows]);
 
   useEffect(() => {
     if (!schedule) {
@@ -107,7 +107,7 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
     let current = true;
     const timer = setTimeout(async () => {
       try {
-        const result = await api.previewSchedule(schedule);
+        const result = await api.previewSchedule(schedule, ignoreWindows);
         if (!current) return;
         setPreview(result);
         setPreviewErrors({});
@@ -248,12 +248,24 @@ export function ScheduleEditor({ api, value, onChange, errors }) {
           <Message.Header>{preview.description}</Message.Header>
           <p>{i18next.t("Next runs:")}</p>
           <List bulleted>
-            {preview.next_runs.map((time) => (
-              <List.Item key={time} className="jobs-fire-time">
-                {exactTime(time, value.kind === "crontab" ? value.timezone : null)}{" "}
-                <span className="jobs-muted">({relativeTime(time)})</span>
-              </List.Item>
-            ))}
+            {preview.next_runs.map((time, index) => {
+              const zone = value.kind === "crontab" ? value.timezone : null;
+              const heldUntil = (preview.held_until || [])[index];
+              return (
+                <List.Item key={time} className="jobs-fire-time">
+                  {exactTime(time, zone)}{" "}
+                  <span className="jobs-muted">({relativeTime(time)})</span>
+                  {heldUntil && (
+                    <span className="jobs-fire-held">
+                      {" "}
+                      {i18next.t("held by a maintenance window until {{time}}", {
+                        time: exactTime(heldUntil, zone),
+                      })}
+                    </span>
+                  )}
+                </List.Item>
+              );
+            })}
           </List>
         </Message>
       )}
@@ -266,5 +278,6 @@ ScheduleEditor.propTypes = {
   value: PropTypes.object.isRequired,
   onChange: PropTypes.func.isRequired,
   errors: PropTypes.object,
+  ignoreWindows: PropTypes.bool,
 };
-ScheduleEditor.defaultProps = { errors: {} };
+ScheduleEditor.defaultProps = { errors: {}, ignoreWindows: false };

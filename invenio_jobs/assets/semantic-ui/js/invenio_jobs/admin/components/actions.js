@@ -279,7 +279,7 @@ ToggleActiveButton.propTypes = {
 };
 
 // "Run now": the job's arguments prefilled and editable, and a queue choice.
-export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
+export function RunNowButton({ job, api, config, onStarted, paused, ...buttonProps }) {
   const [open, setOpen] = useState(false);
   const [description, setDescription] = useState(null);
   const [args, setArgs] = useState({});
@@ -352,6 +352,17 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
           {i18next.t("Run \"{{title}}\" now", { title: job.title })}
         </Modal.Header>
         <Modal.Content>
+          {paused && paused.paused && (
+            <Message warning className="jobs-run-paused" role="alert">
+              <Message.Header>{i18next.t("Everything is paused")}</Message.Header>
+              <p>
+                {i18next.t(
+                  "All scheduled runs are paused: {{reason}}. This manual run starts anyway when you confirm.",
+                  { reason: paused.reason }
+                )}
+              </p>
+            </Message>
+          )}
           <Form error={!!error}>
             <Form.Input
               id="run-title"
@@ -395,7 +406,11 @@ export function RunNowButton({ job, api, config, onStarted, ...buttonProps }) {
             labelPosition="left"
             onClick={start}
             className="jobs-run-confirm"
-            content={i18next.t("Run", { context: "verb" })}
+            content={
+              paused && paused.paused
+                ? i18next.t("Run anyway")
+                : i18next.t("Run", { context: "verb" })
+            }
           />
         </Modal.Actions>
       </Modal>
@@ -408,4 +423,7 @@ RunNowButton.propTypes = {
   api: PropTypes.object.isRequired,
   config: PropTypes.object.isRequired,
   onStarted: PropTypes.func.isRequired,
+  paused: PropTypes.object,
 };
+
+RunNowButton.defaultProps = { paused: null };
