@@ -21,9 +21,12 @@ from ..database import Prepared, one_statement
 from ..jobs import build_default_arguments
 from ..lifecycle import as_stored
 from ..models import (
+    AlertDelivery,
+    AlertState,
     Job,
     Run,
     RunStatusEnum,
+    delete_alerts,
     delete_runs,
     last_success_order,
     last_success_where,
@@ -33,7 +36,11 @@ from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
 from .errors import JobNotFoundError
+from .schemas.alerts import AlertDeliverySchema, AlertStateSchema
 from .uow import RevokeTaskOp, unit_of_work
+
+ALERT_DELIVERIES_SHOWN = 50
+"""The latest deliveries of a job's alerts its page lists."""
 
 
 def _store_schedule(values: dict):
@@ -372,6 +379,7 @@ class JobsService(DumpSchemasMixin, Service):
             )
         ).all()
         delete_runs(sa.select(Run.id).where(Run.job_id == job.id))
+        delete_alerts(job.id)
         db.session.delete(job)
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))
@@ -395,6 +403,30 @@ class JobsService(DumpSchemasMixin, Service):
             return [], describe(None, language=current_language())
         times = fire_times(compiled, utcnow(), count=count, anchor=anchor)
         return times, describe(compiled, language=current_language())
+
+    def alerts(self, identity, job_id, size=ALERT_DELIVERIES_SHOWN) -> dict:
+        """Which of a job's alerts hold or held, and their latest deliveries.
+
+        Three statements: the job, its alerts, a page of its deliveries from
+        the ``(job_id, created)`` index.
+        """
+        self.require_permission(identity, "read")
+        job = self.get_job(job_id)
+        states = db.session.scalars(
+            sa.select(AlertState)
+            .where(AlertState.job_id == job.id)
+            .order_by(AlertState.kind)
+        ).all()
+        deliveries = db.session.scalars(
+            sa.select(AlertDelivery)
+            .where(AlertDelivery.job_id == job.id)
+            .order_by(AlertDelivery.created.desc(), AlertDelivery.id)
+            .limit(size)
+        ).all()
+        return {
+            "alerts": AlertStateSchema(many=True).dump(states),
+            "deliveries": AlertDeliverySchema(many=True).dump(deliveries),
+        }
 
     def next_fire_times(self, identity, job_id, count=5):
         """The next fire times of a job's saved schedule, from its anchor.

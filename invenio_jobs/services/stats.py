@@ -41,6 +41,7 @@ from prometheus_client.core import (
 from prometheus_client.utils import floatToGoString
 from sqlalchemy.dialects import postgresql
 
+from ..database import seconds_between as seconds_in_sql
 from ..database import speaks_postgresql
 from ..event_totals import (
     LOG_LINES_DROPPED,
@@ -49,6 +50,7 @@ from ..event_totals import (
     read_counts,
 )
 from ..models import Job, Run, RunStatusEnum, utcnow
+from ..worker.alerts import open_alert_counts
 from .errors import MetricsAuthenticationError
 from .permissions import RunPermissionPolicy
 
@@ -102,15 +104,8 @@ class StatsServiceConfig(ServiceConfig, ConfiguratorMixin):
 
 
 def seconds_between(later, earlier):
-    """SQL for the seconds from ``earlier`` to ``later``, in the database's terms.
-
-    PostgreSQL subtracts timestamps into an interval, read as a float
-    (``date_part``: ``EXTRACT`` gives a slower numeric); SQLite stores text
-    and counts in Julian days.
-    """
-    if speaks_postgresql(db.engine):
-        return sa.func.date_part("epoch", later - earlier, type_=sa.Float)
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+    """SQL for the seconds from ``earlier`` to ``later`` on the app's database."""
+    return seconds_in_sql(db.engine, later, earlier)
 
 
 def _bucket_of(column, since, width: timedelta):
@@ -174,6 +169,7 @@ class StatsService(Service):
             "failing_jobs": self._failing_jobs(),
             "lag": self._lag_percentiles(since),
             "now": {"queued": queued, "running": running},
+            "alerts": open_alert_counts(),
         }
 
     def _buckets(self, since, until, width) -> list[dict]:
@@ -353,11 +349,19 @@ class StatsService(Service):
         return generate_latest(registry)
 
     def _metric_families(self) -> list:
-        """Every metric family, from three statements."""
+        """Every metric family, from four statements."""
         per_job = self._runs_per_job_and_status()
         queued, running = self._active_counts()
         counts = read_counts(db.session)
         families = _run_families(per_job)
+        alerts = GaugeMetricFamily(
+            "invenio_jobs_alerts_open",
+            "Jobs for which an alert of this kind holds now.",
+            labels=["kind"],
+        )
+        for kind, count in open_alert_counts().items():
+            alerts.add_metric([kind], count)
+        families.append(alerts)
         families.append(
             GaugeMetricFamily(
                 "invenio_jobs_runs_queued",
