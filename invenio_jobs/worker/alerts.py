@@ -30,6 +30,7 @@ maintenance processes at once fire each change once.
 """
 
 import uuid
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from celery.utils.log import get_task_logger
@@ -58,6 +59,11 @@ SETTINGS = {
 
 MEDIAN_OF = 20
 """How many of a job's last successful runs give its usual duration."""
+
+BEFORE_ANY_RUN = sa.literal(
+    datetime(1970, 1, 1, tzinfo=timezone.utc), Run.__table__.c.created.type
+)
+"""A time before every run: where a job that never ended otherwise counts from."""
 
 DELIVER_ALERTS = "invenio_jobs.tasks.deliver_alerts"
 """The Celery task that sends the alerts' due deliveries."""
@@ -177,7 +183,8 @@ def _failures(now):
     streak = (
         _top_level_runs(
             Run.status == RunStatusEnum.FAILED,
-            sa.or_(ended_otherwise.is_(None), Run.created > ended_otherwise),
+            # One range of the index: an OR with "none yet" would scan them all.
+            Run.created > sa.func.coalesce(ended_otherwise, BEFORE_ANY_RUN),
         )
         .with_only_columns(sa.func.count())
         .correlate(Job)

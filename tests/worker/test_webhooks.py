@@ -6,15 +6,12 @@
 
 """Alert webhooks: a signed JSON POST to a real HTTP receiver, retried on errors."""
 
-import hashlib
-import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
+from alert_receiver import Receiver, signed_by
 from helpers import make_job, make_run
 
 from invenio_jobs.models import AlertDelivery, RunStatusEnum, utcnow
@@ -24,40 +21,6 @@ from invenio_jobs.worker import alerts, webhooks
 pytestmark = [pytest.mark.postgresql, pytest.mark.usefixtures("empty_tables")]
 
 SECRET = "a shared secret"
-
-
-class Receiver:
-    """An HTTP server on a free port that records each POST and answers as told."""
-
-    def __init__(self, answers=()):
-        """Answer with ``answers`` in turn (then 200); ``"hang"`` never answers."""
-        self.answers = list(answers)
-        self.received = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body))
-                status = receiver.answers.pop(0) if receiver.answers else 200
-                if status == "hang":
-                    threading.Event().wait(3)
-                    return
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture()
@@ -93,12 +56,7 @@ def _failing_job(db, url, **hook):
 
 
 def _check_signature(headers, body):
-    """The receiver's check: HMAC-SHA256 of ``<timestamp>.<body>``."""
-    timestamp = headers[webhooks.TIMESTAMP_HEADER]
-    expected = hmac.new(
-        SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256
-    ).hexdigest()
-    assert hmac.compare_digest(headers[webhooks.SIGNATURE_HEADER], f"sha256={expected}")
+    assert signed_by(SECRET, headers, body)
 
 
 def _delivery(db, job):
