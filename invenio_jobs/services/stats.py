@@ -10,11 +10,12 @@ Every figure is aggregated by the database, so that the cost of an answer
 depends on the window (and the number of jobs), not on the history kept, and
 so that every web process answers the same.
 
-Query budget: :meth:`StatsService.read` sends five statements (runs by
+Query budget: :meth:`StatsService.read` sends six statements (runs by
 bucket and status, the latest failed runs, the jobs whose last run failed,
-the scheduling lag percentiles, the runs queued and running now);
-:meth:`StatsService.metrics` sends three (one pass over the runs grouped by
-job and status, the runs queued and running now, the stored counters).
+the scheduling lag percentiles, the runs queued and running now, the open
+alerts by kind); :meth:`StatsService.metrics` sends four (one pass over the
+runs grouped by job and status, the runs queued and running now, the stored
+counters, the open alerts by kind).
 """
 
 import hmac
