@@ -43,6 +43,7 @@ from ..models import last_success_order as latest_start_first
 from ..models import last_success_where as can_be_last_success
 from ..models import utcnow
 from .dispatch import task_named
+from .webhooks import alert_body, receivers
 
 logger = get_task_logger(__name__)
 
@@ -296,8 +297,6 @@ def _deliveries(changes, now) -> list[dict]:
     A change of a kind the job no longer watches (its setting was removed)
     and an all-clear of a job that does not want them are told no one.
     """
-    from .webhooks import alert_body, receivers
-
     jobs = {
         row.id: row
         for row in db.session.execute(

@@ -142,7 +142,11 @@ def alert_body(job, kind, event, started_at, ended_at, slack=False) -> dict:
         "job": {"id": str(job.id), "title": job.title, "url": url},
         "started_at": started_at.isoformat(),
         "ended_at": ended_at.isoformat() if ended_at else None,
-        "settings": {k: v for k, v in settings.items() if k not in ("emails",)},
+        # The thresholds only: addresses and URLs (which may hold tokens)
+        # are no business of another receiver.
+        "settings": {
+            k: v for k, v in settings.items() if k not in ("emails", "webhooks")
+        },
     }
 
 

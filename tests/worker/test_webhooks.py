@@ -78,6 +78,7 @@ def test_the_receiver_gets_signed_json(app, db, receiver_of):
     assert payload["job"]["id"] == str(job.id)
     assert payload["job"]["url"].endswith(f"/administration/jobs/{job.id}")
     assert headers[webhooks.EVENT_HEADER] == "failures.started"
+    assert payload["settings"] == {"failures_in_row": 1}
     delivery = _delivery(db, job)
     assert headers[webhooks.DELIVERY_HEADER] == str(delivery.id)
     assert (delivery.status, delivery.tries, delivery.due_at) == ("delivered", 1, None)
