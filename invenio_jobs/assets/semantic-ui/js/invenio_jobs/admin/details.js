@@ -26,6 +26,7 @@ import {
 import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
+import { JobAlerts } from "./components/AlertSettings";
 import {
   Breadcrumb,
   PageLinks,
@@ -280,10 +281,12 @@ function JobPage({ config, api, jobId }) {
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
   const [notFound, setNotFound] = useState(false);
+  const [alerts, setAlerts] = useState(null);
 
   const loadJob = useCallback(async () => {
     try {
       setJob(await api.getJob(jobId));
+      setAlerts(await api.getAlerts(jobId));
     } catch (err) {
       const described = describeError(err);
       if (described.status === 404) setNotFound(true);
@@ -466,6 +469,7 @@ function JobPage({ config, api, jobId }) {
           )}
         </Segment>
       )}
+      <JobAlerts alerts={alerts} />
     </div>
   );
 }
