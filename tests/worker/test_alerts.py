@@ -6,6 +6,7 @@
 
 """Alerts: each kind fires once when its condition starts and once when it ends."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -221,3 +222,41 @@ def test_a_pass_costs_the_same_statements_for_ten_times_the_jobs(app, db):
     many_counts, many = statements()
     assert few_counts["late_started"] == 3 and many_counts["late_started"] == 30
     assert len(few) == len(many) == 2 * len(alerts.KINDS) + 1
+
+
+def test_two_maintenance_processes_at_once_open_an_alert_once(app, db):
+    """The second one's insert waits for the first one's row, then changes nothing.
+
+    The first pass holds its transaction open while the second one runs: the
+    second does not see the uncommitted row, tries to insert it, waits on
+    the key, and its upsert's condition then finds the alert open.
+    """
+    import threading
+
+    job = _job(db, failures_in_row=1)
+    _run(db, job, F, 5)
+    now = utcnow()
+    opened, first_done = {}, threading.Event()
+
+    def first():
+        with app.app_context():
+            opened["first"] = alerts._open("failures", now)
+            first_done.set()
+            time.sleep(1)  # the second pass runs meanwhile, and waits
+            db.session.commit()
+            db.session.remove()
+
+    def second():
+        first_done.wait()
+        with app.app_context():
+            opened["second"] = alerts._open("failures", now)
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [row.job_id for row in opened["first"]] == [job.id]
+    assert opened["second"] == []
