@@ -161,6 +161,31 @@ JOBS_PRUNE_INTERVAL = 3600
 JOBS_NOTIFICATIONS_SENDER = None
 """Sender of the emails about runs; None uses ``MAIL_DEFAULT_SENDER``."""
 
+JOBS_ALERTS = True
+"""Whether the maintenance task evaluates the jobs' alerts (see ``alerts``)."""
+
+JOBS_ALERT_WEBHOOKS = []
+"""Webhooks told of every job's alerts, besides each job's own.
+
+Each a URL, or ``{"url": ..., "format": "json" | "slack"}``: ``slack`` sends
+Slack's (and Mattermost's, Rocket.Chat's) incoming-webhook body, ``{"text": ...}``.
+"""
+
+JOBS_ALERT_WEBHOOK_SECRET = None
+"""Shared secret of the webhooks' HMAC-SHA256 signature; None sends them unsigned."""
+
+JOBS_ALERT_TIMEOUT = 10
+"""Seconds a webhook's receiver has to answer before the try counts as failed."""
+
+JOBS_ALERT_DELIVERY_TRIES = 6
+"""Tries of an alert's delivery before it is recorded as failed."""
+
+JOBS_ALERT_RETRY_SECONDS = 30
+"""Wait (s) after a delivery's first failed try; it doubles with each further one."""
+
+JOBS_ALERT_RETRY_MAX_SECONDS = 3600
+"""Longest wait (s) between two tries of a delivery."""
+
 JOBS_LOGS_MAX_RESULTS = 2_000
 """Most log lines one answer of ``/api/logs/jobs`` holds (InvenioRDM's setting).
 

@@ -201,7 +201,6 @@ class Job(db.Model, db.Timestamp):
     # The concurrency pool (a :class:`Pool`'s name) whose slots its runs
     # take; NULL when its runs start as soon as they are queued.
     pool = sa.Column(sa.String(64), nullable=True, index=True)
-
     # A job that must run even inside maintenance windows (a health check).
     ignore_maintenance_windows = sa.Column(
         sa.Boolean, nullable=False, default=False, server_default=sa.false()
@@ -210,6 +209,9 @@ class Job(db.Model, db.Timestamp):
     # window's end, when the beat plans the fires from here with the job's
     # misfire policy. NULL when nothing is held.
     held_since = sa.Column(UTCDateTime, nullable=True)
+    # The job's alert settings (:mod:`invenio_jobs.alerts`): which conditions
+    # are watched, with their thresholds, and who is told; NULL for none.
+    alerts = sa.Column(JSON, nullable=True)
     created = _timestamp()
     updated = _timestamp()
 
@@ -522,6 +524,63 @@ class MaintenanceWindow(db.Model):
     updated = _timestamp()
 
 
+class AlertState(db.Model):
+    """Whether one alert of a job holds now: one row per job and alert kind.
+
+    The row is what makes an alert fire once when its condition starts and
+    once when it ends: the start is an upsert that only changes an ended (or
+    missing) row, the end a conditional update of an open one, so several
+    maintenance processes at once never fire it twice.
+    """
+
+    __tablename__ = "jobs_alert"
+
+    job_id = sa.Column(
+        sa.Uuid, sa.ForeignKey(Job.id, ondelete="CASCADE"), primary_key=True
+    )
+    kind = sa.Column(sa.String(16), primary_key=True)
+    started_at = sa.Column(UTCDateTime, nullable=False)
+    # NULL while the condition holds.
+    ended_at = sa.Column(UTCDateTime, nullable=True)
+
+
+class AlertDelivery(db.Model):
+    """One message about an alert to one receiver (a webhook or the e-mails).
+
+    Written in the transaction that starts or ends the alert, with the body
+    it sends; sent and retried by the delivery task until it is delivered
+    or out of tries. ``due_at`` is NULL once nothing more will be tried.
+    """
+
+    __tablename__ = "jobs_alert_delivery"
+    __table_args__ = (
+        # A job's deliveries, newest first (the job page).
+        sa.Index("ix_jobs_alert_delivery_job_id", "job_id", "created"),
+        # Deliveries waiting to be tried, by due time.
+        sa.Index("ix_jobs_alert_delivery_due_at", "due_at"),
+    )
+
+    id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    job_id = sa.Column(
+        sa.Uuid, sa.ForeignKey(Job.id, ondelete="CASCADE"), nullable=False
+    )
+    kind = sa.Column(sa.String(16), nullable=False)
+    # ``started`` or ``recovered``.
+    event = sa.Column(sa.String(16), nullable=False)
+    # ``webhook`` or ``email``.
+    channel = sa.Column(sa.String(16), nullable=False)
+    # The URL, or the e-mail addresses separated by commas.
+    target = sa.Column(sa.Text, nullable=False)
+    body = sa.Column(JSON, nullable=False)
+    # ``pending``, ``delivered`` or ``failed``.
+    status = sa.Column(sa.String(16), nullable=False, default="pending")
+    tries = _counter()
+    last_error = sa.Column(sa.Text, nullable=True)
+    due_at = sa.Column(UTCDateTime, nullable=True)
+    delivered_at = sa.Column(UTCDateTime, nullable=True)
+    created = _timestamp()
+
+
 def delete_runs(run_ids):
     """Delete runs with their subtasks and log lines; the caller commits.
 
@@ -537,4 +596,17 @@ def delete_runs(run_ids):
     for condition in (Run.parent_run_id.in_(run_ids), Run.id.in_(run_ids)):
         db.session.execute(
             sa.delete(Run).where(condition).execution_options(synchronize_session=False)
+        )
+
+
+def delete_alerts(job_id):
+    """Delete a job's alerts and their deliveries; the caller commits.
+
+    Explicit for the reason :func:`delete_runs` is.
+    """
+    for model in (AlertDelivery, AlertState):
+        db.session.execute(
+            sa.delete(model)
+            .where(model.job_id == job_id)
+            .execution_options(synchronize_session=False)
         )

@@ -13,7 +13,8 @@ where a run is walked in one direction:
   record, notify);
 - ``execute_subtasks``: :mod:`.worker.subtasks`, the subtasks of one message;
 - ``reap_runs`` and ``prune_runs``: :mod:`.worker.maintenance`;
-- ``send_run_notification``: :mod:`.worker.notifications`.
+- ``send_run_notification``: :mod:`.worker.notifications`;
+- ``deliver_alerts``: :mod:`.worker.webhooks`, the alerts' due deliveries.
 
 Sending runs lives in :mod:`.worker.dispatch`, which finds these tasks by
 name; its ``send_runs`` and ``send_due_runs`` are kept importable from here.
@@ -21,10 +22,11 @@ name; its ``send_runs`` and ``send_due_runs`` are kept importable from here.
 
 from celery import shared_task
 
-from .worker import execution, maintenance, notifications, subtasks
+from .worker import execution, maintenance, notifications, subtasks, webhooks
 from .worker.dispatch import send_due_runs, send_runs
 
 __all__ = (
+    "deliver_alerts",
     "execute_run",
     "execute_subtasks",
     "prune_runs",
@@ -68,3 +70,9 @@ def prune_runs(batch_size=5000):
 def send_run_notification(run_id):
     """E-mail the job's subscribers that a run ended, with a link to it."""
     notifications.send_notification(run_id)
+
+
+@shared_task(ignore_result=True, name="invenio_jobs.tasks.deliver_alerts")
+def deliver_alerts():
+    """Send the alerts' due webhooks and e-mails; record each outcome."""
+    return maintenance.maintenance_step(webhooks.deliver_due)

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, event
 
 from invenio_jobs.models import (
+    AlertDelivery,
+    AlertState,
     Job,
     MaintenanceWindow,
     Pause,
@@ -121,6 +123,8 @@ def delete_jobs_and_runs(database):
     database.session.rollback()
     database.session.remove()
     with database.engine.begin() as conn:
+        conn.execute(delete(AlertDelivery.__table__))
+        conn.execute(delete(AlertState.__table__))
         conn.execute(delete(RunLog.__table__))
         conn.execute(delete(Run.__table__))
         conn.execute(delete(Job.__table__))

@@ -16,7 +16,12 @@
   transaction.
 """
 
-from .dialects import single_writer, speaks_postgresql, speaks_psycopg2
+from .dialects import (
+    seconds_between,
+    single_writer,
+    speaks_postgresql,
+    speaks_psycopg2,
+)
 from .outages import Outage, install_pre_ping, is_unreachable, retry_through_outage
 from .statements import PREPARED_KEY, Prepared, use_prepared_statements
 from .writes import one_statement, write_run_rows, write_with_retry
@@ -29,6 +34,7 @@ __all__ = (
     "is_unreachable",
     "one_statement",
     "retry_through_outage",
+    "seconds_between",
     "single_writer",
     "speaks_postgresql",
     "speaks_psycopg2",

@@ -34,6 +34,20 @@ def speaks_postgresql(bind) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def seconds_between(bind, later, earlier):
+    """SQL for the seconds from ``earlier`` to ``later``, in ``bind``'s terms.
+
+    PostgreSQL subtracts timestamps into an interval, read as a float
+    (``date_part``: ``EXTRACT`` gives a slower numeric); SQLite stores text
+    and counts in Julian days.
+    """
+    import sqlalchemy as sa
+
+    if speaks_postgresql(bind):
+        return sa.func.date_part("epoch", later - earlier, type_=sa.Float)
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+
+
 def speaks_psycopg2(engine) -> bool:
     """Whether ``engine`` talks to PostgreSQL through psycopg2.
 

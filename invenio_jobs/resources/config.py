@@ -144,6 +144,7 @@ class JobsResourceConfig(JSONResourceConfig):
     routes = {
         "list": "",
         "item": "/<job_id>",
+        "alerts": "/<job_id>/alerts",
         "schedule_preview": "/schedule-preview",
         "stats": "/stats",
         "metrics": "/metrics",

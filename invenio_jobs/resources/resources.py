@@ -64,6 +64,7 @@ class JobsResource(ServiceResource):
             route("GET", routes["item"], self.read),
             route("PUT", routes["item"], self.update),
             route("DELETE", routes["item"], self.delete),
+            route("GET", routes["alerts"], self.alerts),
         ]
 
     @request_search_args
@@ -104,6 +105,13 @@ class JobsResource(ServiceResource):
         """Delete a job."""
         self.service.delete(g.identity, resource_requestctx.view_args["job_id"])
         return "", 204
+
+    @request_view_args
+    @response_handler()
+    def alerts(self):
+        """A job's alerts and the latest deliveries of them."""
+        job_id = resource_requestctx.view_args["job_id"]
+        return self.service.alerts(g.identity, job_id), 200
 
     @request_data
     @response_handler()

@@ -22,9 +22,12 @@ from ..database import Prepared, one_statement
 from ..jobs import build_default_arguments
 from ..lifecycle import as_stored
 from ..models import (
+    AlertDelivery,
+    AlertState,
     Job,
     Run,
     RunStatusEnum,
+    delete_alerts,
     delete_runs,
     last_success_order,
     last_success_where,
@@ -43,7 +46,11 @@ from .base import (
 from .errors import JobNotFoundError
 from .grants import readable_jobs, require_on_job
 from .pools import pool_waits
+from .schemas.alerts import AlertDeliverySchema, AlertStateSchema
 from .uow import RevokeTaskOp, unit_of_work
+
+ALERT_DELIVERIES_SHOWN = 50
+"""The latest deliveries of a job's alerts its page lists."""
 
 
 def _store_schedule(values: dict):
@@ -424,6 +431,7 @@ class JobsService(DumpSchemasMixin, Service):
         ).all()
         delete_runs(sa.select(Run.id).where(Run.job_id == job.id))
         revoke_all_grants(job.id)
+        delete_alerts(job.id)
         db.session.delete(job)
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))
@@ -447,6 +455,30 @@ class JobsService(DumpSchemasMixin, Service):
             return [], describe(None, language=current_language())
         times = fire_times(compiled, utcnow(), count=count, anchor=anchor)
         return times, describe(compiled, language=current_language())
+
+    def alerts(self, identity, job_id, size=ALERT_DELIVERIES_SHOWN) -> dict:
+        """Which of a job's alerts hold or held, and their latest deliveries.
+
+        Three statements: the job, its alerts, a page of its deliveries from
+        the ``(job_id, created)`` index.
+        """
+        require_on_job(self, identity, "read", job_id)
+        job = self.get_job(job_id)
+        states = db.session.scalars(
+            sa.select(AlertState)
+            .where(AlertState.job_id == job.id)
+            .order_by(AlertState.kind)
+        ).all()
+        deliveries = db.session.scalars(
+            sa.select(AlertDelivery)
+            .where(AlertDelivery.job_id == job.id)
+            .order_by(AlertDelivery.created.desc(), AlertDelivery.id)
+            .limit(size)
+        ).all()
+        return {
+            "alerts": AlertStateSchema(many=True).dump(states),
+            "deliveries": AlertDeliverySchema(many=True).dump(deliveries),
+        }
 
     def next_fire_times(self, identity, job_id, count=5):
         """The next fire times of a job's saved schedule, from its anchor.

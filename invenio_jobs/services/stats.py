@@ -10,11 +10,12 @@ Every figure is aggregated by the database, so that the cost of an answer
 depends on the window (and the number of jobs), not on the history kept, and
 so that every web process answers the same.
 
-Query budget: :meth:`StatsService.read` sends five statements (runs by
+Query budget: :meth:`StatsService.read` sends six statements (runs by
 bucket and status, the latest failed runs, the jobs whose last run failed,
-the scheduling lag percentiles, the runs queued and running now);
-:meth:`StatsService.metrics` sends three (one pass over the runs grouped by
-job and status, the runs queued and running now, the stored counters).
+the scheduling lag percentiles, the runs queued and running now, the open
+alerts by kind); :meth:`StatsService.metrics` sends four (one pass over the
+runs grouped by job and status, the runs queued and running now, the stored
+counters, the open alerts by kind).
 """
 
 import hmac
@@ -41,6 +42,7 @@ from prometheus_client.core import (
 from prometheus_client.utils import floatToGoString
 from sqlalchemy.dialects import postgresql
 
+from ..database import seconds_between as seconds_in_sql
 from ..database import speaks_postgresql
 from ..event_totals import (
     LOG_LINES_DROPPED,
@@ -49,6 +51,7 @@ from ..event_totals import (
     read_counts,
 )
 from ..models import Job, Pause, Run, RunStatusEnum, utcnow
+from ..worker.alerts import open_alert_counts
 from .errors import MetricsAuthenticationError
 from .permissions import RunPermissionPolicy
 
@@ -102,15 +105,8 @@ class StatsServiceConfig(ServiceConfig, ConfiguratorMixin):
 
 
 def seconds_between(later, earlier):
-    """SQL for the seconds from ``earlier`` to ``later``, in the database's terms.
-
-    PostgreSQL subtracts timestamps into an interval, read as a float
-    (``date_part``: ``EXTRACT`` gives a slower numeric); SQLite stores text
-    and counts in Julian days.
-    """
-    if speaks_postgresql(db.engine):
-        return sa.func.date_part("epoch", later - earlier, type_=sa.Float)
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+    """SQL for the seconds from ``earlier`` to ``later`` on the app's database."""
+    return seconds_in_sql(db.engine, later, earlier)
 
 
 def _bucket_of(column, since, width: timedelta):
@@ -174,6 +170,7 @@ class StatsService(Service):
             "failing_jobs": self._failing_jobs(),
             "lag": self._lag_percentiles(since),
             "now": {"queued": queued, "running": running},
+            "alerts": open_alert_counts(),
         }
 
     def _buckets(self, since, until, width) -> list[dict]:
@@ -358,6 +355,14 @@ class StatsService(Service):
         queued, running = self._active_counts()
         counts = read_counts(db.session)
         families = _run_families(per_job)
+        alerts = GaugeMetricFamily(
+            "invenio_jobs_alerts_open",
+            "Jobs for which an alert of this kind holds now.",
+            labels=["kind"],
+        )
+        for kind, count in open_alert_counts().items():
+            alerts.add_metric([kind], count)
+        families.append(alerts)
         families.append(
             GaugeMetricFamily(
                 "invenio_jobs_runs_queued",

@@ -30,6 +30,7 @@ from ..models import Run, RunStatusEnum, delete_runs
 from ..models import last_success_order as latest_start_first
 from ..models import last_success_where as can_be_last_success
 from ..models import utcnow
+from . import alerts
 from .dispatch import send_due_runs
 from .endings import end_subtask, ended, finish_parent
 from .redelivery import redeliver_lost
@@ -47,12 +48,14 @@ MAINTENANCE_OUTAGE = Outage("Maintenance task")
 def reap():
     """Fail runs whose worker died, terminate runs that ignore a stop, resend lost ones.
 
-    Each step is one query plus a bounded batch of conditional updates, so
+    Then the jobs' alerts are evaluated (:mod:`.alerts`). Each step is one query plus a bounded batch of conditional updates, so
     that several reapers at once (one per beat process) do no harm. While
     the database is unreachable it logs one line per outage and does
     nothing.
     """
     reaped = maintenance_step(_reap)
+    if current_app.config["JOBS_ALERTS"]:
+        maintenance_step(alerts.check)
     if not reaped:
         return reaped
     add_reaper_counts(db.engine, reaped)

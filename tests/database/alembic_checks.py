@@ -52,6 +52,8 @@ JOBS_TABLES = {
     "jobs_pool",
     "jobs_pause",
     "jobs_maintenance_window",
+    "jobs_alert",
+    "jobs_alert_delivery",
 }
 
 RDM_UUID = UUIDType()
@@ -176,6 +178,8 @@ def _drop_everything(db):
             "jobs_pool",
             "jobs_pause",
             "jobs_maintenance_window",
+            "jobs_alert_delivery",
+            "jobs_alert",
             "jobs_counter",
             "jobs_run_log",
             "jobs_run",

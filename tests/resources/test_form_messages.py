@@ -197,3 +197,25 @@ def test_missing_job_is_named_in_german(app, db, admin_client):
         flask_babel.refresh()
     assert res.status_code == 404
     assert res.json["message"] == f"Es gibt keinen Job mit der ID {missing}."
+
+
+def test_alert_settings_messages_in_german(app, db, admin_client):
+    """A wrong threshold and a wrong webhook are named in German."""
+    flask_babel.refresh()
+    try:
+        res = admin_client.post(
+            "/jobs",
+            json=job_data(
+                alerts={"late_minutes": 0, "webhooks": [{"url": "ftp://x.org"}]}
+            ),
+            headers={"Accept-Language": "de"},
+        )
+    finally:
+        flask_babel.refresh()
+    found = messages(res)
+    assert found["alerts.late_minutes"] == [
+        "Verspätet nach: Geben Sie Minuten von 1 bis 10080 an."
+    ]
+    assert found["alerts.webhooks.0.url"] == [
+        "Webhook: Geben Sie eine http://- oder https://-Adresse an."
+    ]

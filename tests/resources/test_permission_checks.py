@@ -49,6 +49,7 @@ def routes(job_id, run_id):
         ("put", job, {"title": "Renamed", "task": "mock_echo"}),
         ("get", f"{job}/access", None),
         ("put", f"{job}/access", {"grants": []}),
+        ("get", f"{job}/alerts", None),
         ("get", f"{job}/runs", None),
         ("post", f"{job}/runs", {}),
         ("get", run, None),

@@ -26,6 +26,7 @@ from ...models import RunStatusEnum
 from ...proxies import current_jobs
 from ...schedules import MISFIRE_POLICIES, describe
 from ..base import current_language
+from .alerts import AlertSettingsSchema
 from .fields import (
     MAX_TIMEOUT,
     NotificationEmail,
@@ -106,6 +107,7 @@ class JobSchema(Schema):
         load_default=list,
         allow_none=True,
     )
+    alerts = fields.Nested(AlertSettingsSchema, allow_none=True, load_default=None)
 
     next_run = fields.DateTime(attribute="next_run_at", dump_only=True)
     held_since = fields.DateTime(dump_only=True)

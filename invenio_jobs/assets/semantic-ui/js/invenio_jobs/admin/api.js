@@ -51,6 +51,7 @@ export function createApi(prefix) {
       data(http.put(`/jobs/maintenance-windows/${encodeURIComponent(id)}`, window)),
     deleteWindow: (id) =>
       http.delete(`/jobs/maintenance-windows/${encodeURIComponent(id)}`),
+    getAlerts: (id) => data(http.get(`${jobPath(id)}/alerts`)),
     listTasks: () => data(http.get("/tasks", { params: { size: 100 } })),
     taskArguments: (taskId) =>
       data(http.get(`/tasks/${encodeURIComponent(taskId)}/form`)),

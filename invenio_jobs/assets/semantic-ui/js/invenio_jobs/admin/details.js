@@ -26,6 +26,7 @@ import {
 import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
+import { JobAlerts } from "./components/AlertSettings";
 import {
   Breadcrumb,
   PageLinks,
@@ -309,10 +310,12 @@ function JobPage({ config, api, jobId }) {
   const [notice, setNotice] = useState(null);
   const [notFound, setNotFound] = useState(false);
   const [pause, setPause] = useState(null);
+  const [alerts, setAlerts] = useState(null);
 
   const loadJob = useCallback(async () => {
     try {
       setJob(await api.getJob(jobId));
+      setAlerts(await api.getAlerts(jobId));
     } catch (err) {
       const described = describeError(err);
       if (described.status === 404) setNotFound(true);
@@ -501,6 +504,7 @@ function JobPage({ config, api, jobId }) {
           )}
         </Segment>
       )}
+      <JobAlerts alerts={alerts} />
     </div>
   );
 }

@@ -14,6 +14,7 @@ import PropTypes from "prop-types";
 import { Button, Form, Header, Loader, Message, Segment } from "semantic-ui-react";
 import { i18next } from "../i18next";
 import { describeError } from "./api";
+import { AlertSettings, alertsToState, stateToAlerts } from "./components/AlertSettings";
 import { ArgumentsForm, argumentDefaults } from "./components/ArgumentsForm";
 import { STATUS, fillPath, queueOptions } from "./components/format";
 import { mountPage } from "./components/mount";
@@ -45,6 +46,7 @@ const PLACED = [
   "misfire_policy",
   "notification_emails",
   "notification_statuses",
+  "alerts.",
 ];
 const isPlaced = (field) => PLACED.some((name) => field === name || field.startsWith(name));
 
@@ -73,6 +75,7 @@ function JobForm({ config, api, jobId }) {
   const [argumentFields, setArgumentFields] = useState(null);
   const [argumentsProblem, setArgumentsProblem] = useState(null);
   const [emails, setEmails] = useState("");
+  const [alerts, setAlerts] = useState(alertsToState(null));
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
   const [saving, setSaving] = useState(false);
@@ -96,6 +99,7 @@ function JobForm({ config, api, jobId }) {
           setJob({ ...loaded, default_queue: loaded.default_queue || config.default_queue });
           setSchedule(scheduleToState(loaded.schedule, config.default_timezone));
           setEmails((loaded.notification_emails || []).join(", "));
+          setAlerts(alertsToState(loaded.alerts));
         })
         .catch((error) => setMessage(describeError(error).message));
     }
@@ -169,6 +173,7 @@ function JobForm({ config, api, jobId }) {
         .map((email) => email.trim())
         .filter(Boolean),
       notification_statuses: job.notification_statuses || [],
+      alerts: stateToAlerts(alerts),
     };
     if (!jobId) payload.task = job.task;
     try {
@@ -399,6 +404,8 @@ function JobForm({ config, api, jobId }) {
             onChange={(e, { value }) => set({ notification_statuses: value })}
           />
         </Segment>
+
+        <AlertSettings value={alerts} errors={errors} onChange={setAlerts} />
 
         {message && <Message error content={message} className="jobs-form-error" />}
         <Button

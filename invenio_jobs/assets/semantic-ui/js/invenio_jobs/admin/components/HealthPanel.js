@@ -167,6 +167,30 @@ function Lag({ lag }) {
 
 Lag.propTypes = { lag: PropTypes.object.isRequired };
 
+// "3 jobs late · 1 job failing": the kinds of alert that hold for a job now.
+function AlertCounts({ alerts }) {
+  if (!alerts) return null;
+  const words = {
+    late: (count) => i18next.t("{{count}} jobs late", { count }),
+    no_success: (count) => i18next.t("{{count}} jobs without success", { count }),
+    too_long: (count) => i18next.t("{{count}} jobs running too long", { count }),
+    failures: (count) => i18next.t("{{count}} jobs failing in a row", { count }),
+  };
+  return Object.entries(words)
+    .filter(([kind]) => alerts[kind])
+    .map(([kind, text]) => (
+      <React.Fragment key={kind}>
+        {" · "}
+        <span className={`jobs-health-alerts-${kind}`} data-value={alerts[kind]}>
+          {text(alerts[kind])}
+        </span>
+      </React.Fragment>
+    ));
+}
+
+AlertCounts.propTypes = { alerts: PropTypes.object };
+AlertCounts.defaultProps = { alerts: null };
+
 export function HealthPanel({ api, config }) {
   const [span, setSpan] = useState("24h");
   const [stats, setStats] = useState(null);
@@ -202,6 +226,7 @@ export function HealthPanel({ api, config }) {
                 <span className="jobs-health-now" data-queued={stats.now.queued} data-running={stats.now.running}>
                   {i18next.t("{{queued}} queued and {{running}} running now", stats.now)}
                 </span>
+                <AlertCounts alerts={stats.alerts} />
               </Header.Subheader>
             )}
           </Header>
