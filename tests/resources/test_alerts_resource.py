@@ -101,9 +101,9 @@ def test_a_jobs_alerts_and_deliveries_are_listed(app, db, admin_client):
 
 
 def test_alerts_need_read_access_to_the_job(app, db, user_client):
-    """A user who may not read the job is refused."""
+    """A user who may not read the job is told it does not exist (404)."""
     job_id = service_job(task="mock_echo", run_args={"message": "hi"})
-    assert user_client.get(f"/jobs/{job_id}/alerts").status_code == 403
+    assert user_client.get(f"/jobs/{job_id}/alerts").status_code == 404
 
 
 def test_alerts_of_an_unknown_job_are_a_404(app, db, admin_client):
