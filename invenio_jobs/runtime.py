@@ -92,6 +92,7 @@ class RunContext(Beating):
         self._subtasks_since = None
         self._spawn_lock = threading.Lock()
         self._pending = EntryCounts()
+        self._errored_counted = 0
         self._last_flush = time.monotonic()
         self._lock = threading.Lock()
         self._cancel_requested = threading.Event()
@@ -132,6 +133,29 @@ class RunContext(Beating):
         with self._lock:
             taken, self._pending = self._pending, EntryCounts()
         return taken
+
+    def errored_still_to_count(self, declared: int) -> int:
+        """Errored entries to add so that this task's errors total ``declared``.
+
+        The count a task raises (``TaskExecutionPartialError``) is the
+        number of its entries that failed, in all: the ones it already
+        counted with ``progress(errored=...)`` are part of it, not added
+        again. A count below what was counted leaves the counted number
+        (a run never shows fewer errors than its log reported) and warns.
+        """
+        declared = max(int(declared or 0), 0)
+        with self._lock:
+            counted = self._errored_counted
+        if declared < counted and declared:
+            logger.warning(
+                "Run %s raised %d errored entries but counted %d with "
+                "progress(errored=...); keeping %d.",
+                self.id,
+                declared,
+                counted,
+                counted,
+            )
+        return max(declared - counted, 0)
 
     # -- what the pulse calls ---------------------------------------------
     def next_due(self) -> float:
@@ -232,6 +256,7 @@ class RunContext(Beating):
         """
         with self._lock:
             self._pending.add(inserted, updated, errored, added)
+            self._errored_counted += errored
             due = time.monotonic() - self._last_flush >= self._progress_interval
         if due:
             self.flush()

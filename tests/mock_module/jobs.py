@@ -59,13 +59,15 @@ def controlled(
     flaky=0,
     marker=None,
     since=None,
+    counted_errors=0,
 ):
     """Do what the test asks: sleep, report progress, fail, or fail for a while.
 
     ``marker`` names a file that the task appends a line to each time its
     body runs (with ``since``), so that tests can count executions across
     processes. ``flaky=N`` fails with ConnectionError while the marker has at
-    most N lines. With ``steps`` > 1 the sleep is split into steps that report
+    most N lines. ``counted_errors`` reports that many errored entries with
+    progress before ``partial`` raises its count. With ``steps`` > 1 the sleep is split into steps that report
     progress (and so notice a stop); with ``steps=1`` it sleeps blindly.
     """
     import time
@@ -87,6 +89,8 @@ def controlled(
             time.sleep(sleep / steps)
         if steps > 1:
             current_run.progress(inserted=1)
+    for _ in range(counted_errors):
+        current_run.progress(errored=1)
     if fail:
         raise RuntimeError("asked to fail")
     if partial:
@@ -125,6 +129,7 @@ class ControlledArgsSchema(PredefinedArgsSchema):
     partial = fields.Integer(load_default=0)
     flaky = fields.Integer(load_default=0)
     marker = fields.String(load_default=None, allow_none=True)
+    counted_errors = fields.Integer(load_default=0)
 
 
 class ControlledJob(JobType):
