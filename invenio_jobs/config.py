@@ -141,6 +141,13 @@ JOBS_LOGS_MAX_PER_RUN = 100_000
 JOBS_LOGGING_RETENTION_DAYS = 90
 """Log lines older than this many days are deleted by the maintenance task."""
 
+JOBS_HISTORY_RETENTION_DAYS = 365
+"""Entries of the jobs' history (changes, run actions) are kept this many days.
+
+Deleted by the maintenance task ``prune_runs``, with old log lines; the
+history of a deleted job is kept as long.
+"""
+
 JOBS_RUNS_RETENTION = 500
 """Finished runs kept per job (the last successful one is always kept)."""
 

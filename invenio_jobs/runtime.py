@@ -31,6 +31,7 @@ from contextvars import ContextVar
 import sqlalchemy as sa
 
 from .database import single_writer, write_run_rows
+from .identities import identity_for
 from .lifecycle import EntryCounts
 from .models import Run, RunStatusEnum, utcnow
 from .pulse import PROCESS_PULSE, STOP_CHECK_SECONDS, Beating, KeepAlive, read_stop
@@ -69,6 +70,7 @@ class RunContext(Beating):
         tick=None,
         tick_seconds=1.0,
         subtask_batch=500,
+        identity_id=None,
     ):
         """Bind to a run.
 
@@ -80,6 +82,8 @@ class RunContext(Beating):
         self.id = run_id
         self.job_id = job_id
         self.engine = engine
+        self.identity_id = identity_id
+        self._identity = None
         self._heartbeat_seconds = heartbeat_seconds
         self._progress_interval = progress_interval
         self._deadline = time.monotonic() + timeout if timeout else None
@@ -101,6 +105,18 @@ class RunContext(Beating):
         self._stop_logged = False
         self._next_beat = time.monotonic() + heartbeat_seconds
         self._next_tick = time.monotonic() + tick_seconds
+
+    @property
+    def identity(self):
+        """Whom the run executes as, with the needs of that user's roles.
+
+        Its job's ``run_as`` user, else the user who started it, else the
+        system (:func:`invenio_jobs.identities.identity_for`). Built at the
+        first use: a run that never asks reads no user.
+        """
+        if self._identity is None:
+            self._identity = identity_for(self.identity_id)
+        return self._identity
 
     # -- life cycle -------------------------------------------------------
     def start(self):
@@ -342,6 +358,8 @@ class _NoRun:
     id = None
     job_id = None
     timeout = None
+    identity_id = None
+    identity = None
 
     def check_cancelled(self):
         """Nothing to check."""

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete, event
 
-from invenio_jobs.models import Job, Run, RunLog, RunStatusEnum
+from invenio_jobs.models import Job, JobEvent, Run, RunLog, RunStatusEnum
 
 
 def postgresql_uri():
@@ -116,4 +116,5 @@ def delete_jobs_and_runs(database):
         conn.execute(delete(RunLog.__table__))
         conn.execute(delete(Run.__table__))
         conn.execute(delete(Job.__table__))
+        conn.execute(delete(JobEvent.__table__))
     database.session.expire_all()

@@ -134,6 +134,7 @@ class JobsResourceConfig(JSONResourceConfig):
     routes = {
         "list": "",
         "item": "/<job_id>",
+        "history": "/<job_id>/history",
         "schedule_preview": "/schedule-preview",
         "stats": "/stats",
         "metrics": "/metrics",

@@ -33,6 +33,7 @@ from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
 from .errors import JobNotFoundError
+from .history import JobAction, job_fields, record_job_changes, record_job_event
 from .uow import RevokeTaskOp, unit_of_work
 
 
@@ -325,12 +326,15 @@ class JobsService(DumpSchemasMixin, Service):
         """Create a job; its first fire time is computed in the same transaction."""
         self.require_permission(identity, "create")
         values = self.schema().load(data or {})
+        if values.get("run_as_id") is not None:
+            self.require_permission(identity, "set_run_as")
         schedule = _store_schedule(values)
         now = utcnow()
         job = Job(id=uuid.uuid4(), **values)
         job.schedule_anchor = now if job.schedule else None
         job.next_run_at = self.next_run_at(job, now, schedule)
         uow.register(ModelCommitOp(job))
+        record_job_event(job, JobAction.CREATED, identity, job_fields(job))
         return self._item(identity, job, None)
 
     @unit_of_work()
@@ -346,7 +350,10 @@ class JobsService(DumpSchemasMixin, Service):
             partial=True, context={"task": job.task, "run_args": job.run_args}
         )
         values = schema.load(data or {})
+        if "run_as_id" in values and values["run_as_id"] != job.run_as_id:
+            self.require_permission(identity, "set_run_as")
         schedule = _store_schedule(values)
+        before = job_fields(job)
         now = utcnow()
         schedule_changed = "schedule" in values and values["schedule"] != job.schedule
         active_changed = "active" in values and values["active"] != job.active
@@ -357,6 +364,7 @@ class JobsService(DumpSchemasMixin, Service):
         if schedule_changed or active_changed:
             job.next_run_at = self.next_run_at(job, now, schedule)
         uow.register(ModelCommitOp(job))
+        record_job_changes(job, before, identity)
         return self._items(identity, [job])[0]
 
     @unit_of_work()
@@ -372,6 +380,7 @@ class JobsService(DumpSchemasMixin, Service):
             )
         ).all()
         delete_runs(sa.select(Run.id).where(Run.job_id == job.id))
+        record_job_event(job, JobAction.DELETED, identity)
         db.session.delete(job)
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))

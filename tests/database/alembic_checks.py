@@ -43,7 +43,13 @@ INVENIORDM_HEAD = "1784553083"
 TAKE_OVER = "b7e3f19a2c45"
 """Our revision that turns InvenioRDM's tables into ours."""
 
-JOBS_TABLES = {"jobs_job", "jobs_run", "jobs_run_log", "jobs_counter"}
+JOBS_TABLES = {
+    "jobs_job",
+    "jobs_run",
+    "jobs_run_log",
+    "jobs_counter",
+    "jobs_job_event",
+}
 
 RDM_UUID = UUIDType()
 RDM_JSON = inveniordm_json()
@@ -140,7 +146,13 @@ def _drop_everything(db):
     db.session.remove()
     db.drop_all()
     with db.engine.begin() as conn:
-        for name in ("jobs_counter", "jobs_run_log", "jobs_run", "jobs_job"):
+        for name in (
+            "jobs_job_event",
+            "jobs_counter",
+            "jobs_run_log",
+            "jobs_run",
+            "jobs_job",
+        ):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
         conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         conn.execute(sa.text('DROP TABLE IF EXISTS "transaction"'))

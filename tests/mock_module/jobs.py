@@ -295,3 +295,49 @@ class LocalDatastreamJob(ProcessDataStreamJob):
                 "batch_size": 2,
             }
         }
+
+
+@shared_task(name="mock_module.whoami")
+def whoami(marker=None, create_title=None, since=None):
+    """Write whom the run executes as to ``marker``; maybe create a job as them.
+
+    One JSON line: ``current_run``'s identity (id and needs) and the job
+    context's ``identity_id``. With ``create_title`` it creates a job through
+    the jobs service with ``current_run.identity``, as a harvest creates
+    records, so that the tests see whom the service records as its author.
+    """
+    import json
+
+    from invenio_jobs.logging.jobs import job_context
+    from invenio_jobs.proxies import current_jobs_service
+    from invenio_jobs.runtime import current_run
+
+    identity = current_run.identity
+    seen = {
+        "identity_id": identity.id,
+        "needs": sorted(f"{need.method}:{need.value}" for need in identity.provides),
+        "context_identity_id": job_context.get()["identity_id"],
+    }
+    with open(marker, "a") as handle:
+        handle.write(json.dumps(seen) + "\n")
+    if create_title:
+        current_jobs_service.create(
+            identity, {"title": create_title, "task": "no_args"}
+        )
+
+
+class WhoAmIArgsSchema(PredefinedArgsSchema):
+    """Arguments of the who-am-I job."""
+
+    marker = fields.String(required=True)
+    create_title = fields.String(load_default=None, allow_none=True)
+
+
+class WhoAmIJob(JobType):
+    """A job type that tells whom its runs execute as."""
+
+    id = "mock_whoami"
+    title = "Who am I"
+    description = "Records the identity its runs execute as"
+    task = whoami
+    arguments_schema = WhoAmIArgsSchema

@@ -35,6 +35,7 @@ from .fields import (
     task_errors,
     validate_queue,
 )
+from .run_as import RunAsUser
 
 EMPTY_AS_NULL = {
     "run_args": dict,
@@ -103,6 +104,9 @@ class JobSchema(Schema):
         load_default=list,
         allow_none=True,
     )
+
+    # The service account the job's runs execute as (administrators only).
+    run_as = RunAsUser(attribute="run_as_id", load_default=None, allow_none=True)
 
     next_run = fields.DateTime(attribute="next_run_at", dump_only=True)
     schedule_description = fields.Method("_describe_schedule", dump_only=True)
