@@ -28,6 +28,8 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from invenio_accounts.models import User
 from invenio_db import db
+from invenio_i18n import gettext as _
+from marshmallow import ValidationError
 
 from ..job_events import ChangeSource, JobAction, add_job_event
 from ..models import Job, JobEvent
@@ -185,20 +187,28 @@ def record_run_action(identity, job_id, action, run: dict):
     db.session.commit()
 
 
+HISTORY_MAX_PAGE_SIZE = 100
+"""The most entries of a history page."""
+
+
 def _page_params(params) -> tuple[int, int]:
     """``page`` and ``size`` of a history page, checked (400 naming the field)."""
-    from marshmallow import ValidationError
-
     values = {}
-    for name, default, largest in (("page", 1, None), ("size", 25, 100)):
+    for name, default, largest in (
+        ("page", 1, None),
+        ("size", 25, HISTORY_MAX_PAGE_SIZE),
+    ):
         raw = (params or {}).get(name, default)
         try:
             value = int(raw)
         except (TypeError, ValueError):
-            raise ValidationError({name: ["Not a valid integer."]})
-        if value < 1 or (largest and value > largest):
-            limit = f"between 1 and {largest}" if largest else "at least 1"
-            raise ValidationError({name: [f"Must be {limit}."]})
+            raise ValidationError({name: [_("Give a whole number.")]})
+        if value < 1:
+            raise ValidationError({name: [_("Give a number of at least 1.")]})
+        if largest and value > largest:
+            raise ValidationError(
+                {name: [_("Give at most %(largest)s.", largest=largest)]}
+            )
         values[name] = value
     return values["page"], values["size"]
 
