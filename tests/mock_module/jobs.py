@@ -60,6 +60,7 @@ def controlled(
     marker=None,
     since=None,
     counted_errors=0,
+    chatter=0,
 ):
     """Do what the test asks: sleep, report progress, fail, or fail for a while.
 
@@ -67,9 +68,11 @@ def controlled(
     body runs (with ``since``), so that tests can count executions across
     processes. ``flaky=N`` fails with ConnectionError while the marker has at
     most N lines. ``counted_errors`` reports that many errored entries with
-    progress before ``partial`` raises its count. With ``steps`` > 1 the sleep is split into steps that report
+    progress before ``partial`` raises its count; ``chatter`` logs that
+    many lines first. With ``steps`` > 1 the sleep is split into steps that report
     progress (and so notice a stop); with ``steps=1`` it sleeps blindly.
     """
+    import logging
     import time
 
     from invenio_jobs.errors import TaskExecutionPartialError
@@ -83,7 +86,9 @@ def controlled(
             executions = len(handle.readlines())
     if flaky and executions <= flaky:
         raise ConnectionError(f"flaky failure {executions}")
-    current_run.set_total(steps)
+    current_run.set_total(steps + counted_errors)
+    for line in range(chatter):
+        logging.getLogger("mock_module.controlled").info("Line %d of the run", line)
     for _ in range(steps):
         if sleep:
             time.sleep(sleep / steps)
@@ -130,6 +135,7 @@ class ControlledArgsSchema(PredefinedArgsSchema):
     flaky = fields.Integer(load_default=0)
     marker = fields.String(load_default=None, allow_none=True)
     counted_errors = fields.Integer(load_default=0)
+    chatter = fields.Integer(load_default=0)
 
 
 class ControlledJob(JobType):
