@@ -23,6 +23,8 @@ export function createApi(prefix) {
       Accept: "application/json",
       "Content-Type": "application/json",
       "Accept-Language": document.documentElement.lang || "en",
+      // The jobs' history records that a change was made on these pages.
+      "X-Jobs-Client": "ui",
     },
   });
   const data = (promise) => promise.then((response) => response.data);
@@ -35,6 +37,7 @@ export function createApi(prefix) {
     createJob: (job) => data(http.post("/jobs", job)),
     updateJob: (id, job) => data(http.put(jobPath(id), job)),
     deleteJob: (id) => http.delete(jobPath(id)),
+    getHistory: (id, params) => data(http.get(`${jobPath(id)}/history`, { params })),
     previewSchedule: (schedule) =>
       data(http.post("/jobs/schedule-preview", { schedule })),
     listTasks: () => data(http.get("/tasks", { params: { size: 100 } })),

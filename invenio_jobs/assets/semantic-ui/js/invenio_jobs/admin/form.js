@@ -44,6 +44,7 @@ const PLACED = [
   "misfire_policy",
   "notification_emails",
   "notification_statuses",
+  "run_as",
 ];
 const isPlaced = (field) => PLACED.some((name) => field === name || field.startsWith(name));
 
@@ -69,6 +70,7 @@ function JobForm({ config, api, jobId }) {
   const [argumentFields, setArgumentFields] = useState(null);
   const [argumentsProblem, setArgumentsProblem] = useState(null);
   const [emails, setEmails] = useState("");
+  const [runAs, setRunAs] = useState("");
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
   const [saving, setSaving] = useState(false);
@@ -88,6 +90,7 @@ function JobForm({ config, api, jobId }) {
           setJob({ ...loaded, default_queue: loaded.default_queue || config.default_queue });
           setSchedule(scheduleToState(loaded.schedule, config.default_timezone));
           setEmails((loaded.notification_emails || []).join(", "));
+          setRunAs(loaded.run_as ? loaded.run_as.email : "");
         })
         .catch((error) => setMessage(describeError(error).message));
     }
@@ -159,6 +162,7 @@ function JobForm({ config, api, jobId }) {
         .map((email) => email.trim())
         .filter(Boolean),
       notification_statuses: job.notification_statuses || [],
+      run_as: runAs.trim() || null,
     };
     if (!jobId) payload.task = job.task;
     try {
@@ -318,6 +322,22 @@ function JobForm({ config, api, jobId }) {
               onChange={(e, { value }) => set({ misfire_policy: value })}
             />
           </Form.Group>
+          <Form.Input
+            type="email"
+            name="run_as"
+            id="job-run-as"
+            label={i18next.t("Run as (e-mail of a user)")}
+            placeholder={i18next.t("Whoever starts the run; the system when scheduled")}
+            value={runAs}
+            error={errorOf("run_as")}
+            aria-describedby="job-run-as-help"
+            onChange={(e, { value }) => setRunAs(value)}
+          />
+          <p id="job-run-as-help" className="jobs-field-help">
+            {i18next.t(
+              "Every run of the job, scheduled or manual, executes as this user, with the user's roles: a service account that owns what the job creates."
+            )}
+          </p>
           <Form.Checkbox
             toggle
             name="allow_overlap"
