@@ -152,6 +152,13 @@ PostgreSQL only. A line whose day has no partition yet is kept in the
 default partition and moved to its day's when that one is made.
 """
 
+JOBS_HISTORY_RETENTION_DAYS = 365
+"""Entries of the jobs' history (changes, run actions) are kept this many days.
+
+Deleted by the maintenance task ``prune_runs``, with old log lines; the
+history of a deleted job is kept as long.
+"""
+
 JOBS_RUNS_RETENTION = 500
 """Finished runs kept per job (the last successful one is always kept)."""
 

@@ -45,9 +45,11 @@ class TaskExecutionError(JobsError):
 class TaskExecutionPartialError(TaskExecutionError):
     """A job's task finished, but some entries failed.
 
-    The run ends as PARTIAL_SUCCESS with the message; the number of entries
+    The run ends as PARTIAL_SUCCESS with the message. The number of entries
     that failed (``errored_entries_count``, InvenioRDM's name, or
-    ``errored_entries``) is added to the run's errored entries.
+    ``errored_entries``) is the task's errored entries in all: it sets the
+    count, and the entries the task already counted with
+    ``current_run.progress(errored=...)`` are part of it, never added twice.
     """
 
     def __init__(

@@ -212,6 +212,11 @@ class Job(db.Model, db.Timestamp):
     # The job's alert settings (:mod:`invenio_jobs.alerts`): which conditions
     # are watched, with their thresholds, and who is told; NULL for none.
     alerts = sa.Column(JSON, nullable=True)
+    # The service account every run of the job executes as (its identity
+    # and roles); NULL: as the user who started the run, or the system.
+    run_as_id = sa.Column(
+        sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
+    )
     created = _timestamp()
     updated = _timestamp()
 
@@ -220,6 +225,8 @@ class Job(db.Model, db.Timestamp):
         sa.Index("ix_jobs_job_title_lower", sa.func.lower(title), id),
     )
 
+    # Read only for jobs that name one (a NULL key loads nothing).
+    run_as = db.relationship(User, foreign_keys=[run_as_id], lazy="select")
     runs = db.relationship(
         "Run",
         back_populates="job",
@@ -331,6 +338,11 @@ class Run(db.Model, db.Timestamp):
     started_by_id = sa.Column(
         sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
     )
+    # The user the run executed as (its job's ``run_as`` when it was
+    # claimed); NULL: as the one who started it, or the system.
+    run_as_id = sa.Column(
+        sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
+    )
     # The fire time that created the run; NULL for manual runs.
     scheduled_at = sa.Column(UTCDateTime, nullable=True)
     trigger = sa.Column(RunTriggerType(), nullable=False, default=RunTrigger.MANUAL)
@@ -376,7 +388,8 @@ class Run(db.Model, db.Timestamp):
     updated = _timestamp()
 
     job = db.relationship(Job, back_populates="runs", foreign_keys=[job_id])
-    started_by = db.relationship(User, lazy="joined")
+    started_by = db.relationship(User, lazy="joined", foreign_keys=[started_by_id])
+    run_as = db.relationship(User, lazy="joined", foreign_keys=[run_as_id])
     parent_run = db.relationship("Run", remote_side=[id], back_populates="subtasks")
     subtasks = db.relationship(
         "Run", back_populates="parent_run", lazy="dynamic", passive_deletes=True
@@ -461,6 +474,38 @@ class RunLog(db.Model):
     logger = sa.Column(sa.String(255), nullable=True)
     message = sa.Column(sa.Text, nullable=False)
     context = sa.Column(JSON, nullable=True)
+
+
+class JobEvent(db.Model):
+    """One entry of a job's history: a change to it or an action on its runs.
+
+    No foreign key to the job: a deleted job's history stays, with the
+    title it had (``job_title``). ``user_id`` is who acted (NULL: the
+    system), ``source`` through what (``ui``, ``api``, ``cli``, ``import``,
+    ``system``), ``details`` what changed (``{"field": {"old": ..., "new":
+    ...}}``) or the run and its arguments.
+    """
+
+    __tablename__ = "jobs_job_event"
+    __table_args__ = (
+        # A job's history, newest first, a page at a time.
+        sa.Index("ix_jobs_job_event_job_id_id", "job_id", "id"),
+        # The pruning of old entries.
+        sa.Index("ix_jobs_job_event_created", "created"),
+    )
+
+    id = sa.Column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+    job_id = sa.Column(sa.Uuid, nullable=False)
+    job_title = sa.Column(sa.String(255), nullable=True)
+    action = sa.Column(sa.String(32), nullable=False)
+    user_id = sa.Column(sa.Integer, nullable=True)
+    source = sa.Column(sa.String(16), nullable=False)
+    details = sa.Column(JSON, nullable=True)
+    created = _timestamp()
 
 
 class Counter(db.Model):

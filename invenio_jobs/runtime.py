@@ -31,6 +31,7 @@ from contextvars import ContextVar
 import sqlalchemy as sa
 
 from .database import single_writer, write_run_rows
+from .identities import identity_for
 from .lifecycle import EntryCounts
 from .models import Run, RunStatusEnum, utcnow
 from .pulse import PROCESS_PULSE, STOP_CHECK_SECONDS, Beating, KeepAlive, read_stop
@@ -69,6 +70,7 @@ class RunContext(Beating):
         tick=None,
         tick_seconds=1.0,
         subtask_batch=500,
+        identity_id=None,
     ):
         """Bind to a run.
 
@@ -80,6 +82,8 @@ class RunContext(Beating):
         self.id = run_id
         self.job_id = job_id
         self.engine = engine
+        self.identity_id = identity_id
+        self._identity = None
         self._heartbeat_seconds = heartbeat_seconds
         self._progress_interval = progress_interval
         self._deadline = time.monotonic() + timeout if timeout else None
@@ -92,6 +96,7 @@ class RunContext(Beating):
         self._subtasks_since = None
         self._spawn_lock = threading.Lock()
         self._pending = EntryCounts()
+        self._errored_counted = 0
         self._last_flush = time.monotonic()
         self._lock = threading.Lock()
         self._cancel_requested = threading.Event()
@@ -100,6 +105,18 @@ class RunContext(Beating):
         self._stop_logged = False
         self._next_beat = time.monotonic() + heartbeat_seconds
         self._next_tick = time.monotonic() + tick_seconds
+
+    @property
+    def identity(self):
+        """Whom the run executes as, with the needs of that user's roles.
+
+        Its job's ``run_as`` user, else the user who started it, else the
+        system (:func:`invenio_jobs.identities.identity_for`). Built at the
+        first use: a run that never asks reads no user.
+        """
+        if self._identity is None:
+            self._identity = identity_for(self.identity_id)
+        return self._identity
 
     # -- life cycle -------------------------------------------------------
     def start(self):
@@ -132,6 +149,29 @@ class RunContext(Beating):
         with self._lock:
             taken, self._pending = self._pending, EntryCounts()
         return taken
+
+    def errored_still_to_count(self, declared: int) -> int:
+        """Errored entries to add so that this task's errors total ``declared``.
+
+        The count a task raises (``TaskExecutionPartialError``) is the
+        number of its entries that failed, in all: the ones it already
+        counted with ``progress(errored=...)`` are part of it, not added
+        again. A count below what was counted leaves the counted number
+        (a run never shows fewer errors than its log reported) and warns.
+        """
+        declared = max(int(declared or 0), 0)
+        with self._lock:
+            counted = self._errored_counted
+        if declared < counted and declared:
+            logger.warning(
+                "Run %s raised %d errored entries but counted %d with "
+                "progress(errored=...); keeping %d.",
+                self.id,
+                declared,
+                counted,
+                counted,
+            )
+        return max(declared - counted, 0)
 
     # -- what the pulse calls ---------------------------------------------
     def next_due(self) -> float:
@@ -232,6 +272,7 @@ class RunContext(Beating):
         """
         with self._lock:
             self._pending.add(inserted, updated, errored, added)
+            self._errored_counted += errored
             due = time.monotonic() - self._last_flush >= self._progress_interval
         if due:
             self.flush()
@@ -317,6 +358,8 @@ class _NoRun:
     id = None
     job_id = None
     timeout = None
+    identity_id = None
+    identity = None
 
     def check_cancelled(self):
         """Nothing to check."""

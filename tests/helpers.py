@@ -18,6 +18,7 @@ from invenio_jobs.models import (
     AlertDelivery,
     AlertState,
     Job,
+    JobEvent,
     MaintenanceWindow,
     Pause,
     Pool,
@@ -131,4 +132,5 @@ def delete_jobs_and_runs(database):
         conn.execute(delete(Pool.__table__))
         conn.execute(delete(Pause.__table__))
         conn.execute(delete(MaintenanceWindow.__table__))
+        conn.execute(delete(JobEvent.__table__))
     database.session.expire_all()

@@ -29,6 +29,7 @@ from ..errors import InvalidScheduleError
 from ..proxies import current_jobs_service, current_runs_service
 from ..schedules import parse_cron_expression, parse_every
 from ..services.errors import JobsServiceError, RunNotFoundError
+from ..services.history import ChangeSource, reset_change_source, set_change_source
 from ..services.schemas import MAX_PAGE_SIZE
 
 LEVEL_STYLES = {
@@ -277,8 +278,12 @@ def build_schedule(cron, tz, every, current=None):
 
 
 @click.group()
-def jobs():
+@click.pass_context
+def jobs(ctx):
     """Manage jobs and runs, and read their logs."""
+    # The jobs' history says that what follows was done on the command line.
+    token = set_change_source(ChangeSource.CLI)
+    ctx.call_on_close(lambda: reset_change_source(token))
 
 
 def command(name: str):

@@ -23,6 +23,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..proxies import current_runs_service
+from ..services.history import JobAction, record_run_action
 from .base import (
     command,
     console,
@@ -94,6 +95,7 @@ def run_now(job_ref, args, queue, title, wait, timeout, interval):
     if args:
         data["args"] = {**(job["run_args"] or {}), **parse_args(args)}
     run = current_runs_service.create(system_identity, job["id"], data).to_dict()
+    record_run_action(system_identity, job["id"], JobAction.RUN_STARTED, run)
     click.echo(run["id"])
     if not wait:
         return
@@ -120,6 +122,7 @@ def stop(run_id):
         run["id"],
         via=f"from the command line by '{getpass.getuser()}'",
     ).to_dict()
+    record_run_action(system_identity, run["job_id"], JobAction.RUN_STOPPED, result)
     click.echo(f"Run {result['id']} is {result['status']}.")
 
 

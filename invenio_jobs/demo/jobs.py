@@ -220,7 +220,8 @@ def update_affiliations(since=None, source=None, strict=False, delay=0.0):
     if strict and rejected:
         raise TaskExecutionPartialError(
             # Entries are the records that needed work, as the progress
-            # bar counts them; unchanged records are not entries.
+            # bar counts them; unchanged records are not entries. The count
+            # sets the errored entries: those counted live stay counted once.
             f"{len(rejected)} of {len(changes) + len(rejected)} entries rejected "
             f"({unchanged} other records of the dump were unchanged).",
             errored_entries=len(rejected),
@@ -269,6 +270,8 @@ def check_affiliations(since=None, delay=0.0):
     transactions.commit()
     log.info("Checked %d affiliations: %d with problems.", len(ids), with_problems)
     if with_problems:
+        # The count is the run's errored entries in all (it sets them): the
+        # entries counted live above are not counted again.
         raise TaskExecutionPartialError(
             f"{with_problems} of {len(ids)} affiliations need attention.",
             errored_entries=with_problems,

@@ -87,8 +87,21 @@ def _sources(to_status, from_statuses=None) -> tuple[str, ...]:
     return tuple(sorted(status.value for status in sources))
 
 
+def _job_run_as(runs):
+    """The ``run_as`` user of a run's job, as a value of the run's UPDATE."""
+    owner = sa.alias(Job.__table__, "run_as_job")
+    return (
+        sa.select(owner.c.run_as_id)
+        .where(owner.c.id == runs.c.job_id)
+        .correlate(runs)
+        .scalar_subquery()
+    )
+
+
 def claim_subtasks(run_ids, worker: str, session) -> list:
     """Claim the queued subtasks of one message: QUEUED -> RUNNING, one UPDATE.
+
+    Subtasks execute as their job's ``run_as`` user, as their parent does.
 
     Returns those claimed as objects of ``session`` (refreshed), in the
     order given; subtasks stopped or taken meanwhile are left out. The
@@ -99,7 +112,7 @@ def claim_subtasks(run_ids, worker: str, session) -> list:
     statement = (
         sa.update(runs)
         .where(runs.c.id.in_(list(run_ids)), runs.c.status == Status.QUEUED.value)
-        .values(_claimed(now, worker))
+        .values({**_claimed(now, worker), "run_as_id": _job_run_as(runs)})
         .returning(*runs.c)
     )
     claimed = session.execute(
@@ -166,11 +179,16 @@ def _claim_and_read_statements():
         )
         .values(_claimed(now, sa.bindparam("claimed_by", type_=runs.c.worker.type)))
     )
+    # The run executes as its job's service account as it is when claimed.
     return {
         "postgresql": Prepared(
-            update.where(jobs.c.id == runs.c.job_id).returning(*runs.c, *jobs.c, since)
+            update.values(run_as_id=jobs.c.run_as_id)
+            .where(jobs.c.id == runs.c.job_id)
+            .returning(*runs.c, *jobs.c, since)
         ),
-        None: sa.select(Run).from_statement(update.returning(*runs.c)),
+        None: sa.select(Run).from_statement(
+            update.values(run_as_id=_job_run_as(runs)).returning(*runs.c)
+        ),
     }
 
 
@@ -180,7 +198,8 @@ _CLAIM_AND_READ = _claim_and_read_statements()
 def claim_and_read(run_id, worker: str, session, connection=None):
     """Claim a queued run and read it, its job and its job's last success.
 
-    QUEUED -> RUNNING as :func:`claim`, and on PostgreSQL in the same
+    QUEUED -> RUNNING as :func:`claim`, recording the job's ``run_as`` user
+    as the one the run executes as; on PostgreSQL in the same
     statement (``UPDATE ... FROM jobs_job ... RETURNING``) the run, its job
     and when the job's last successful run started (the ``since`` of the
     task's arguments): a worker's whole read before the task. There it runs

@@ -145,6 +145,7 @@ class JobsResourceConfig(JSONResourceConfig):
         "list": "",
         "item": "/<job_id>",
         "alerts": "/<job_id>/alerts",
+        "history": "/<job_id>/history",
         "schedule_preview": "/schedule-preview",
         "stats": "/stats",
         "metrics": "/metrics",

@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..proxies import current_jobs
 from ..services.arguments import jsonify_arguments
+from ..services.history import JobAction, read_history, record_run_action
 
 request_data = request_body_parser(
     parsers=from_conf("request_body_parsers"),
@@ -65,7 +66,18 @@ class JobsResource(ServiceResource):
             route("PUT", routes["item"], self.update),
             route("DELETE", routes["item"], self.delete),
             route("GET", routes["alerts"], self.alerts),
+            route("GET", routes["history"], self.history),
         ]
+
+    @request_view_args
+    @request_search_args
+    @response_handler()
+    def history(self):
+        """A page of the job's history, newest first (also of a deleted job)."""
+        page = read_history(
+            g.identity, resource_requestctx.view_args["job_id"], _search_params()
+        )
+        return page, 200
 
     @request_search_args
     @response_handler(many=True)
@@ -235,12 +247,11 @@ class RunsResource(ServiceResource):
     @response_handler()
     def create(self):
         """Run the job now."""
-        item = self.service.create(
-            g.identity,
-            resource_requestctx.view_args["job_id"],
-            resource_requestctx.data or {},
-        )
-        return item.to_dict(), 201
+        job_id = resource_requestctx.view_args["job_id"]
+        item = self.service.create(g.identity, job_id, resource_requestctx.data or {})
+        run = item.to_dict()
+        record_run_action(g.identity, job_id, JobAction.RUN_STARTED, run)
+        return run, 201
 
     @request_view_args
     @response_handler()
@@ -256,7 +267,9 @@ class RunsResource(ServiceResource):
         """Stop a run."""
         args = resource_requestctx.view_args
         item = self.service.stop(g.identity, args["job_id"], args["run_id"])
-        return item.to_dict(), 202
+        run = item.to_dict()
+        record_run_action(g.identity, args["job_id"], JobAction.RUN_STOPPED, run)
+        return run, 202
 
     @request_view_args
     @request_search_args

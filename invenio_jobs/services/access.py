@@ -28,6 +28,7 @@ from invenio_i18n import gettext as _
 
 from .errors import InvalidRequestBodyError
 from .grants import ACTION_NAMES, PERMISSION_OF_ACTION, PERMISSIONS, require_on_job
+from .history import JobAction, record_job_event
 from .uow import unit_of_work
 
 SUBJECT_TYPES = ("user", "role")
@@ -202,6 +203,17 @@ def load_grants(data) -> set[tuple]:
     return wanted
 
 
+def _record_grant(identity, job_id, action, grant):
+    """A grant given or taken, in the job's history: its subject and permission."""
+    kind, subject_id, permission = grant
+    record_job_event(
+        job_id,
+        action,
+        identity,
+        details={"subject": {"type": kind, "id": subject_id}, "permission": permission},
+    )
+
+
 class AccessService:
     """Read and change the grants of one job.
 
@@ -226,7 +238,7 @@ class AccessService:
     def update(self, identity, job_id, data, uow=None) -> dict:
         """Replace the job's grants by those given; nothing changes on a bad one."""
         job = self._job(identity, job_id, "update_access")
-        self._apply(job.id, load_grants(data), replace=True)
+        self._apply(identity, job.id, load_grants(data), replace=True)
         return self._after_commit(uow, job.id)
 
     @unit_of_work()
@@ -240,7 +252,9 @@ class AccessService:
                 "permission": permission,
             },
         )
-        self._apply(job.id, {(kind, str(found.id), permission)}, replace=False)
+        self._apply(
+            identity, job.id, {(kind, str(found.id), permission)}, replace=False
+        )
         return self._after_commit(uow, job.id)
 
     @unit_of_work()
@@ -266,7 +280,7 @@ class AccessService:
                 and (permission is None or perm == permission)
             )
         }
-        self._apply(job.id, keep, replace=True)
+        self._apply(identity, job.id, keep, replace=True)
         return self._after_commit(uow, job.id)
 
     @staticmethod
@@ -278,14 +292,21 @@ class AccessService:
             rows[("role", str(row.role_id), PERMISSION_OF_ACTION[row.action])] = row
         return rows
 
-    def _apply(self, job_id, wanted: set, replace: bool):
-        """Add the grants missing, and with ``replace`` delete those not wanted."""
+    def _apply(self, identity, job_id, wanted: set, replace: bool):
+        """Add the grants missing, and with ``replace`` delete those not wanted.
+
+        Each grant added or removed is an entry of the job's history.
+        """
         current = self._current(job_id)
         if replace:
             for key, row in current.items():
                 if key not in wanted:
                     db.session.delete(row)
+                    _record_grant(identity, job_id, JobAction.REVOKED, key)
         for kind, subject_id, permission in sorted(wanted - set(current)):
+            _record_grant(
+                identity, job_id, JobAction.GRANTED, (kind, subject_id, permission)
+            )
             action = PERMISSIONS[permission]._replace(argument=str(job_id))
             if kind == "user":
                 db.session.add(ActionUsers.allow(action, user_id=int(subject_id)))

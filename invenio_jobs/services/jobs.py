@@ -45,6 +45,7 @@ from .base import (
 )
 from .errors import JobNotFoundError
 from .grants import readable_jobs, require_on_job
+from .history import JobAction, job_fields, record_job_changes, record_job_event
 from .pools import pool_waits
 from .schemas.alerts import AlertDeliverySchema, AlertStateSchema
 from .uow import RevokeTaskOp, unit_of_work
@@ -375,12 +376,15 @@ class JobsService(DumpSchemasMixin, Service):
         """Create a job; its first fire time is computed in the same transaction."""
         self.require_permission(identity, "create")
         values = self.schema().load(data or {})
+        if values.get("run_as_id") is not None:
+            self.require_permission(identity, "set_run_as")
         schedule = _store_schedule(values)
         now = utcnow()
         job = Job(id=uuid.uuid4(), **values)
         job.schedule_anchor = now if job.schedule else None
         job.next_run_at = self.next_run_at(job, now, schedule)
         uow.register(ModelCommitOp(job))
+        record_job_event(job, JobAction.CREATED, identity, job_fields(job))
         return self._item(identity, job, None)
 
     @unit_of_work()
@@ -396,7 +400,10 @@ class JobsService(DumpSchemasMixin, Service):
             partial=True, context={"task": job.task, "run_args": job.run_args}
         )
         values = schema.load(data or {})
+        if "run_as_id" in values and values["run_as_id"] != job.run_as_id:
+            self.require_permission(identity, "set_run_as")
         schedule = _store_schedule(values)
+        before = job_fields(job)
         now = utcnow()
         schedule_changed = "schedule" in values and values["schedule"] != job.schedule
         active_changed = "active" in values and values["active"] != job.active
@@ -415,6 +422,7 @@ class JobsService(DumpSchemasMixin, Service):
             # Fires a window holds are planned again at the next look.
             job.next_run_at, job.held_since = job.held_since, None
         uow.register(ModelCommitOp(job))
+        record_job_changes(job, before, identity)
         return self._items(identity, [job])[0]
 
     @unit_of_work()
@@ -432,6 +440,7 @@ class JobsService(DumpSchemasMixin, Service):
         delete_runs(sa.select(Run.id).where(Run.job_id == job.id))
         revoke_all_grants(job.id)
         delete_alerts(job.id)
+        record_job_event(job, JobAction.DELETED, identity)
         db.session.delete(job)
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))

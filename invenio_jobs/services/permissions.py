@@ -129,6 +129,12 @@ class JobPermissionPolicy(OneLookupPolicy):
     can_delete = MANAGERS
     can_read_access = MANAGERS
     can_update_access = MANAGERS
+    # Naming the service account a job runs as lends that user's rights:
+    # administrators only, whoever else may edit the job.
+    can_set_run_as = ADMINS
+    can_read_history = READERS
+    # A deleted job has no grants left: its history is for administrators.
+    can_read_deleted_history = ADMINS
 
 
 class RunPermissionPolicy(OneLookupPolicy):

@@ -38,10 +38,20 @@ def worker_name(request=None) -> str:
     return (hostname or socket.gethostname())[:255]
 
 
+def acting_user_id(run: Run, identity_id):
+    """Whom a run executes as: its job's ``run_as`` user, else who sent it.
+
+    ``identity_id`` is the one its message carries (who pressed "Run now");
+    None for the scheduler's runs, which act as the system.
+    """
+    return run.run_as_id if run.run_as_id is not None else identity_id
+
+
 def job_context(run: Run, identity_id, request) -> dict:
     """The job context of a run (InvenioRDM's keys), set while it executes.
 
-    Runs started by the system (the scheduler) act as the system user.
+    ``identity_id`` is :func:`acting_user_id`'s; runs started by the system
+    (the scheduler) without a ``run_as`` user act as the system user.
     """
     return {
         "run_id": str(run.id),
@@ -52,13 +62,17 @@ def job_context(run: Run, identity_id, request) -> dict:
     }
 
 
-def run_context(run: Run, timeout, log_buffer) -> RunContext:
-    """The context of a run about to execute here (``current_run``)."""
+def run_context(run: Run, timeout, log_buffer, identity_id=None) -> RunContext:
+    """The context of a run about to execute here (``current_run``).
+
+    ``identity_id`` is whom it executes as (``current_run.identity``).
+    """
     config = current_app.config
     return RunContext(
         run.id,
         run.job_id,
         db.engine,
+        identity_id=identity_id,
         heartbeat_seconds=config["JOBS_HEARTBEAT_SECONDS"],
         progress_interval=config["JOBS_PROGRESS_INTERVAL_SECONDS"],
         timeout=timeout,

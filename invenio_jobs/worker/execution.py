@@ -30,7 +30,7 @@ from ..database import (
 )
 from ..logging import capture_run_logs, set_job_context
 from ..models import Run, RunStatusEnum
-from .context import job_context, run_context, worker_name
+from .context import acting_user_id, job_context, run_context, worker_name
 from .dispatch import free_slot_of
 from .endings import (
     WORKER_OUTAGE,
@@ -115,12 +115,13 @@ def _execute_claimed(request, claimed, identity_id):
     run_uuid, parent_run_id = run.id, run.parent_run_id
     # Only a top-level run notifies (a subtask's end is its parent's news).
     notifications = job.notifications if parent_run_id is None else None
+    identity_id = acting_user_id(run, identity_id)
     context_of_job = job_context(run, identity_id, request)
     with (
         set_job_context(context_of_job),
         capture_run_logs(db.engine, run.id, config) as log_buffer,
     ):
-        context = run_context(run, job.timeout, log_buffer).start()
+        context = run_context(run, job.timeout, log_buffer, identity_id).start()
         try:
             outcome = execute_body(run, job, since, job.timeout)
         finally:

@@ -24,6 +24,7 @@ from .. import lifecycle
 from ..broker import live_workers
 from ..database import Outage, is_unreachable
 from ..event_totals import add_reaper_counts
+from ..job_events import delete_old_job_events
 from ..lifecycle import ENDING
 from ..logging.tasks import create_log_partitions, delete_old_logs
 from ..models import Run, RunStatusEnum, delete_runs
@@ -138,7 +139,7 @@ def _reap() -> dict:
 
 
 def prune(batch_size=5000):
-    """Delete old log lines, and the finished runs beyond each job's retention.
+    """Delete old log lines and history entries, and the runs beyond retention.
 
     Works in batches, each its own short transaction, so that the tables are
     never locked for long. Each job keeps its ``JOBS_RUNS_RETENTION`` newest
@@ -150,12 +151,15 @@ def prune(batch_size=5000):
 
 def _prune(batch_size) -> dict:
     config = current_app.config
-    pruned = {"logs": 0, "runs": 0}
+    pruned = {"logs": 0, "runs": 0, "history": 0}
     made = create_log_partitions(config["JOBS_LOGS_PARTITIONS_AHEAD"])
     if made:
         pruned["log_partitions"] = len(made)
     pruned["logs"] = delete_old_logs(
         config["JOBS_LOGGING_RETENTION_DAYS"], batch_size=batch_size
+    )
+    pruned["history"] = delete_old_job_events(
+        config["JOBS_HISTORY_RETENTION_DAYS"], batch_size=batch_size
     )
 
     finished = (

@@ -167,10 +167,16 @@ def commit_task_work(run: Run):
 
 
 def last_counts(context, outcome) -> EntryCounts:
-    """A run's counts not written yet, with the entries its task failed, taken."""
+    """A run's counts not written yet, with the entries its task failed, taken.
+
+    The count of a ``TaskExecutionPartialError`` sets the task's errored
+    entries (see :meth:`RunContext.errored_still_to_count`): only what its
+    progress did not count yet is added.
+    """
     counts = context.take_counts()
     if outcome is not None and outcome is not RETRIED:
-        counts.add(errored=outcome[2].get("errored", 0))
+        declared = outcome[2].get("errored", 0)
+        counts.add(errored=context.errored_still_to_count(declared))
     return counts
 
 

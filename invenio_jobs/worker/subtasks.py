@@ -24,7 +24,7 @@ from ..lifecycle import EntryCounts
 from ..logging import capture_run_logs, set_job_context
 from ..models import Run, RunStatusEnum
 from ..runtime import KeepAlive
-from .context import job_context, run_context, worker_name
+from .context import acting_user_id, job_context, run_context, worker_name
 from .endings import WORKER_OUTAGE, finish_parent, write_run
 from .outcomes import close_context, execute_body, last_counts
 from .session import release_session, rollback
@@ -81,11 +81,12 @@ def _execute_subtask(request, run: Run, timeout, identity_id):
     values (written by the statement that ends it).
     """
     config = current_app.config
+    identity_id = acting_user_id(run, identity_id)
     with (
         set_job_context(job_context(run, identity_id, request)),
         capture_run_logs(db.engine, run.id, config) as log_buffer,
     ):
-        context = run_context(run, timeout, log_buffer).start()
+        context = run_context(run, timeout, log_buffer, identity_id).start()
         try:
             outcome = execute_body(run, None, timeout=timeout)
         finally:

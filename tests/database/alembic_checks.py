@@ -54,6 +54,7 @@ JOBS_TABLES = {
     "jobs_maintenance_window",
     "jobs_alert",
     "jobs_alert_delivery",
+    "jobs_job_event",
 }
 
 RDM_UUID = UUIDType()
@@ -180,6 +181,7 @@ def _drop_everything(db):
             "jobs_maintenance_window",
             "jobs_alert_delivery",
             "jobs_alert",
+            "jobs_job_event",
             "jobs_counter",
             "jobs_run_log",
             "jobs_run",

@@ -65,6 +65,7 @@ def test_every_page_passes_axe(admin):
 
     admin.open(f"/administration/jobs/{job['id']}")
     admin.find(".jobs-run-row")
+    admin.find(".jobs-history-row[data-action=created]")
     assert_accessible(admin, "job page")
 
     admin.open(f"/administration/jobs/{job['id']}/runs/{run_id}")
@@ -84,4 +85,56 @@ def test_german_pages_pass_axe(admin):
     assert_accessible(admin, "edit form (de)")
     admin.open(f"/administration/jobs/{job['id']}?ln=de")
     admin.find(".jobs-run-row")
+    admin.find(".jobs-history-row")
+    assert "Verlauf" in admin.text(".jobs-history h2")
     assert_accessible(admin, "job page (de)")
+
+
+def test_the_page_of_a_running_run_with_progress_and_a_long_log_passes_axe(
+    admin, start_worker
+):
+    """While it runs: the progress bar's words and the scrolling log pass axe.
+
+    A real worker runs it; its log is longer than its box, which the
+    keyboard reaches (Tab) and scrolls.
+    """
+    from invenio_access.permissions import system_identity
+    from page_checks import focused, press
+    from selenium.webdriver.common.keys import Keys
+
+    job = make_job(
+        task="mock_controlled",
+        run_args={"steps": 400, "sleep": 120, "chatter": 120},
+    )
+    start_worker()
+    run = current_runs_service.create(system_identity, job["id"], {}).to_dict()
+    admin.open(f"/administration/jobs/{job['id']}/runs/{run['id']}")
+    admin.find(".jobs-run-page .jobs-status[data-status=RUNNING]", timeout=60)
+    admin.find(".jobs-run-page .jobs-progress", timeout=30)
+    admin.wait(
+        lambda: len(admin.find_all(".jobs-log-line")) >= 100,
+        "the log longer than its box",
+        timeout=60,
+    )
+    box = admin.find(".jobs-log-lines")
+    overflow = admin.driver.execute_script(
+        "return arguments[0].scrollHeight > arguments[0].clientHeight;", box
+    )
+    assert overflow, "the log fits its box: nothing to scroll"
+    admin.screenshot("run page while running")
+    assert_accessible(admin, "run page while running")
+
+    # The keyboard reaches the log and scrolls it.
+    admin.driver.execute_script("arguments[0].scrollTop = 0;", box)
+    admin.driver.execute_script("document.activeElement.blur();")
+    for _ in range(80):
+        if focused(admin) == box:
+            break
+        press(admin, Keys.TAB)
+    assert focused(admin) == box, "Tab never reaches the log"
+    press(admin, Keys.PAGE_DOWN)
+    admin.wait(
+        lambda: admin.driver.execute_script("return arguments[0].scrollTop;", box) > 0,
+        "the log scrolled by the keyboard",
+    )
+    current_runs_service.stop(system_identity, job["id"], run["id"])

@@ -19,9 +19,10 @@ import shutil
 import pytest
 from admin_fixtures import *  # noqa: F401,F403 (the admin pages' fixtures)
 from browser import REPOSITORY
-from test_admin_german import stored_run
+from conftest import wait_until
+from invenio_db import db
 
-from invenio_jobs.models import RunTrigger
+from invenio_jobs.proxies import current_runs_service
 
 WIDTHS = (1024, 1366, 1400, 1920)
 SCREENSHOT_WIDTHS = (1024, 1366, 1920)
@@ -37,11 +38,34 @@ LONG_DESCRIPTION = ("Imports the organisations of the ROR dump, " * 12).strip()
 LONG_TITLE = ("Nightly import of every affiliation of the registry " * 4).strip()
 
 
+def real_run(job, identity, **args) -> str:
+    """Run ``job`` now on the worker, as ``identity`` pressing "Run now"; its id.
+
+    The tour shows runs that happened: their times, counts and log are the
+    worker's own.
+    """
+    from invenio_jobs.models import RunStatusEnum
+
+    run = current_runs_service.create(identity, job["id"], {"args": args}).to_dict()
+
+    def ended():
+        found = runs_of(job["id"])
+        return found and found[0].status.is_finished and found[0]
+
+    finished = wait_until(ended, timeout=90, message="the tour's run to end")
+    assert finished.status is RunStatusEnum.PARTIAL_SUCCESS, finished.message
+    return run["id"]
+
+
 @pytest.fixture()
-def tour_jobs(app, users):
-    """Jobs as a site has them: cron and interval, long texts, runs."""
+def tour_jobs(app, users, start_worker):
+    """Jobs as a site has them: cron and interval, long texts, real runs."""
+    from invenio_access.utils import get_identity
+    from invenio_accounts.models import User
+
     nightly = make_job(
         title="Update affiliations",
+        task="mock_controlled",
         description="Import organisations from the ROR dump",
         schedule={
             "type": "crontab",
@@ -50,16 +74,23 @@ def tour_jobs(app, users):
             "day_of_week": "mon-fri",
             "timezone": "Europe/Zurich",
         },
-        run_args={"tag": "ror", "lines": 300},
     )
     long = make_job(
         title=LONG_TITLE,
+        task="mock_controlled",
         description=LONG_DESCRIPTION,
         schedule={"type": "interval", "hours": 4},
     )
     make_job(title="Clean up old runs", schedule={"type": "interval", "days": 1})
-    run_id = stored_run(nightly, RunTrigger.SCHEDULED)
-    stored_run(long, RunTrigger.COALESCE)
+    start_worker()
+    admin = get_identity(
+        db.session.query(User).filter_by(email="admin@example.org").one()
+    )
+    # 300 records: 293 written, 7 rejected, each counted once; a real log.
+    run_id = real_run(
+        nightly, admin, steps=293, counted_errors=7, partial=7, chatter=12, sleep=3
+    )
+    real_run(long, admin, steps=20, counted_errors=2, partial=2, chatter=3)
     return {"nightly": nightly, "long": long, "run_id": run_id}
 
 

@@ -22,6 +22,7 @@ ENTRY_POINTS = {
         "mock_chatty = mock_module.jobs:ChattyJob",
         "mock_no_schema = mock_module.jobs:NoSchemaJob",
         "mock_local_datastream = mock_module.jobs:LocalDatastreamJob",
+        "mock_whoami = mock_module.jobs:WhoAmIJob",
     ],
 }
 

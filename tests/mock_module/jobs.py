@@ -59,15 +59,20 @@ def controlled(
     flaky=0,
     marker=None,
     since=None,
+    counted_errors=0,
+    chatter=0,
 ):
     """Do what the test asks: sleep, report progress, fail, or fail for a while.
 
     ``marker`` names a file that the task appends a line to each time its
     body runs (with ``since``), so that tests can count executions across
     processes. ``flaky=N`` fails with ConnectionError while the marker has at
-    most N lines. With ``steps`` > 1 the sleep is split into steps that report
+    most N lines. ``counted_errors`` reports that many errored entries with
+    progress before ``partial`` raises its count; ``chatter`` logs that
+    many lines first. With ``steps`` > 1 the sleep is split into steps that report
     progress (and so notice a stop); with ``steps=1`` it sleeps blindly.
     """
+    import logging
     import time
 
     from invenio_jobs.errors import TaskExecutionPartialError
@@ -81,12 +86,16 @@ def controlled(
             executions = len(handle.readlines())
     if flaky and executions <= flaky:
         raise ConnectionError(f"flaky failure {executions}")
-    current_run.set_total(steps)
+    current_run.set_total(steps + counted_errors)
+    for line in range(chatter):
+        logging.getLogger("mock_module.controlled").info("Line %d of the run", line)
     for _ in range(steps):
         if sleep:
             time.sleep(sleep / steps)
         if steps > 1:
             current_run.progress(inserted=1)
+    for _ in range(counted_errors):
+        current_run.progress(errored=1)
     if fail:
         raise RuntimeError("asked to fail")
     if partial:
@@ -125,6 +134,8 @@ class ControlledArgsSchema(PredefinedArgsSchema):
     partial = fields.Integer(load_default=0)
     flaky = fields.Integer(load_default=0)
     marker = fields.String(load_default=None, allow_none=True)
+    counted_errors = fields.Integer(load_default=0)
+    chatter = fields.Integer(load_default=0)
 
 
 class ControlledJob(JobType):
@@ -290,3 +301,49 @@ class LocalDatastreamJob(ProcessDataStreamJob):
                 "batch_size": 2,
             }
         }
+
+
+@shared_task(name="mock_module.whoami")
+def whoami(marker=None, create_title=None, since=None):
+    """Write whom the run executes as to ``marker``; maybe create a job as them.
+
+    One JSON line: ``current_run``'s identity (id and needs) and the job
+    context's ``identity_id``. With ``create_title`` it creates a job through
+    the jobs service with ``current_run.identity``, as a harvest creates
+    records, so that the tests see whom the service records as its author.
+    """
+    import json
+
+    from invenio_jobs.logging.jobs import job_context
+    from invenio_jobs.proxies import current_jobs_service
+    from invenio_jobs.runtime import current_run
+
+    identity = current_run.identity
+    seen = {
+        "identity_id": identity.id,
+        "needs": sorted(f"{need.method}:{need.value}" for need in identity.provides),
+        "context_identity_id": job_context.get()["identity_id"],
+    }
+    with open(marker, "a") as handle:
+        handle.write(json.dumps(seen) + "\n")
+    if create_title:
+        current_jobs_service.create(
+            identity, {"title": create_title, "task": "no_args"}
+        )
+
+
+class WhoAmIArgsSchema(PredefinedArgsSchema):
+    """Arguments of the who-am-I job."""
+
+    marker = fields.String(required=True)
+    create_title = fields.String(load_default=None, allow_none=True)
+
+
+class WhoAmIJob(JobType):
+    """A job type that tells whom its runs execute as."""
+
+    id = "mock_whoami"
+    title = "Who am I"
+    description = "Records the identity its runs execute as"
+    task = whoami
+    arguments_schema = WhoAmIArgsSchema

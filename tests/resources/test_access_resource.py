@@ -502,3 +502,21 @@ def test_a_check_of_a_job_is_one_cache_read_also_when_refused(
     assert (attempt("read", a), trips) == (200, [("get_many", 5)])
     assert (attempt("create", a), trips) == (403, [("get_many", 5)])
     assert (attempt("create", b), trips) == (404, [("get_many", 5)])
+
+
+def test_grants_and_revocations_are_in_the_history(two_jobs, client_of, people):
+    """Each grant given and taken is one entry, readable by whoever may read the job."""
+    admin, jobs = two_jobs
+    a = jobs["A"]
+    grant(admin, a["id"], ("user", people["reader"].email, "read"))
+    reader = client_of("reader")
+    assert reader.get(f"/jobs/{a['id']}/history").status_code == 200
+    assert reader.get(f"/jobs/{jobs['B']['id']}/history").status_code == 404
+    grant(admin, a["id"])
+    entries = admin.get(f"/jobs/{a['id']}/history").json["hits"]["hits"]
+    granted = [e for e in entries if e["action"] in ("granted", "revoked")]
+    subject = {"type": "user", "id": str(people["reader"].id)}
+    assert [(e["action"], e["details"]) for e in granted] == [
+        ("revoked", {"subject": subject, "permission": "read"}),
+        ("granted", {"subject": subject, "permission": "read"}),
+    ]

@@ -219,3 +219,26 @@ def test_alert_settings_messages_in_german(app, db, admin_client):
     assert found["alerts.webhooks.0.url"] == [
         "Webhook: Geben Sie eine http://- oder https://-Adresse an."
     ]
+
+
+def test_run_as_and_history_messages_in_german(app, db, admin_client):
+    """An unknown run-as user and a bad history page, in the reader's language."""
+    flask_babel.refresh()
+    try:
+        res = admin_client.post(
+            "/jobs",
+            json=job_data(run_as="nobody-here@example.org"),
+            headers={"Accept-Language": "de"},
+        )
+        job_id = admin_client.post("/jobs", json=job_data()).json["id"]
+        flask_babel.refresh()
+        page = admin_client.get(
+            f"/jobs/{job_id}/history?size=500", headers={"Accept-Language": "de"}
+        )
+    finally:
+        flask_babel.refresh()
+    assert messages(res)["run_as"] == [
+        "Ausführen als: kein Benutzer mit dieser E-Mail-Adresse; nennen Sie "
+        "einen bestehenden Benutzer."
+    ]
+    assert messages(page)["size"] == ["Geben Sie höchstens 100 an."]

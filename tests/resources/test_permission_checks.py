@@ -50,6 +50,7 @@ def routes(job_id, run_id):
         ("get", f"{job}/access", None),
         ("put", f"{job}/access", {"grants": []}),
         ("get", f"{job}/alerts", None),
+        ("get", f"{job}/history", None),
         ("get", f"{job}/runs", None),
         ("post", f"{job}/runs", {}),
         ("get", run, None),

@@ -117,6 +117,21 @@ def test_partial_success_counts_errored_entries(app, db):
     assert run.message == "4 entries failed"
 
 
+@pytest.mark.parametrize(
+    "counted, raised, recorded",
+    [(3, 3, 3), (0, 3, 3), (2, 5, 5), (4, 1, 4)],
+)
+def test_a_raised_count_sets_the_errored_entries(app, db, counted, raised, recorded):
+    """The raised count is the task's errors in all, not added to its progress.
+
+    Counting each bad entry live and raising the same total records it
+    once; a count below what progress reported never lowers it.
+    """
+    run = run_now(make_job(), counted_errors=counted, partial=raised)
+    assert run.status is RunStatusEnum.PARTIAL_SUCCESS
+    assert run.errored_entries == recorded
+
+
 def test_progress_is_recorded(app, db):
     """``current_run.set_total`` and ``progress`` end up on the run."""
     run = run_now(make_job(), steps=7)

@@ -106,6 +106,33 @@ def test_prune_deletes_log_lines_older_than_retention(app, db):
         )
     db.session.commit()
     result = prune_runs.apply(kwargs={"batch_size": 1}).get()
-    assert result == {"logs": 2, "runs": 0}
+    assert result == {"logs": 2, "runs": 0, "history": 0}
     kept = sorted(db.session.scalars(select(RunLog.message)).all())
     assert kept == ["0 days old", "1 days old"]
+
+
+def test_prune_deletes_history_older_than_its_retention(app, db):
+    """``JOBS_HISTORY_RETENTION_DAYS``: older entries go, of deleted jobs too."""
+    from invenio_jobs.models import JobEvent
+
+    app.config["JOBS_HISTORY_RETENTION_DAYS"] = 30
+    job = make_job(db.session)
+    gone = uuid.uuid4()  # a deleted job: its entries have no job row
+    now = datetime.now(timezone.utc)
+    for job_id, age in ((job.id, 31), (job.id, 29), (gone, 400), (gone, 1)):
+        db.session.add(
+            JobEvent(
+                job_id=job_id,
+                action="updated",
+                source="api",
+                details={"age": age},
+                created=now - timedelta(days=age),
+            )
+        )
+    db.session.commit()
+    result = prune_runs.apply(kwargs={"batch_size": 1}).get()
+    assert result == {"logs": 0, "runs": 0, "history": 2}
+    kept = db.session.scalars(select(JobEvent.details)).all()
+    assert sorted(details["age"] for details in kept) == [1, 29]
+    db.session.execute(JobEvent.__table__.delete())
+    db.session.commit()

@@ -37,6 +37,7 @@ from .fields import (
     validate_queue,
 )
 from .pools import validate_pool
+from .run_as import RunAsUser
 
 EMPTY_AS_NULL = {
     "run_args": dict,
@@ -108,6 +109,9 @@ class JobSchema(Schema):
         allow_none=True,
     )
     alerts = fields.Nested(AlertSettingsSchema, allow_none=True, load_default=None)
+
+    # The service account the job's runs execute as (administrators only).
+    run_as = RunAsUser(attribute="run_as_id", load_default=None, allow_none=True)
 
     next_run = fields.DateTime(attribute="next_run_at", dump_only=True)
     held_since = fields.DateTime(dump_only=True)

@@ -81,6 +81,8 @@ class RunSchema(Schema):
     task_id = fields.String(dump_only=True, allow_none=True)
     started_by_id = fields.Integer(dump_only=True, allow_none=True)
     started_by = fields.Method("_started_by", dump_only=True)
+    # The service account the run executed as; null: as who started it.
+    run_as = fields.Method("_run_as", dump_only=True)
     scheduled_at = fields.DateTime(dump_only=True, allow_none=True)
     trigger = fields.String(dump_only=True)
     number = fields.Integer(dump_only=True, allow_none=True)
@@ -102,6 +104,10 @@ class RunSchema(Schema):
 
     def _started_by(self, run):
         return started_by_of(run)
+
+    def _run_as(self, run):
+        user = run.run_as
+        return None if user is None else {"id": str(user.id), "email": user.email}
 
     def _duration(self, run):
         duration = run.duration

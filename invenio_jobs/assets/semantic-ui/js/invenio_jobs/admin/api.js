@@ -23,6 +23,8 @@ export function createApi(prefix) {
       Accept: "application/json",
       "Content-Type": "application/json",
       "Accept-Language": document.documentElement.lang || "en",
+      // The jobs' history records that a change was made on these pages.
+      "X-Jobs-Client": "ui",
     },
   });
   const data = (promise) => promise.then((response) => response.data);
@@ -52,6 +54,7 @@ export function createApi(prefix) {
     deleteWindow: (id) =>
       http.delete(`/jobs/maintenance-windows/${encodeURIComponent(id)}`),
     getAlerts: (id) => data(http.get(`${jobPath(id)}/alerts`)),
+    getHistory: (id, params) => data(http.get(`${jobPath(id)}/history`, { params })),
     listTasks: () => data(http.get("/tasks", { params: { size: 100 } })),
     taskArguments: (taskId) =>
       data(http.get(`/tasks/${encodeURIComponent(taskId)}/form`)),

@@ -49,6 +49,7 @@ import {
 } from "./components/format";
 import { AccessSection } from "./components/AccessSection";
 import { mountPage } from "./components/mount";
+import { HistorySection } from "./components/HistorySection";
 import { RunsChart } from "./components/RunsChart";
 import { StopButton } from "./components/StopButton";
 import { usePolling } from "./components/usePolling";
@@ -190,6 +191,9 @@ function JobSettings({ job, taskTitle, config }) {
               )}
             </SettingRow>
             <SettingRow label={i18next.t("Queue")}>{queue ? queue.title : queueName}</SettingRow>
+            <SettingRow label={i18next.t("Runs as")}>
+              {job.run_as ? job.run_as.email : i18next.t("Whoever starts the run; the system when scheduled")}
+            </SettingRow>
             <SettingRow label={i18next.t("Created")}>
               <Time value={job.created} /> · {i18next.t("updated")} <Time value={job.updated} />
             </SettingRow>
@@ -505,6 +509,7 @@ function JobPage({ config, api, jobId }) {
         </Segment>
       )}
       <JobAlerts alerts={alerts} />
+      <HistorySection api={api} jobId={jobId} refreshKey={job} />
     </div>
   );
 }

@@ -47,6 +47,7 @@ const PLACED = [
   "notification_emails",
   "notification_statuses",
   "alerts.",
+  "run_as",
 ];
 const isPlaced = (field) => PLACED.some((name) => field === name || field.startsWith(name));
 
@@ -76,6 +77,7 @@ function JobForm({ config, api, jobId }) {
   const [argumentsProblem, setArgumentsProblem] = useState(null);
   const [emails, setEmails] = useState("");
   const [alerts, setAlerts] = useState(alertsToState(null));
+  const [runAs, setRunAs] = useState("");
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
   const [saving, setSaving] = useState(false);
@@ -100,6 +102,7 @@ function JobForm({ config, api, jobId }) {
           setSchedule(scheduleToState(loaded.schedule, config.default_timezone));
           setEmails((loaded.notification_emails || []).join(", "));
           setAlerts(alertsToState(loaded.alerts));
+          setRunAs(loaded.run_as ? loaded.run_as.email : "");
         })
         .catch((error) => setMessage(describeError(error).message));
     }
@@ -174,6 +177,7 @@ function JobForm({ config, api, jobId }) {
         .filter(Boolean),
       notification_statuses: job.notification_statuses || [],
       alerts: stateToAlerts(alerts),
+      run_as: runAs.trim() || null,
     };
     if (!jobId) payload.task = job.task;
     try {
@@ -355,6 +359,22 @@ function JobForm({ config, api, jobId }) {
               onChange={(e, { value }) => set({ misfire_policy: value })}
             />
           </Form.Group>
+          <Form.Input
+            type="email"
+            name="run_as"
+            id="job-run-as"
+            label={i18next.t("Run as (e-mail of a user)")}
+            placeholder={i18next.t("Whoever starts the run; the system when scheduled")}
+            value={runAs}
+            error={errorOf("run_as")}
+            aria-describedby="job-run-as-help"
+            onChange={(e, { value }) => setRunAs(value)}
+          />
+          <p id="job-run-as-help" className="jobs-field-help">
+            {i18next.t(
+              "Every run of the job, scheduled or manual, executes as this user, with the user's roles: a service account that owns what the job creates."
+            )}
+          </p>
           <Form.Checkbox
             toggle
             name="allow_overlap"

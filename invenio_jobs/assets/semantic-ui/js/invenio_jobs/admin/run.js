@@ -267,6 +267,16 @@ function RunPage({ config, api, jobId, runId }) {
                 <StatusLabel status={run.status} />{" "}
                 <PoolWait wait={run.pool_wait} />
               </SettingRow>
+              {run.run_as && (
+                <SettingRow label={i18next.t("Ran as")}>
+                  <span className="jobs-run-as">
+                    {i18next.t("ran as {{user}}, started by {{starter}}", {
+                      user: run.run_as.email,
+                      starter: startedBy(run),
+                    })}
+                  </span>
+                </SettingRow>
+              )}
               <SettingRow label={i18next.t("Started by")}>
                 {startedBy(run)}
                 {run.trigger ? ` (${triggerText(run.trigger)})` : ""}

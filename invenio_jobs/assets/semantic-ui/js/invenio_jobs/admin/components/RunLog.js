@@ -153,8 +153,19 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
         </Form.Group>
       </Form>
       {error && <Message negative size="small" content={error} />}
-      <Segment inverted className="jobs-log-box" aria-live="polite">
-        <div ref={box} className="jobs-log-lines">
+      <Segment inverted className="jobs-log-box">
+        <div
+          ref={box}
+          className="jobs-log-lines"
+          role="log"
+          aria-live="polite"
+          aria-label={i18next.t("Log of the run")}
+          // A scrolling region must be focusable, so that the keyboard
+          // scrolls a log longer than its box (WCAG 2.1.1, axe's
+          // scrollable-region-focusable).
+          // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex
+          tabIndex={0}
+        >
           {lines.map((line) => (
             <LogLine key={line.id} line={line} />
           ))}

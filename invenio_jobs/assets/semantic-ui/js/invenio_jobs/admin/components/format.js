@@ -223,11 +223,13 @@ export function RunProgress({ run }) {
         size="small"
         value={Math.min(done, run.total_entries)}
         total={run.total_entries}
-        progress="ratio"
         color={run.errored_entries ? "orange" : "blue"}
         active={isActive(run)}
         className="jobs-progress"
-        label={i18next.t("entries")}
+        label={i18next.t("{{done}} of {{total}} entries", {
+          done: Math.min(done, run.total_entries),
+          total: run.total_entries,
+        })}
       />
     );
   } else if (done) {
@@ -242,9 +244,11 @@ export function RunProgress({ run }) {
         size="small"
         value={run.completed_subtasks}
         total={run.total_subtasks}
-        progress="ratio"
         color={run.failed_subtasks ? "orange" : "teal"}
-        label={i18next.t("subtasks")}
+        label={i18next.t("{{done}} of {{total}} subtasks", {
+          done: run.completed_subtasks,
+          total: run.total_subtasks,
+        })}
       />
     );
   }
