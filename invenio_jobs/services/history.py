@@ -219,11 +219,13 @@ def read_history(identity, job_id, params=None) -> dict:
 
     A job that exists needs ``read_history``; a deleted job's history
     (entries left, no job) needs ``read_deleted_history``; an id with
-    neither is not found. Three statements: the job, the count, the page
+    neither is not found, and so is a job for someone without a grant on
+    it (as every route of a job). Three statements: the job, the count, the page
     (and the users named on it, when any).
     """
     service = current_jobs.jobs_service
     job_uuid = parse_uuid(job_id, JobNotFoundError)
+    require_on_job(service, identity, "read_history", job_uuid)
     page, size = _page_params(params)
     job = db.session.get(Job, job_uuid)
     total = db.session.scalar(
@@ -233,8 +235,6 @@ def read_history(identity, job_id, params=None) -> dict:
         if not total:
             raise JobNotFoundError(job_id)
         service.require_permission(identity, "read_deleted_history")
-    else:
-        require_on_job(service, identity, "read_history", job_id)
     events = db.session.scalars(
         sa.select(JobEvent)
         .where(JobEvent.job_id == job_uuid)
