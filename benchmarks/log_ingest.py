@@ -73,6 +73,7 @@ def main(argv=None):
             db.session.add(run)
             db.session.commit()
             run_id = run.id
+            db.session.remove()  # no transaction left to block the conversion
             # As the migrations leave it on PostgreSQL: daily partitions,
             # the trigram index of the messages kept up by every COPY.
             with db.engine.begin() as connection:
