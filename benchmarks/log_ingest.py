@@ -46,6 +46,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument(
+        "--one-table",
+        action="store_true",
+        help="keep the one log table made from the models (no partitions)",
+    )
+    parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each mode; the median counts"
     )
     options = parser.parse_args(argv)
@@ -73,10 +78,12 @@ def main(argv=None):
             db.session.add(run)
             db.session.commit()
             run_id = run.id
+            db.session.remove()  # no transaction left to block the conversion
             # As the migrations leave it on PostgreSQL: daily partitions,
             # the trigram index of the messages kept up by every COPY.
-            with db.engine.begin() as connection:
-                partition_log_table(connection, utcnow().date(), 7)
+            if not options.one_table:
+                with db.engine.begin() as connection:
+                    partition_log_table(connection, utcnow().date(), 7)
 
             off, files, captures, job_threads = [], [], [], []
             for _ in range(options.repeat):
@@ -120,8 +127,9 @@ def main(argv=None):
         f"{options.lines} INFO lines emitted by one job thread, median of "
         f"{options.repeat} runs of each mode; capture writes batches of at least "
         f"{app.config['JOBS_LOGS_FLUSH_RECORDS']} lines and all lines are stored "
-        f"when the run ends (that wait included); on PostgreSQL into daily "
-        f"partitions with the trigram index"
+        f"when the run ends (that wait included); on PostgreSQL into "
+        + ("one table" if options.one_table else "daily partitions")
+        + " with the trigram index"
     )
     print(f"{'mode':<28}{'seconds':>10}{'lines/s':>12}{'added per line':>16}")
     for name, seconds in (

@@ -71,9 +71,25 @@ LOCK_KEY = 0x6A6F62735F6C6F67
 """Advisory lock taken while partitions are made or dropped: one process at a time."""
 
 
+LOCK_TIMEOUT = "5s"
+"""Longest wait for the tables' locks when a partition is made or dropped.
+
+Making or dropping a partition locks the log table and, for its foreign
+key, ``jobs_run`` for a moment; behind a long transaction it gives up (a
+``LockNotAvailable`` error) rather than queue every run's write behind it,
+and the next maintenance tries again.
+"""
+
+
 def _lock(connection):
     """Serialise partition changes between processes, until the transaction ends."""
+    connection.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
     connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+def is_lock_timeout(error) -> bool:
+    """Whether a database error is a lock wait given up (``LockNotAvailable``)."""
+    return getattr(getattr(error, "orig", None), "pgcode", None) == "55P03"
 
 
 def _on_postgresql(connection) -> bool:

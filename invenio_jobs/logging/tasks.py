@@ -11,6 +11,7 @@ default ``CELERY_BEAT_SCHEDULE`` sends every day; it deletes the log lines
 older than ``JOBS_LOGGING_RETENTION_DAYS``, as ``prune_runs`` does.
 """
 
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -21,9 +22,12 @@ from invenio_db import db
 from ..database.partitions import (
     create_partitions_ahead,
     drop_partitions_before,
+    is_lock_timeout,
     is_partitioned,
 )
 from ..models import RunLog, utcnow
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
 """Log lines deleted per transaction, so that the table is never locked long."""
@@ -41,7 +45,10 @@ def delete_old_logs(days: int, batch_size: int = BATCH_SIZE) -> int:
     cutoff = utcnow() - timedelta(days=days)
     connection = db.session.connection()
     if is_partitioned(connection):
-        dropped = drop_partitions_before(connection, cutoff)
+        try:
+            dropped = drop_partitions_before(connection, cutoff)
+        except sa.exc.OperationalError as error:
+            return _gave_up(error, "drop the expired days' log partitions")
         db.session.commit()
         return sum(dropped.values())
     deleted = 0
@@ -66,9 +73,24 @@ def create_log_partitions(days_ahead: int) -> list:
     to their own partition rather than the default one; returns the days
     made.
     """
-    made = create_partitions_ahead(db.session.connection(), utcnow().date(), days_ahead)
+    try:
+        made = create_partitions_ahead(
+            db.session.connection(), utcnow().date(), days_ahead
+        )
+    except sa.exc.OperationalError as error:
+        _gave_up(error, "make the coming days' log partitions")
+        return []
     db.session.commit()
     return made
+
+
+def _gave_up(error, what) -> int:
+    """A lock not had in time: one line, and the next maintenance tries again."""
+    db.session.rollback()
+    if not is_lock_timeout(error):
+        raise error
+    logger.warning("Could not %s: the tables stayed locked; will try again.", what)
+    return 0
 
 
 @shared_task(ignore_result=True, name="invenio_jobs.logging.tasks.delete_logs")
