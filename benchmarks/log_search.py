@@ -159,7 +159,7 @@ def run(uri, options) -> dict:
     with app.app_context():
         db.create_all()
         with db.engine.begin() as connection:
-            connection.execute(sa.text(f"DROP INDEX {MESSAGE_INDEX}"))
+            connection.execute(sa.text(f"DROP INDEX IF EXISTS {MESSAGE_INDEX}"))
         figures["seed_s"] = timed(lambda: seed(db, options))
         db.session.remove()
 

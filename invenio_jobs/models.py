@@ -428,38 +428,18 @@ class Pool(db.Model, db.Timestamp):
         return f"<Pool {self.name!r} {self.slots}>"
 
 
-def _with_trigrams(ddl, target, bind, **kwargs) -> bool:
-    """Add ``pg_trgm`` before the trigram index is made; always make it.
-
-    The index's operator class comes from the ``pg_trgm`` extension, which
-    ships with PostgreSQL and which a database owner may add; it is added
-    here, where the index is made from the models (``invenio db create``),
-    as the migration adds it on upgrade.
-    """
-    if bind is not None:
-        bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-    return True
-
-
 class RunLog(db.Model):
     """One log line of a run, captured while the run's task executed.
 
     On PostgreSQL the table made by the migrations is partitioned by day of
     ``timestamp`` (see :mod:`invenio_jobs.database.partitions`), its primary
     key is then ``(id, timestamp)``; ids stay unique, from one sequence.
-    Messages have a trigram index there, which answers the log search.
+    The messages of each ended day's partition have a trigram index there,
+    which answers the log search (today's lines are written without it).
     """
 
     __tablename__ = "jobs_run_log"
-    __table_args__ = (
-        sa.Index("ix_jobs_run_log_run_id_id", "run_id", "id"),
-        sa.Index(
-            "ix_jobs_run_log_message_trgm",
-            "message",
-            postgresql_using="gin",
-            postgresql_ops={"message": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql", callable_=_with_trigrams),
-    )
+    __table_args__ = (sa.Index("ix_jobs_run_log_run_id_id", "run_id", "id"),)
 
     id = sa.Column(
         sa.BigInteger().with_variant(sa.Integer, "sqlite"),

@@ -22,6 +22,7 @@ from invenio_db import db
 from ..database.partitions import (
     create_partitions_ahead,
     drop_partitions_before,
+    index_ended_days,
     is_lock_timeout,
     is_partitioned,
 )
@@ -70,13 +71,14 @@ def create_log_partitions(days_ahead: int) -> list:
     """Make the log partitions of today and the coming days (PostgreSQL).
 
     Sent with the pruning, well before a day begins, so that its lines go
-    to their own partition rather than the default one; returns the days
-    made.
+    to their own partition rather than the default one; the days that
+    ended get their trigram index then. Returns the days made.
     """
     try:
-        made = create_partitions_ahead(
-            db.session.connection(), utcnow().date(), days_ahead
-        )
+        connection = db.session.connection()
+        today = utcnow().date()
+        made = create_partitions_ahead(connection, today, days_ahead)
+        index_ended_days(connection, today)
     except sa.exc.OperationalError as error:
         _gave_up(error, "make the coming days' log partitions")
         return []

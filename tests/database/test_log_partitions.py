@@ -23,13 +23,15 @@ from invenio_db import db
 from invenio_jobs.database.partitions import (
     DEFAULT_PARTITION,
     create_partitions_ahead,
+    index_ended_days,
     is_partitioned,
+    message_index_name,
     partition_days,
     partition_log_table,
     unpartition_log_table,
 )
 from invenio_jobs.logging import capture_run_logs
-from invenio_jobs.logging.tasks import delete_old_logs
+from invenio_jobs.logging.tasks import create_log_partitions, delete_old_logs
 from invenio_jobs.models import RunLog, utcnow
 from invenio_jobs.proxies import current_jobs_logs_service
 
@@ -231,3 +233,36 @@ def test_retention_behind_a_long_transaction_waits_for_the_next_time(
     assert "stayed locked" in caplog.text
     delete_old_logs(3)
     assert len(all_lines()) < len(before)
+
+
+def trigram_indexed_days(connection) -> set:
+    """The days whose partition has its trigram index."""
+    names = set(
+        connection.scalars(
+            sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")
+        )
+    )
+    return {
+        day for day in partition_days(connection) if message_index_name(day) in names
+    }
+
+
+def test_only_ended_days_have_the_trigram_index(app, partitioned):
+    """Today's partition is written without it; the maintenance indexes a day once ended."""
+    today = utcnow().date()
+    with db.engine.begin() as connection:
+        indexed = trigram_indexed_days(connection)
+        assert indexed == {day for day in partition_days(connection) if day < today}
+        assert today not in indexed and len(indexed) == DAYS_BACK
+        assert index_ended_days(connection, today) == []
+        # The next day: yesterday's lines are complete and get their index.
+        tomorrow = today + timedelta(days=1)
+        assert index_ended_days(connection, tomorrow) == [today]
+        assert today in trigram_indexed_days(connection)
+    create_log_partitions(2)
+    with db.engine.begin() as connection:
+        assert today + timedelta(days=1) not in trigram_indexed_days(connection)
+    found = current_jobs_logs_service.search(
+        system_identity, {"q": '"doi:10.99/" AND line', "size": 100}
+    ).to_dict()["hits"]
+    assert found["total"] == 2 * 3 * (DAYS_BACK + 1)
