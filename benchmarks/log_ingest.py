@@ -13,7 +13,7 @@ by the process's writer thread). It prints lines per second of each, the
 time capture adds to the run compared with file logging, and the part of
 it the job's own thread spends (the rest is the wait, at the run's end, for
 the last lines to be stored). On PostgreSQL the log table is partitioned
-by day with its trigram index, as the migrations leave it.
+by day, as the migrations leave it (the trigram index is on ended days only).
 It uses its own database: that of ``SQLALCHEMY_DATABASE_URI`` with
 ``_bench_logs`` appended (created and dropped here), or a temporary SQLite
 file.
@@ -80,7 +80,7 @@ def main(argv=None):
             run_id = run.id
             db.session.remove()  # no transaction left to block the conversion
             # As the migrations leave it on PostgreSQL: daily partitions,
-            # the trigram index of the messages kept up by every COPY.
+            # today's written without the trigram index (ended days have it).
             if not options.one_table:
                 with db.engine.begin() as connection:
                     partition_log_table(connection, utcnow().date(), 7)
@@ -128,8 +128,7 @@ def main(argv=None):
         f"{options.repeat} runs of each mode; capture writes batches of at least "
         f"{app.config['JOBS_LOGS_FLUSH_RECORDS']} lines and all lines are stored "
         f"when the run ends (that wait included); on PostgreSQL into "
-        + ("one table" if options.one_table else "daily partitions")
-        + " with the trigram index"
+        + ("one table" if options.one_table else "today's daily partition")
     )
     print(f"{'mode':<28}{'seconds':>10}{'lines/s':>12}{'added per line':>16}")
     for name, seconds in (
