@@ -45,6 +45,13 @@ JOBS_SCHEDULER_MAX_INTERVAL = 5
 A job created or edited in the admin UI is picked up within this time.
 """
 
+JOBS_RUN_AT_MAX_DAYS = 90
+"""How far ahead (days) a run can be asked for at a chosen time (``"at"``).
+
+Such a run waits QUEUED in the database until then; a bound keeps a typo
+in the year from leaving a run waiting for decades.
+"""
+
 JOBS_SCHEDULER_BATCH_SIZE = 200
 """Most due jobs the scheduler claims in one transaction."""
 

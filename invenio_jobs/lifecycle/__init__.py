@@ -58,6 +58,7 @@ from .births import (
     add_subtasks,
     as_stored,
     insert_run,
+    insert_timed_run,
     number_runs,
     queued_run,
 )
@@ -114,6 +115,7 @@ __all__ = (
     "finish_many",
     "finish_parent",
     "insert_run",
+    "insert_timed_run",
     "mark_lost",
     "mark_sent",
     "mark_task_finished",

@@ -134,6 +134,7 @@ class JobsResourceConfig(JSONResourceConfig):
     routes = {
         "list": "",
         "item": "/<job_id>",
+        "clone": "/<job_id>/actions/clone",
         "schedule_preview": "/schedule-preview",
         "stats": "/stats",
         "metrics": "/metrics",

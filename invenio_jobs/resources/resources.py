@@ -64,6 +64,7 @@ class JobsResource(ServiceResource):
             route("GET", routes["item"], self.read),
             route("PUT", routes["item"], self.update),
             route("DELETE", routes["item"], self.delete),
+            route("POST", routes["clone"], self.clone),
         ]
 
     @request_search_args
@@ -104,6 +105,13 @@ class JobsResource(ServiceResource):
         """Delete a job."""
         self.service.delete(g.identity, resource_requestctx.view_args["job_id"])
         return "", 204
+
+    @request_view_args
+    @response_handler()
+    def clone(self):
+        """An inactive copy of a job ("Copy of ..."), to edit before use."""
+        item = self.service.clone(g.identity, resource_requestctx.view_args["job_id"])
+        return item.to_dict(), 201
 
     @request_data
     @response_handler()

@@ -15,6 +15,7 @@ from flask import current_app
 from invenio_accounts.models import User
 from invenio_db import db
 from invenio_db.uow import ModelCommitOp
+from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
 
 from ..database import Prepared, one_statement
@@ -32,6 +33,7 @@ from ..models import (
 from ..proxies import current_jobs
 from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
+from .copies import copy_of_job
 from .errors import JobNotFoundError
 from .uow import RevokeTaskOp, unit_of_work
 
@@ -358,6 +360,20 @@ class JobsService(DumpSchemasMixin, Service):
             job.next_run_at = self.next_run_at(job, now, schedule)
         uow.register(ModelCommitOp(job))
         return self._items(identity, [job])[0]
+
+    @unit_of_work()
+    def clone(self, identity, id_, uow=None):
+        """An inactive copy of a job, named "Copy of ...", to edit before use.
+
+        Every setting is copied (see :func:`.copies.copy_of_job`), its runs
+        are not; inactive, the copy fires nothing until it is switched on.
+        """
+        self.require_permission(identity, "read")
+        self.require_permission(identity, "create")
+        original = self.get_job(id_)
+        job = copy_of_job(original, _("Copy of %(title)s", title=original.title))
+        uow.register(ModelCommitOp(job))
+        return self._item(identity, job, None)
 
     @unit_of_work()
     def delete(self, identity, id_, uow=None):

@@ -6,6 +6,7 @@
 
 """A run as the API reads it, and the body of "run now"."""
 
+from invenio_i18n import lazy_gettext
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from .fields import parse_custom_args, validate_queue
@@ -108,8 +109,19 @@ class RunSchema(Schema):
         return None if duration is None else round(duration.total_seconds(), 3)
 
 
+AT_EXAMPLE = lazy_gettext(
+    "Give a date and time with its zone, such as 2030-01-31T02:00:00+01:00."
+)
+"""The error of an ``at`` that is not an ISO time with its zone."""
+
+
 class RunCreateSchema(Schema):
-    """What "run now" accepts: a title, the arguments and a queue."""
+    """What "run now" accepts: a title, the arguments, a queue, and when.
+
+    ``at`` (an ISO time with its zone) asks for the run at that time
+    instead of now; the service checks that it lies ahead, within
+    ``JOBS_RUN_AT_MAX_DAYS``.
+    """
 
     class Meta:
         """Refuse unknown fields."""
@@ -124,6 +136,15 @@ class RunCreateSchema(Schema):
     # InvenioRDM's "custom args" of its run form: the task's arguments
     # verbatim, as JSON text (or an object).
     custom_args = fields.Raw(allow_none=True, load_default=None)
+    at = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        error_messages={
+            "invalid": AT_EXAMPLE,
+            "invalid_awareness": AT_EXAMPLE,
+            "format": AT_EXAMPLE,
+        },
+    )
 
     @post_load
     def _custom_args(self, data, **kwargs):
