@@ -198,12 +198,17 @@ class Job(db.Model, db.Timestamp):
     # Who is told when a run ends, InvenioRDM's shape: {"emails": [...],
     # "statuses": [...]}, each key only when not empty, or NULL.
     notifications = sa.Column(JSON, nullable=True)
+    # The job's key in files of jobs kept as code (``invenio jobs import``);
+    # NULL for a job never imported.
+    code_key = sa.Column(sa.String(255), nullable=True)
     created = _timestamp()
     updated = _timestamp()
 
     __table_args__ = (
         # The jobs list sorts by title, case-insensitively, one page at a time.
         sa.Index("ix_jobs_job_title_lower", sa.func.lower(title), id),
+        # An import finds the jobs of its file by their keys.
+        sa.Index("ix_jobs_job_code_key", code_key, unique=True),
     )
 
     runs = db.relationship(

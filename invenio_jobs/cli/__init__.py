@@ -19,6 +19,7 @@ InvenioRDM's spellings work with their meaning: ``create --task``, ``log``
 """
 
 from .base import jobs, parse_value
+from .code_commands import export, import_
 from .job_commands import create, delete, list_jobs, types, update
 from .log_commands import log
 from .run_commands import run_now, runs

@@ -21,6 +21,7 @@ from ..database import Outage, is_unreachable
 from ..services.errors import (
     InvalidRequestBodyError,
     JobNotFoundError,
+    JobsFileError,
     MetricsAuthenticationError,
     RequestBodyTooLargeError,
     RunNotFoundError,
@@ -106,6 +107,13 @@ ERROR_HANDLERS = {
     RunStatusChangeError: create_error_handler(_bad_request),
     RunTooManyResults: create_error_handler(_bad_request),
     InvalidRequestBodyError: create_error_handler(_bad_body(400)),
+    JobsFileError: create_error_handler(
+        lambda exc: HTTPJSONException(
+            code=400,
+            description=str(exc.description),
+            errors=[problem.to_dict() for problem in exc.problems],
+        )
+    ),
     RequestBodyTooLargeError: create_error_handler(_bad_body(413)),
     MetricsAuthenticationError: create_error_handler(
         lambda exc: AuthenticationRequired(code=401, description=str(exc.description))
@@ -135,6 +143,8 @@ class JobsResourceConfig(JSONResourceConfig):
         "list": "",
         "item": "/<job_id>",
         "clone": "/<job_id>/actions/clone",
+        "export": "/export",
+        "import": "/import",
         "schedule_preview": "/schedule-preview",
         "stats": "/stats",
         "metrics": "/metrics",

@@ -94,6 +94,9 @@ class JobPermissionPolicy(OneLookupPolicy):
     can_read = ADMINS
     can_update = ADMINS
     can_delete = ADMINS
+    # Jobs kept as code: every job at once, so the instance's administrators.
+    can_export_jobs = ADMINS
+    can_import_jobs = ADMINS
 
 
 class RunPermissionPolicy(OneLookupPolicy):
