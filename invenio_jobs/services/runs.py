@@ -9,7 +9,6 @@
 import copy
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta, timezone
 from functools import cached_property
 
 import sqlalchemy as sa
@@ -31,6 +30,7 @@ from ..worker.context import worker_name
 from ..worker.endings import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
+from .later import chosen_time, queue_timed_run
 from .results import DeferredItem
 from .schemas import load_task_arguments, started_by_of
 from .uow import DispatchRunsOp, NotifyRunEndOp, RevokeTaskOp, unit_of_work
@@ -66,24 +66,6 @@ def _cannot_stop(run) -> RunStatusChangeError:
             status=run.status.name,
         ),
     )
-
-
-def _chosen_time(at):
-    """The time a run is asked for, in UTC, checked; None for a run now.
-
-    It must lie ahead, and at most ``JOBS_RUN_AT_MAX_DAYS`` ahead.
-    """
-    if at is None:
-        return None
-    at = at.astimezone(timezone.utc)
-    now = utcnow()
-    if at <= now:
-        raise ValidationError({"at": [_("Choose a time in the future.")]})
-    days = current_app.config["JOBS_RUN_AT_MAX_DAYS"]
-    if at > now + timedelta(days=days):
-        message = _("Choose a time at most %(days)s days ahead.", days=days)
-        raise ValidationError({"at": [message]})
-    return at
 
 
 SEEN_JOBS_KEPT = 1024
@@ -289,7 +271,7 @@ class RunsService(DumpSchemasMixin, Service):
         except ValidationError as exc:
             raise ValidationError({"args": exc.normalized_messages()}) from exc
         queue = values["queue"] or job.default_queue or current_jobs.default_queue
-        at = _chosen_time(values["at"])
+        at = chosen_time(values["at"])
         # A blank title stays blank: the pages call it "Manual run", as the
         # form's placeholder promises, in the reader's language.
         queued = lifecycle.queued_run(
@@ -301,7 +283,7 @@ class RunsService(DumpSchemasMixin, Service):
             started_by_id=user_id_of(identity),
         )
         if at is not None:
-            return self._queue_timed_run(queued, at, alone)
+            return queue_timed_run(queued, at, alone)
         # One INSERT ... RETURNING: the run's number is given by the INSERT.
         seen = job.values() if check else None
 
@@ -314,23 +296,6 @@ class RunsService(DumpSchemasMixin, Service):
         identity_id = getattr(identity, "id", None)
         dispatch = Dispatch.of(run, timeout=job.timeout, identity_id=identity_id)
         uow.register(DispatchRunsOp([dispatch]))
-        return run
-
-    @staticmethod
-    def _queue_timed_run(queued, at, alone):
-        """Insert a run that waits in the database until ``at``; nothing is sent.
-
-        The beat sends it when it is due (see :func:`lifecycle.insert_timed_run`).
-        """
-        queued.update(scheduled_at=at, due_at=at)
-
-        def insert(connection=None):
-            return lifecycle.insert_timed_run(queued, db.session, connection)
-
-        run = one_statement(db.engine, insert) if alone else insert()
-        if run is None:
-            message = _("A run of this job is already set for this time.")
-            raise ValidationError({"at": [message]})
         return run
 
     @unit_of_work()

@@ -151,3 +151,17 @@ def test_german_errors_for_a_bad_time(app, db, admin_client):
         flask_babel.refresh()
     assert "at" in error_fields(res)
     assert "Zukunft" in res.json["errors"][0]["messages"][0]
+
+
+def test_the_command_line_runs_a_job_later(app, db, admin_client, invoke):
+    """``invenio jobs run JOB --at TIME`` queues a run that waits; a bad time is named."""
+    job = create(admin_client)
+    at = (utcnow() + timedelta(hours=1)).replace(microsecond=0)
+    result = invoke("run", job["id"], "--at", at.isoformat())
+    assert result.exit_code == 0, result.output
+    (stored,) = _runs_of(db, job)
+    assert stored.scheduled_at == at and stored.status is RunStatusEnum.QUEUED
+
+    refused = invoke("run", job["id"], "--at", "2001-01-01T00:00:00+00:00")
+    assert refused.exit_code == 2
+    assert "at: Choose a time in the future." in refused.output
