@@ -35,6 +35,7 @@ export function createApi(prefix) {
     createJob: (job) => data(http.post("/jobs", job)),
     updateJob: (id, job) => data(http.put(jobPath(id), job)),
     deleteJob: (id) => http.delete(jobPath(id)),
+    cloneJob: (id) => data(http.post(`${jobPath(id)}/actions/clone`)),
     previewSchedule: (schedule) =>
       data(http.post("/jobs/schedule-preview", { schedule })),
     listTasks: () => data(http.get("/tasks", { params: { size: 100 } })),

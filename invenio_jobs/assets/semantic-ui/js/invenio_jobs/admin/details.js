@@ -26,6 +26,7 @@ import {
 import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
+import { CloneJobButton } from "./components/CloneButton";
 import {
   Breadcrumb,
   PageLinks,
@@ -237,6 +238,11 @@ function RunRow({ run, job, config, api, onChanged, onError }) {
         {run.trigger && run.trigger !== "manual" && (
           <Label size="mini" basic className="jobs-trigger" content={triggerText(run.trigger)} />
         )}
+        {run.status === "QUEUED" && run.trigger === "manual" && run.scheduled_at && (
+          <div className="jobs-run-waits">
+            {i18next.t("Scheduled for {{time}}", { time: exactTime(run.scheduled_at) })}
+          </div>
+        )}
         {isActive(run) && <RunProgress run={run} />}
       </Table.Cell>
       <Table.Cell>{startedBy(run)}</Table.Cell>
@@ -379,6 +385,15 @@ function JobPage({ config, api, jobId }) {
             labelPosition="left"
             className="jobs-edit"
             content={i18next.t("Edit")}
+          />
+          <CloneJobButton
+            job={job}
+            api={api}
+            config={config}
+            onError={setError}
+            basic={false}
+            labelPosition="left"
+            content={i18next.t("Clone")}
           />
           <ToggleActiveButton
             job={job}
