@@ -22,6 +22,7 @@ before writing and says what the import would do, field by field.
 """
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -228,17 +229,52 @@ def _shared_node(root):
     return None
 
 
+class _JSONLoader(yaml.SafeLoader):
+    """YAML's safe loader, whose values are JSON's: a date stays its text.
+
+    A job's fields are stored as JSON; YAML's own types (timestamps) would
+    not be, and a job type's schema reads dates from text anyway.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag != "tag:yaml.org,2002:timestamp"
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _not_json(data) -> bool:
+    """Whether ``data`` holds a value JSON cannot (bytes, sets, NaN...)."""
+    try:
+        json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError):
+        return True
+    return False
+
+
 def _read_file(text: str, file: str | None):
     """The entries of a file and the lines of its nodes; errors name the line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_JSONLoader)
+        data = yaml.load(text, Loader=_JSONLoader)  # noqa: S506 -- a safe loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(error, "problem", None) or str(error)
         message = _("Not valid YAML: %(reason)s", reason=reason)
         raise JobsFileError([Problem(file, line, "file", message)]) from error
+    except RecursionError:
+        message = _("The file nests too deeply.")
+        raise JobsFileError([Problem(file, None, "file", message)]) from None
+    if _not_json(data):
+        message = _(
+            "Give values JSON can hold: text, numbers, true or false, lists "
+            "and mappings."
+        )
+        raise JobsFileError([Problem(file, None, "file", message)])
     lines = _Lines(root)
     shared = _shared_node(root)
     if shared is not None:

@@ -206,3 +206,30 @@ def test_export_names_jobs_by_key_id_or_title(app, db, two_jobs):
     assert [entry["title"] for entry in yaml.safe_load(text)["jobs"]] == ["Reindex"]
     with pytest.raises(ValidationError):
         export_for(system_identity, ["Nothing by that name"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jobs: " + "[" * 5000 + "]" * 5000 + "\n",
+        "jobs:\n  - key: a\n    title: A\n    task: no_args\n    run_args: !!binary aGk=\n",
+        "jobs:\n  - key: a\n    title: A\n    task: no_args\n    timeout: .nan\n",
+    ],
+)
+def test_what_json_cannot_hold_is_refused(app, db, text):
+    """Deep nesting, bytes, NaN: a problem of the file, never a crash."""
+    with pytest.raises(JobsFileError):
+        import_jobs(system_identity, text)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_a_date_in_the_arguments_stays_text(app, db):
+    """YAML's timestamps are read as the text they are, as the API takes them."""
+    text = (
+        "jobs:\n  - key: a\n    title: A\n    task: mock_echo\n"
+        "    run_args:\n      message: 2030-01-31\n"
+    )
+    import_jobs(system_identity, text)
+    job = db.session.scalar(sa.select(Job).where(Job.code_key == "a"))
+    assert job.run_args["message"] == "2030-01-31"
