@@ -52,6 +52,18 @@ Such a run waits QUEUED in the database until then; a bound keeps a typo
 in the year from leaving a run waiting for decades.
 """
 
+JOBS_RUN_AFTER_CATCH_UP_SECONDS = 3600
+"""How far back (seconds) the maintenance task looks for ends of jobs that
+others run after, to start the runs their recorder died before starting.
+
+Each end starts one run, whoever starts it; an end older than this whose
+runs were never started stays so (and is logged by nobody): keep it longer
+than a worker's restart takes.
+"""
+
+JOBS_RUN_AFTER_MAX_DELAY_SECONDS = 7 * 24 * 3600
+"""Longest delay (seconds) a job can wait after the jobs it runs after end."""
+
 JOBS_SCHEDULER_BATCH_SIZE = 200
 """Most due jobs the scheduler claims in one transaction."""
 

@@ -50,6 +50,7 @@ a retryable failure                         :func:`retry`
 ==========================================  =================================
 """
 
+from . import chaining
 from .arguments import task_arguments
 from .births import (
     BORN_WITH,
@@ -62,6 +63,7 @@ from .births import (
     number_runs,
     queued_run,
 )
+from .chaining import start_after
 from .counts import (
     COUNTED,
     EntryCounts,
@@ -92,6 +94,8 @@ from .states import (
 )
 
 __all__ = (
+    "chaining",
+    "start_after",
     "BORN_WITH",
     "COUNTED",
     "Dispatch",

@@ -35,6 +35,7 @@ from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
 from .copies import copy_of_job
 from .errors import JobNotFoundError
+from .run_after import check_run_after, neighbours
 from .uow import RevokeTaskOp, unit_of_work
 
 
@@ -250,7 +251,8 @@ class JobsService(DumpSchemasMixin, Service):
     def read(self, identity, id_):
         """One job, with its last run."""
         self.require_permission(identity, "read")
-        return self._items(identity, [self.get_job(id_)])[0]
+        job = self.get_job(id_)
+        return self._items(identity, [job])[0].add_fields(neighbours(job))
 
     def search(self, identity, params=None):
         """A page of jobs: filter by text and active, sort, with last runs.
@@ -327,6 +329,7 @@ class JobsService(DumpSchemasMixin, Service):
         """Create a job; its first fire time is computed in the same transaction."""
         self.require_permission(identity, "create")
         values = self.schema().load(data or {})
+        check_run_after(None, values.get("run_after"))
         schedule = _store_schedule(values)
         now = utcnow()
         job = Job(id=uuid.uuid4(), **values)
@@ -348,6 +351,8 @@ class JobsService(DumpSchemasMixin, Service):
             partial=True, context={"task": job.task, "run_args": job.run_args}
         )
         values = schema.load(data or {})
+        if "run_after" in values:
+            check_run_after(job.id, values["run_after"])
         schedule = _store_schedule(values)
         now = utcnow()
         schedule_changed = "schedule" in values and values["schedule"] != job.schedule

@@ -6,9 +6,12 @@
 
 """A run as the API reads it, and the body of "run now"."""
 
+import sqlalchemy as sa
+from invenio_db import db
 from invenio_i18n import lazy_gettext
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
+from ...models import Job, Run
 from .fields import parse_custom_args, validate_queue
 
 SYSTEM_STARTER = {
@@ -84,6 +87,8 @@ class RunSchema(Schema):
     started_by = fields.Method("_started_by", dump_only=True)
     scheduled_at = fields.DateTime(dump_only=True, allow_none=True)
     trigger = fields.String(dump_only=True)
+    after_run_id = fields.UUID(dump_only=True, allow_none=True)
+    after = fields.Method("_after", dump_only=True)
     number = fields.Integer(dump_only=True, allow_none=True)
     attempt = fields.Integer(dump_only=True)
     created = fields.DateTime(dump_only=True)
@@ -103,6 +108,24 @@ class RunSchema(Schema):
 
     def _started_by(self, run):
         return started_by_of(run)
+
+    def _after(self, run):
+        """The run whose end started this one: its number and job ("#42 of ...")."""
+        if run.after_run_id is None:
+            return None
+        row = db.session.execute(
+            sa.select(Run.number, Run.job_id, Job.title)
+            .join(Job, Job.id == Run.job_id)
+            .where(Run.id == run.after_run_id)
+        ).first()
+        if row is None:
+            return None
+        return {
+            "run_id": str(run.after_run_id),
+            "number": row.number,
+            "job_id": str(row.job_id),
+            "job_title": row.title,
+        }
 
     def _duration(self, run):
         duration = run.duration
