@@ -68,6 +68,12 @@ class RunAfterLinkSchema(Schema):
     )
     title = fields.String(dump_only=True)
 
+    @validates_schema
+    def _names_a_job(self, data, **kwargs):
+        """A link names its job, in an update (a partial load) too."""
+        if data.get("id") is None:
+            raise ValidationError({"id": [_("Run after: choose a job.")]})
+
 
 def _max_delay():
     return current_app.config["JOBS_RUN_AFTER_MAX_DELAY_SECONDS"]
@@ -104,14 +110,25 @@ class RunAfterSchema(Schema):
 
     @post_load
     def _as_stored(self, data, **kwargs):
-        """JSON to store (ids as text); no jobs is no link at all (None)."""
+        """JSON to store (ids as text); no jobs is no link at all (None).
+
+        Whole, defaults included, even in a partial load (an update): the
+        links are replaced together.
+        """
         if not data.get("jobs"):
             return None
         jobs = [
-            {"id": str(link["id"]), "statuses": list(link["statuses"])}
+            {
+                "id": str(link["id"]),
+                "statuses": list(link.get("statuses") or DEFAULT_STATUSES),
+            }
             for link in data["jobs"]
         ]
-        return {**data, "jobs": jobs}
+        return {
+            "jobs": jobs,
+            "mode": data.get("mode") or "any",
+            "delay_seconds": data.get("delay_seconds") or 0,
+        }
 
 
 class JobSchema(Schema):
