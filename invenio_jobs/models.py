@@ -265,7 +265,9 @@ class Run(db.Model, db.Timestamp):
         sa.UniqueConstraint("job_id", "scheduled_at"),
         # One run per end of a job it runs after: whoever records the end
         # first inserts it, every other try inserts nothing.
-        sa.UniqueConstraint("job_id", "after_run_id"),
+        sa.UniqueConstraint(
+            "job_id", "after_run_id", name="uq_jobs_run_job_id_after_run_id"
+        ),
         # "The latest runs of these jobs" and a job's history, newest first
         # (InvenioRDM's index, under its name).
         sa.Index("ix_jobs_run_job_id", "job_id", "created"),
