@@ -57,8 +57,16 @@ JOBS_RUN_AFTER_CATCH_UP_SECONDS = 3600
 others run after, to start the runs their recorder died before starting.
 
 Each end starts one run, whoever starts it; an end older than this whose
-runs were never started stays so (and is logged by nobody): keep it longer
-than a worker's restart takes.
+runs were never started is not started any more: keep it longer than a
+worker's restart takes.
+"""
+
+JOBS_RUN_AFTER_LOOK_SECONDS = 10
+"""How long (seconds) a worker trusts its last look at whether any job runs after
+another, before it looks again at a run's end.
+
+Where no job does, a run's end then costs no statement for it; a link saved
+meanwhile is caught up by the maintenance task (``JOBS_MAINTENANCE_INTERVAL``).
 """
 
 JOBS_RUN_AFTER_MAX_DELAY_SECONDS = 7 * 24 * 3600

@@ -75,6 +75,15 @@ def _insert_after_statement(dialect: str):
 _STATEMENTS = {}
 
 
+def any_job_runs_after(connection) -> bool:
+    """Whether any active job runs after another (one cheap probe)."""
+    jobs = Job.__table__
+    probe = sa.select(jobs.c.id).where(
+        jobs.c.active.is_(True), jobs.c.run_after.is_not(None)
+    )
+    return connection.execute(probe.limit(1)).first() is not None
+
+
 def successors_of(job_id, connection) -> list:
     """The active jobs that run after ``job_id``: rows of id, title, arguments ..."""
     jobs = Job.__table__

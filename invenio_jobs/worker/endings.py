@@ -11,12 +11,14 @@ database outage for ``JOBS_OUTCOME_WRITE_SECONDS`` so that what a run
 reached is what is recorded; then the job's subscribers are notified.
 """
 
+import time
+
 from celery.utils.log import get_task_logger
 from flask import current_app
 from invenio_db import db
 
 from .. import lifecycle
-from ..database import Outage, write_run_rows
+from ..database import Outage, one_statement, speaks_postgresql, write_run_rows
 from .notifications import NOT_READ, notify_run_end
 from .session import rollback
 
@@ -45,6 +47,30 @@ def write_run(write, single=False):
     )
 
 
+_CHAINING_SEEN = {"until": 0.0, "any": True}
+"""Whether some job ran after another at the last look of this process, and until when
+that look holds (``JOBS_RUN_AFTER_LOOK_SECONDS``)."""
+
+
+def chaining_in_use() -> bool:
+    """Whether any job runs after another, looked up at most once per interval.
+
+    So that the end of a run costs no statement where no job runs after
+    another. A link saved since the last look is seen at the next; an end
+    in between is started by the maintenance task's catch-up.
+    """
+    now = time.monotonic()
+    if now >= _CHAINING_SEEN["until"]:
+        probe = lifecycle.chaining.any_job_runs_after
+        if speaks_postgresql(db.engine):
+            _CHAINING_SEEN["any"] = one_statement(db.engine, probe)
+        else:
+            _CHAINING_SEEN["any"] = probe(db.session.connection())
+        seconds = current_app.config["JOBS_RUN_AFTER_LOOK_SECONDS"]
+        _CHAINING_SEEN["until"] = now + seconds
+    return _CHAINING_SEEN["any"]
+
+
 def start_runs_after(run_id) -> list:
     """Start the runs of the jobs that run after the one whose run ended.
 
@@ -53,6 +79,8 @@ def start_runs_after(run_id) -> list:
     and the database keeps the two from starting a run twice.
     """
     try:
+        if not chaining_in_use():
+            return []
         return write_run(lambda conn: lifecycle.start_after(run_id, conn)) or []
     except Exception:  # noqa: BLE001 -- the run has ended: the catch-up will start them
         rollback()
