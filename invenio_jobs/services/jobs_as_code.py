@@ -65,7 +65,22 @@ def key_of(job: Job) -> str:
     return job.code_key or str(job.id)
 
 
-def _exported(job: Job, fields: list[str]) -> dict:
+RUN_AFTER = "run_after"
+"""The field whose links a file writes by the key of each job, not its id."""
+
+
+def _links_by_key(run_after, keys: dict):
+    """``run_after`` with each job named by its key (``keys``: id text -> key)."""
+    if not run_after:
+        return None
+    jobs = [
+        {KEY: keys.get(str(link["id"]), str(link["id"])), "statuses": link["statuses"]}
+        for link in run_after.get("jobs") or ()
+    ]
+    return {**run_after, "jobs": jobs}
+
+
+def _exported(job: Job, fields: list[str], keys: dict) -> dict:
     """A job as a file holds it: its key, then its fields, empty values as such."""
     dumped = JobSchema().dump(job)
     entry = {KEY: key_of(job)}
@@ -73,14 +88,23 @@ def _exported(job: Job, fields: list[str]) -> dict:
         value = dumped.get(name)
         if value is None and name in EMPTY_AS_NULL:
             value = EMPTY_AS_NULL[name]()  # "nothing" reads better than null
+        if name == RUN_AFTER:
+            value = _links_by_key(value, keys)
         entry[name] = value
     return entry
+
+
+def _keys_of_all_jobs() -> dict:
+    """{id (text): key} of every job: links name jobs outside the export too."""
+    rows = db.session.execute(sa.select(Job.id, Job.code_key)).all()
+    return {str(job_id): code_key or str(job_id) for job_id, code_key in rows}
 
 
 def export_jobs(jobs) -> str:
     """The YAML text of these jobs, in the order given."""
     fields = code_fields()
-    entries = [_exported(job, fields) for job in jobs]
+    keys = _keys_of_all_jobs()
+    entries = [_exported(job, fields, keys) for job in jobs]
     text = yaml.safe_dump(
         {"jobs": entries}, sort_keys=False, allow_unicode=True, default_flow_style=False
     )
@@ -325,6 +349,7 @@ def _check_entries(entries, lines, file):
             problems.append(Problem(file, lines.line((*where, KEY)), name, message))
         else:
             seen[key] = lines.line((*where, KEY))
+        after_keys = _stand_in_links(data)
         try:
             values = JobSchema().load(data)
         except ValidationError as error:
@@ -339,8 +364,32 @@ def _check_entries(entries, lines, file):
                     )
                 )
             continue
+        if after_keys is not None:
+            values[RUN_AFTER] = _links_by_key(values[RUN_AFTER], after_keys)
+            data[RUN_AFTER] = values[RUN_AFTER]
         loaded.append((key, data, values))
     return problems, loaded
+
+
+def _stand_in_links(data) -> dict | None:
+    """Name the links of ``data`` by a stand-in id for the schema; {stand-in: key}.
+
+    A file names the jobs a job runs after by their keys, which the import
+    resolves once it knows every job (:func:`_resolve_links`). A link
+    without a key is left for the schema to refuse.
+    """
+    run_after = data.get(RUN_AFTER)
+    if not isinstance(run_after, dict) or not isinstance(run_after.get("jobs"), list):
+        return None
+    keys, links = {}, []
+    for link in run_after["jobs"]:
+        if isinstance(link, dict) and isinstance(link.get(KEY), str):
+            stand_in = str(uuid.uuid5(uuid.NAMESPACE_URL, link[KEY]))
+            keys[stand_in] = link[KEY]
+            link = {**{k: v for k, v in link.items() if k != KEY}, "id": stand_in}
+        links.append(link)
+    data[RUN_AFTER] = {**run_after, "jobs": links}
+    return keys
 
 
 def _stored(name, values):
@@ -351,11 +400,16 @@ def _stored(name, values):
     return value
 
 
-def _differences(job: Job, values: dict) -> dict:
-    """``{field: (stored, wanted)}`` for each field the file changes."""
+def _differences(job: Job, values: dict, keys: dict) -> dict:
+    """``{field: (stored, wanted)}`` for each field the file changes.
+
+    Links are compared by key (``keys``: id text -> key).
+    """
     differences = {}
     for name in values:
         before = getattr(job, name)
+        if name == RUN_AFTER:
+            before = _links_by_key(before, keys)
         after = _stored(name, values)
         if before != after:
             differences[name] = (copy.deepcopy(before), copy.deepcopy(after))
@@ -386,6 +440,8 @@ def plan_import(text: str, file: str | None = None, prune: bool = False):
     jobs = db.session.scalars(sa.select(Job)).all()
     by_key = {job.code_key: job for job in jobs if job.code_key}
     by_id = {job.id: job for job in jobs}
+    keys = {str(job.id): key_of(job) for job in jobs}
+    _check_link_keys(loaded, entries, by_key, by_id, lines, file)
     plan, work, named = Plan(), [], set()
     for key, data, values in loaded:
         job = _find(by_key, by_id, key)
@@ -394,7 +450,7 @@ def plan_import(text: str, file: str | None = None, prune: bool = False):
             work.append((key, data, None, {}))
             continue
         named.add(job.id)
-        differences = _differences(job, values)
+        differences = _differences(job, values, keys)
         if differences:
             plan.changed.append(Change(key, job.title, differences))
         else:
@@ -406,6 +462,36 @@ def plan_import(text: str, file: str | None = None, prune: bool = False):
                 plan.deleted.append(Change(key_of(job), job.title))
                 work.append((None, None, job, None))
     return plan, work
+
+
+def _check_link_keys(loaded, entries, by_key, by_id, lines, file):
+    """Every key a link names is a job of the file or of the database."""
+    in_file = {key for key, _data, _values in loaded}
+    problems = []
+    for index, entry in enumerate(entries):
+        run_after = entry.get(RUN_AFTER) if isinstance(entry, dict) else None
+        links = run_after.get("jobs") if isinstance(run_after, dict) else None
+        for position, link in enumerate(links if isinstance(links, list) else ()):
+            key = link.get(KEY) if isinstance(link, dict) else None
+            if key is None or key in in_file or _find(by_key, by_id, key):
+                continue
+            where = ("jobs", index, RUN_AFTER, "jobs", position, KEY)
+            message = _("No job has the key '%(key)s'.", key=key)
+            label = f"jobs[{index}].{RUN_AFTER}.jobs.{position}.{KEY}"
+            problems.append(Problem(file, lines.line(where), label, message))
+    if problems:
+        raise JobsFileError(problems)
+
+
+def _resolve_links(run_after, ids: dict):
+    """``run_after`` of a file, each job named by its id (``ids``: key -> id)."""
+    if not run_after:
+        return run_after
+    jobs = [
+        {"id": str(ids[link[KEY]]), "statuses": link["statuses"]}
+        for link in run_after["jobs"]
+    ]
+    return {**run_after, "jobs": jobs}
 
 
 @unit_of_work()
@@ -423,23 +509,48 @@ def import_jobs(
     if dry_run:
         return plan
     service = current_jobs_service
+    # Links last, once every job of the file exists: they name jobs by key.
+    ids, links = {}, []
     for key, data, job, differences in work:
         if key is None:
             service.delete(identity, str(job.id), uow=uow)
             continue
+        run_after = data.get(RUN_AFTER)
+        data = {name: value for name, value in data.items() if name != RUN_AFTER}
         if job is None:
             item = service.create(identity, data, uow=uow)
             job = service.get_job(str(item.id))
+            if run_after:
+                links.append((job, run_after))
         elif differences:
             # A field the file leaves out takes its default, as on creation.
             changed = {
                 name: data.get(name, after)
                 for name, (_before, after) in differences.items()
+                if name != RUN_AFTER
             }
-            service.update(identity, str(job.id), changed, uow=uow)
+            if changed:
+                service.update(identity, str(job.id), changed, uow=uow)
+            if RUN_AFTER in differences:
+                links.append((job, run_after))
         job.code_key = key
+        ids[key] = job.id
+    db.session.flush()
+    for job, run_after in links:
+        for link in (run_after or {}).get("jobs") or ():
+            if link[KEY] not in ids:
+                ids[link[KEY]] = _find_id(link[KEY])
+        resolved = _resolve_links(run_after, ids)
+        service.update(identity, str(job.id), {RUN_AFTER: resolved}, uow=uow)
     db.session.flush()
     return plan
+
+
+def _find_id(key):
+    """The id of the database's job with this key (or, never imported, this id)."""
+    jobs = db.session.scalars(sa.select(Job)).all()
+    by_key = {job.code_key: job for job in jobs if job.code_key}
+    return _find(by_key, {job.id: job for job in jobs}, key).id
 
 
 def export_for(identity, refs=None) -> str:
