@@ -28,6 +28,7 @@ import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
 import { CloneJobButton } from "./components/CloneButton";
 import {
+  AfterRunLink,
   Breadcrumb,
   PageLinks,
   RunProgress,
@@ -145,6 +146,31 @@ const MISFIRE_WORDS = {
 };
 
 
+function statusWord(status) {
+  return STATUS[status] ? STATUS[status].text() : status;
+}
+
+// Links to the pages of jobs this one runs after or before; "None" when none.
+function JobLinks({ jobs, config }) {
+  if (!jobs || !jobs.length) return i18next.t("None");
+  return (
+    <span className="jobs-job-links">
+      {jobs.map((each, index) => (
+        <React.Fragment key={each.id}>
+          {index > 0 && ", "}
+          <a href={fillPath(config.pages.job, { id: each.id })}>{each.title}</a>
+        </React.Fragment>
+      ))}
+    </span>
+  );
+}
+
+JobLinks.propTypes = {
+  jobs: PropTypes.array,
+  config: PropTypes.object.isRequired,
+};
+JobLinks.defaultProps = { jobs: [] };
+
 function JobSettings({ job, taskTitle, config }) {
   const queueName = job.default_queue || config.default_queue;
   const queue = config.queues.find((q) => q.name === queueName);
@@ -206,6 +232,26 @@ function JobSettings({ job, taskTitle, config }) {
             </SettingRow>
             <SettingRow label={i18next.t("Retries")}>{String(job.max_retries)}</SettingRow>
             <SettingRow label={i18next.t("Notifications")}>{notifications}</SettingRow>
+            <SettingRow label={i18next.t("Runs after")}>
+              <JobLinks jobs={job.predecessors} config={config} />
+              {job.predecessors && job.predecessors.length > 0 && (
+                <div className="jobs-muted">
+                  {job.run_after_mode === "all"
+                    ? i18next.t("when all of them have ended since its last run")
+                    : i18next.t("when any of them ends")}
+                  {" · "}
+                  {job.predecessors[0].statuses.map((status) => statusWord(status)).join(", ")}
+                  {job.run_after_delay_seconds
+                    ? ` · ${i18next.t("after {{delay}}", {
+                        delay: formatDuration(job.run_after_delay_seconds),
+                      })}`
+                    : ""}
+                </div>
+              )}
+            </SettingRow>
+            <SettingRow label={i18next.t("Runs before")}>
+              <JobLinks jobs={job.successors} config={config} />
+            </SettingRow>
           </Table.Body>
         </Table>
       </Grid.Column>
@@ -238,6 +284,7 @@ function RunRow({ run, job, config, api, onChanged, onError }) {
         {run.trigger && run.trigger !== "manual" && (
           <Label size="mini" basic className="jobs-trigger" content={triggerText(run.trigger)} />
         )}
+        <AfterRunLink run={run} config={config} />
         {run.status === "QUEUED" && run.trigger === "manual" && run.scheduled_at && (
           <div className="jobs-run-waits">
             {i18next.t("Scheduled for {{time}}", { time: exactTime(run.scheduled_at) })}

@@ -18,6 +18,7 @@ import { ArgumentsForm, argumentDefaults } from "./components/ArgumentsForm";
 import { STATUS, fillPath, queueOptions } from "./components/format";
 import { mountPage } from "./components/mount";
 import { ScheduleEditor, scheduleToState, stateToSchedule } from "./components/ScheduleEditor";
+import { RunAfterEditor, runAfterToState, stateToRunAfter } from "./components/RunAfterEditor";
 
 const FINISHED = ["SUCCESS", "FAILED", "PARTIAL_SUCCESS", "CANCELLED", "WARNING"];
 
@@ -44,6 +45,7 @@ const PLACED = [
   "misfire_policy",
   "notification_emails",
   "notification_statuses",
+  "run_after",
 ];
 const isPlaced = (field) => PLACED.some((name) => field === name || field.startsWith(name));
 
@@ -69,6 +71,7 @@ function JobForm({ config, api, jobId }) {
   const [argumentFields, setArgumentFields] = useState(null);
   const [argumentsProblem, setArgumentsProblem] = useState(null);
   const [emails, setEmails] = useState("");
+  const [runAfter, setRunAfter] = useState(runAfterToState(null));
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
   const [saving, setSaving] = useState(false);
@@ -88,6 +91,7 @@ function JobForm({ config, api, jobId }) {
           setJob({ ...loaded, default_queue: loaded.default_queue || config.default_queue });
           setSchedule(scheduleToState(loaded.schedule, config.default_timezone));
           setEmails((loaded.notification_emails || []).join(", "));
+          setRunAfter(runAfterToState(loaded.run_after));
         })
         .catch((error) => setMessage(describeError(error).message));
     }
@@ -159,6 +163,7 @@ function JobForm({ config, api, jobId }) {
         .map((email) => email.trim())
         .filter(Boolean),
       notification_statuses: job.notification_statuses || [],
+      run_after: stateToRunAfter(runAfter),
     };
     if (!jobId) payload.task = job.task;
     try {
@@ -327,6 +332,14 @@ function JobForm({ config, api, jobId }) {
             onChange={(e, { checked }) => set({ allow_overlap: checked })}
           />
         </Segment>
+
+        <RunAfterEditor
+          api={api}
+          jobId={jobId}
+          value={runAfter}
+          errors={errors}
+          onChange={setRunAfter}
+        />
 
         <Segment>
           <Header as="h4" dividing>
