@@ -264,9 +264,11 @@ class Run(db.Model, db.Timestamp):
         # processes (or a retried tick) creating the same scheduled run.
         sa.UniqueConstraint("job_id", "scheduled_at"),
         # One run per end of a job it runs after: whoever records the end
-        # first inserts it, every other try inserts nothing.
+        # first inserts it, every other try inserts nothing. The run first,
+        # so that the runs an end started (and a deleted run's links) are
+        # found by this index.
         sa.UniqueConstraint(
-            "job_id", "after_run_id", name="uq_jobs_run_job_id_after_run_id"
+            "after_run_id", "job_id", name="uq_jobs_run_job_id_after_run_id"
         ),
         # "The latest runs of these jobs" and a job's history, newest first
         # (InvenioRDM's index, under its name).

@@ -42,7 +42,7 @@ def upgrade():
         batch.create_foreign_key(
             FOREIGN_KEY, "jobs_run", ["after_run_id"], ["id"], ondelete="SET NULL"
         )
-        batch.create_unique_constraint(UNIQUE, ["job_id", "after_run_id"])
+        batch.create_unique_constraint(UNIQUE, ["after_run_id", "job_id"])
 
 
 def downgrade():

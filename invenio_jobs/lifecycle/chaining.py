@@ -219,19 +219,33 @@ def recent_ends(since, until, connection) -> list:
             jobs.c.active.is_(True), jobs.c.run_after.is_not(None)
         )
     ).all()
-    predecessors = set()
+    counted = {}
     for row in rows:
-        predecessors.update(_uuid(key) for key in links_of(row.run_after))
-    if not predecessors:
+        for key, statuses in links_of(row.run_after).items():
+            counted.setdefault(_uuid(key), set()).update(statuses)
+    if not counted:
         return []
+    started = sa.alias(runs, "started")
+    ends_that_count = sa.or_(
+        *(
+            sa.and_(
+                runs.c.job_id == job_id,
+                runs.c.status.in_(sorted(statuses, key=lambda s: s.value)),
+            )
+            for job_id, statuses in counted.items()
+        )
+    )
     return (
         connection.execute(
             sa.select(runs.c.id)
             .where(
-                runs.c.job_id.in_(predecessors),
+                ends_that_count,
                 runs.c.parent_run_id.is_(None),
                 runs.c.finished_at > since,
                 runs.c.finished_at <= until,
+                # An end that started a run was recorded whole; the ends a job
+                # "all of" others waits with are looked at again (cheap).
+                ~sa.exists().where(started.c.after_run_id == runs.c.id),
             )
             .order_by(runs.c.finished_at)
         )

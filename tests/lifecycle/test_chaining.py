@@ -138,7 +138,9 @@ def test_recent_ends_are_those_of_jobs_run_after(app, db):
     end = ended_run(db, a)
     ended_run(db, lonely)
     now = utcnow()
-    ends = lifecycle.chaining.recent_ends(
-        now - timedelta(hours=1), now + timedelta(seconds=1), db.session.connection()
-    )
+    window = (now - timedelta(hours=1), now + timedelta(seconds=1))
+    ends = lifecycle.chaining.recent_ends(*window, db.session.connection())
     assert ends == [end]
+    # Once it started its runs, it is not looked at again.
+    start(db, end)
+    assert lifecycle.chaining.recent_ends(*window, db.session.connection()) == []
