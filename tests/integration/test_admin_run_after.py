@@ -33,6 +33,10 @@ def test_the_form_picks_jobs_by_title_and_the_pages_show_both_ways(admin):
     )
     search.send_keys(Keys.ENTER)
     admin.find("#job-run-after a.label")
+    admin.wait(
+        lambda: admin.find("#job-run-after").get_attribute("aria-expanded") != "true",
+        "the menu closed once a job is picked",
+    )
     assert_accessible(admin, "job form with Run after")
     admin.choose(
         "#job-run-after-mode", "After all of them have ended since its last run"

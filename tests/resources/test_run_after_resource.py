@@ -8,6 +8,7 @@
 
 import uuid
 
+import flask_babel
 import pytest
 import sqlalchemy as sa
 from helpers import service_job
@@ -16,6 +17,13 @@ from invenio_jobs import lifecycle
 from invenio_jobs.models import Job, Run, RunStatusEnum, utcnow
 
 pytestmark = pytest.mark.usefixtures("empty_tables")
+
+
+@pytest.fixture(scope="module")
+def app_config(app_config):
+    """German among the languages, for the tests of translated messages."""
+    app_config["I18N_LANGUAGES"] = [("de", "Deutsch")]
+    return app_config
 
 
 def job(client, title, **values):
@@ -147,3 +155,20 @@ def test_a_run_started_by_an_end_links_it(app, db, admin_client):
         "job_id": a,
         "job_title": "Import ROR",
     }
+
+
+def test_the_cycle_is_named_in_the_readers_language(app, admin_client):
+    """A German reader is told of the "Kreislauf"."""
+    a = job(admin_client, "A")
+    b = job(admin_client, "B", run_after=after(a))
+    flask_babel.refresh()
+    try:
+        res = admin_client.put(
+            f"/jobs/{a}",
+            json={"run_after": after(b)},
+            headers={"Accept-Language": "de"},
+        )
+    finally:
+        flask_babel.refresh()
+    assert res.status_code == 400
+    assert "Ausführen nach: Das ergäbe einen Kreislauf: A → B → A." in str(res.json)

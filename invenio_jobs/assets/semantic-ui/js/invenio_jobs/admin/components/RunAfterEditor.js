@@ -63,6 +63,7 @@ export function RunAfterEditor({ api, jobId, value, errors, onChange }) {
         multiple
         selection
         search
+        closeOnChange
         name="run_after_jobs"
         id="job-run-after"
         aria-label={i18next.t("Run after these jobs")}
