@@ -45,6 +45,33 @@ JOBS_SCHEDULER_MAX_INTERVAL = 5
 A job created or edited in the admin UI is picked up within this time.
 """
 
+JOBS_RUN_AT_MAX_DAYS = 90
+"""How far ahead (days) a run can be asked for at a chosen time (``"at"``).
+
+Such a run waits QUEUED in the database until then; a bound keeps a typo
+in the year from leaving a run waiting for decades.
+"""
+
+JOBS_RUN_AFTER_CATCH_UP_SECONDS = 3600
+"""How far back (seconds) the maintenance task looks for ends of jobs that
+others run after, to start the runs their recorder died before starting.
+
+Each end starts one run, whoever starts it; an end older than this whose
+runs were never started is not started any more: keep it longer than a
+worker's restart takes.
+"""
+
+JOBS_RUN_AFTER_LOOK_SECONDS = 10
+"""How long (seconds) a worker trusts its last look at whether any job runs after
+another, before it looks again at a run's end.
+
+Where no job does, a run's end then costs no statement for it; a link saved
+meanwhile is caught up by the maintenance task (``JOBS_MAINTENANCE_INTERVAL``).
+"""
+
+JOBS_RUN_AFTER_MAX_DELAY_SECONDS = 7 * 24 * 3600
+"""Longest delay (seconds) a job can wait after the jobs it runs after end."""
+
 JOBS_SCHEDULER_BATCH_SIZE = 200
 """Most due jobs the scheduler claims in one transaction."""
 

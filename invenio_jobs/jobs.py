@@ -19,6 +19,7 @@ types written for it run unchanged.
 
 import inspect
 import threading
+from dataclasses import dataclass
 from datetime import timezone
 from functools import lru_cache
 
@@ -254,7 +255,12 @@ def load_arguments(job_type, args: dict | None) -> tuple[dict, dict | None]:
 
 
 def build_default_arguments(
-    job_type, job_obj, args: dict | None, since=None, since_known=False
+    job_type,
+    job_obj,
+    args: dict | None,
+    since=None,
+    since_known=False,
+    predecessor=None,
 ) -> dict:
     """The task's arguments for a run with these stored arguments.
 
@@ -263,14 +269,51 @@ def build_default_arguments(
     query); otherwise the job type's ``_build_task_arguments`` chooses.
     ``since_known`` says that a None ``since`` means "never succeeded", so
     that the base hook need not look the last success up again.
+    ``predecessor``: the run whose end started this one (a
+    :class:`PredecessorRun`), given to a hook that asks for it only.
     """
     loaded, custom_args = load_arguments(job_type, args)
+    if predecessor is not None and asks_for_predecessor(job_type):
+        loaded["predecessor"] = predecessor
     since = loaded.pop("since", None) or since
     if since is None and since_known and has_base_hook(job_type) and not custom_args:
         return job_type._arguments_since(job_obj, None, loaded)
     return job_type._build_task_arguments(
         job_obj=job_obj, since=since, custom_args=custom_args, **loaded
     )
+
+
+@dataclass(frozen=True)
+class PredecessorRun:
+    """The run of another job whose end started a run (it runs after that job).
+
+    A job type whose ``build_task_arguments`` takes a ``predecessor``
+    parameter receives it: to continue from what that run did.
+    """
+
+    id: object
+    job_id: object
+    number: int | None
+    status: str
+    args: dict
+    since: object
+    """The ``since`` that run worked from: its arguments', else the start of
+    its job's last success before it (None: it had none)."""
+    finished_at: object
+
+
+def asks_for_predecessor(job_type) -> bool:
+    """Whether a job type's argument hook names a ``predecessor`` parameter.
+
+    By name only: a hook that takes ``**kwargs`` is called as it always was.
+    """
+    for hook in (job_type.build_task_arguments, job_type._build_task_arguments):
+        try:
+            if "predecessor" in inspect.signature(hook).parameters:
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
 
 
 def has_base_hook(job_type) -> bool:

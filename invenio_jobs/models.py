@@ -69,6 +69,8 @@ class RunTrigger(enum.StrEnum):
     """Fire times were missed; this is one of the runs that catch up."""
     SUBTASK = "subtask"
     """Sent by another run of the job (``current_run.spawn_subtask``)."""
+    AFTER = "after"
+    """Another job it runs after ended (its ``after_run_id``)."""
 
 
 class RunTriggerType(sa.types.TypeDecorator):
@@ -217,12 +219,20 @@ class Job(db.Model, db.Timestamp):
     run_as_id = sa.Column(
         sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
     )
+    # The job's key in files of jobs kept as code (``invenio jobs import``);
+    # NULL for a job never imported.
+    code_key = sa.Column(sa.String(255), nullable=True)
+    # The jobs it runs after, or NULL: {"jobs": [{"id": ..., "statuses":
+    # [...]}], "mode": "any" | "all", "delay_seconds": n} (``lifecycle.chaining``).
+    run_after = sa.Column(JSON, nullable=True)
     created = _timestamp()
     updated = _timestamp()
 
     __table_args__ = (
         # The jobs list sorts by title, case-insensitively, one page at a time.
         sa.Index("ix_jobs_job_title_lower", sa.func.lower(title), id),
+        # An import finds the jobs of its file by their keys.
+        sa.Index("ix_jobs_job_code_key", code_key, unique=True),
     )
 
     # Read only for jobs that name one (a NULL key loads nothing).
@@ -274,6 +284,13 @@ class Run(db.Model, db.Timestamp):
         # One run per fire time of a job: the last guard against two beat
         # processes (or a retried tick) creating the same scheduled run.
         sa.UniqueConstraint("job_id", "scheduled_at"),
+        # One run per end of a job it runs after: whoever records the end
+        # first inserts it, every other try inserts nothing. The run first,
+        # so that the runs an end started (and a deleted run's links) are
+        # found by this index.
+        sa.UniqueConstraint(
+            "after_run_id", "job_id", name="uq_jobs_run_job_id_after_run_id"
+        ),
         # "The latest runs of these jobs" and a job's history, newest first
         # (InvenioRDM's index, under its name).
         sa.Index("ix_jobs_run_job_id", "job_id", "created"),
@@ -346,6 +363,10 @@ class Run(db.Model, db.Timestamp):
     # The fire time that created the run; NULL for manual runs.
     scheduled_at = sa.Column(UTCDateTime, nullable=True)
     trigger = sa.Column(RunTriggerType(), nullable=False, default=RunTrigger.MANUAL)
+    # The run of another job whose end started this one (trigger ``after``).
+    after_run_id = sa.Column(
+        sa.Uuid, sa.ForeignKey("jobs_run.id", ondelete="SET NULL"), nullable=True
+    )
     # Short number of a run within its job (#1, #2 ...), given by the run's
     # INSERT itself (see ``lifecycle.queued_run``); NULL for subtasks.
     number = sa.Column(sa.Integer, nullable=True)
@@ -390,9 +411,15 @@ class Run(db.Model, db.Timestamp):
     job = db.relationship(Job, back_populates="runs", foreign_keys=[job_id])
     started_by = db.relationship(User, lazy="joined", foreign_keys=[started_by_id])
     run_as = db.relationship(User, lazy="joined", foreign_keys=[run_as_id])
-    parent_run = db.relationship("Run", remote_side=[id], back_populates="subtasks")
+    parent_run = db.relationship(
+        "Run", remote_side=[id], back_populates="subtasks", foreign_keys=[parent_run_id]
+    )
     subtasks = db.relationship(
-        "Run", back_populates="parent_run", lazy="dynamic", passive_deletes=True
+        "Run",
+        back_populates="parent_run",
+        lazy="dynamic",
+        passive_deletes=True,
+        foreign_keys=[parent_run_id],
     )
 
     @property

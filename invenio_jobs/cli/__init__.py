@@ -20,6 +20,7 @@ InvenioRDM's spellings work with their meaning: ``create --task``, ``log``
 
 from .access_commands import access
 from .base import jobs, parse_value
+from .code_commands import export, import_
 from .job_commands import create, delete, list_jobs, types, update
 from .log_commands import log
 from .pool_commands import pools

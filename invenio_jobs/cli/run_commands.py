@@ -79,19 +79,25 @@ def wait_for(job_id, run_id, timeout, interval) -> dict | None:
 @click.option("--arg", "-a", "args", multiple=True, help="Argument: key=value.")
 @click.option("--queue", help="Celery queue of this run.")
 @click.option("--title", help="Title of this run.")
+@click.option(
+    "--at",
+    help="Run once at this time instead (ISO with its zone: 2030-01-31T02:00+01:00).",
+)
 @click.option("--wait", "-w", is_flag=True, help="Wait for the end, with progress.")
 @click.option("--timeout", type=float, help="With --wait: give up after S seconds.")
 @click.option(
     "--interval", default=0.5, show_default=True, help="Seconds between polls."
 )
-def run_now(job_ref, args, queue, title, wait, timeout, interval):
-    """Run a job now and print the run id.
+def run_now(job_ref, args, queue, title, at, wait, timeout, interval):
+    """Run a job now (or --at a chosen time) and print the run id.
 
     --arg values are added to the job's own arguments. With --wait the exit
     code says how it ended: 0 for SUCCESS, 1 for anything else or a timeout.
     """
     job = find_job(job_ref)
     data = {"title": title, "queue": queue}
+    if at:
+        data["at"] = at
     if args:
         data["args"] = {**(job["run_args"] or {}), **parse_args(args)}
     run = current_runs_service.create(system_identity, job["id"], data).to_dict()

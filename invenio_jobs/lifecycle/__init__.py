@@ -54,6 +54,7 @@ how busy pools are                          :func:`usage`
 ==========================================  =================================
 """
 
+from . import chaining
 from .arguments import task_arguments
 from .births import (
     BORN_WITH,
@@ -62,9 +63,11 @@ from .births import (
     add_subtasks,
     as_stored,
     insert_run,
+    insert_timed_run,
     number_runs,
     queued_run,
 )
+from .chaining import start_after
 from .counts import (
     COUNTED,
     EntryCounts,
@@ -96,6 +99,8 @@ from .states import (
 )
 
 __all__ = (
+    "chaining",
+    "start_after",
     "BORN_WITH",
     "COUNTED",
     "Dispatch",
@@ -121,6 +126,7 @@ __all__ = (
     "finish_many",
     "finish_parent",
     "insert_run",
+    "insert_timed_run",
     "mark_lost",
     "mark_sent",
     "mark_task_finished",

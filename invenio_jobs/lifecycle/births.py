@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -232,6 +233,36 @@ def insert_run(run: dict, session, connection=None, seen: dict | None = None):
     if row is None:
         return None
     return as_stored(session, Run, {**_INSERT_ONE_LEAVES, **run, **row._asdict()})
+
+
+def insert_timed_run(run: dict, session, connection=None):
+    """Insert a run asked for at a chosen time (its ``scheduled_at``); None if taken.
+
+    The run waits QUEUED in the database, due at that time, as a retry
+    waits: the beat's :func:`take_due` sends it then, whichever beat looks
+    first, and a beat restarted meanwhile finds it there. The unique
+    ``(job_id, scheduled_at)`` that keeps a fire time from being queued
+    twice keeps two runs of a job from waiting for the same instant: the
+    INSERT then inserts nothing and this returns None. One INSERT ...
+    RETURNING, numbered as :func:`insert_run`'s.
+    """
+    connection = connection or session.connection()
+    values, returned, known = _insert_one_parts()
+    dialect = connection.dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        statement = sa.insert(Run.__table__).values(**values)
+    else:
+        statement = (
+            insert(Run.__table__)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["job_id", "scheduled_at"])
+        )
+    row = connection.execute(statement.returning(*returned), _insert_values(run))
+    row = row.first()
+    if row is None:
+        return None
+    return as_stored(session, Run, {**known, **run, **row._asdict()})
 
 
 def as_stored(session, model, values: dict):

@@ -21,6 +21,7 @@ from ..database import Outage, is_unreachable
 from ..services.errors import (
     InvalidRequestBodyError,
     JobNotFoundError,
+    JobsFileError,
     MaintenanceWindowNotFoundError,
     MetricsAuthenticationError,
     PoolExistsError,
@@ -111,6 +112,13 @@ ERROR_HANDLERS = {
     RunStatusChangeError: create_error_handler(_bad_request),
     RunTooManyResults: create_error_handler(_bad_request),
     InvalidRequestBodyError: create_error_handler(_bad_body(400)),
+    JobsFileError: create_error_handler(
+        lambda exc: HTTPJSONException(
+            code=400,
+            description=str(exc.description),
+            errors=[problem.to_dict() for problem in exc.problems],
+        )
+    ),
     RequestBodyTooLargeError: create_error_handler(_bad_body(413)),
     PoolNotFoundError: create_error_handler(_not_found),
     PoolExistsError: create_error_handler(_bad_body(400)),
@@ -146,6 +154,9 @@ class JobsResourceConfig(JSONResourceConfig):
         "item": "/<job_id>",
         "alerts": "/<job_id>/alerts",
         "history": "/<job_id>/history",
+        "clone": "/<job_id>/actions/clone",
+        "export": "/export",
+        "import": "/import",
         "schedule_preview": "/schedule-preview",
         "stats": "/stats",
         "metrics": "/metrics",

@@ -186,3 +186,40 @@ class QueryText(ma.fields.String):
                 str(_("Text cannot hold NUL or surrogate characters."))
             )
         return text
+
+
+MAX_JOBS_FILE_BYTES = 8 * MAX_BODY_BYTES
+"""Largest file of jobs kept as code that the API reads: thousands of jobs."""
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
+
+
+def jobs_file_text() -> str:
+    """The body of an import: a YAML file of jobs, as text, bounded."""
+    length = request.content_length
+    if length is not None and length > MAX_JOBS_FILE_BYTES:
+        raise RequestBodyTooLargeError(
+            str(_("The body is larger than %(size)s bytes.", size=MAX_JOBS_FILE_BYTES))
+        )
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JOBS_FILE_BYTES:
+        raise RequestBodyTooLargeError(
+            str(_("The body is larger than %(size)s bytes.", size=MAX_JOBS_FILE_BYTES))
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidRequestBodyError(
+            str(_("The body is not UTF-8: byte %(at)s.", at=error.start))
+        ) from None
+
+
+def query_flag(name: str) -> bool:
+    """A yes/no parameter of the query string; anything else is a 400 naming it."""
+    word = request.args.get(name, "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidRequestBodyError(str(_("Give true or false.")), field=name)

@@ -25,6 +25,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from ..proxies import current_jobs
 from ..services.arguments import jsonify_arguments
 from ..services.history import JobAction, read_history, record_run_action
+from ..services.jobs_as_code import export_for, import_jobs
+from .parsers import jobs_file_text, query_flag
 
 request_data = request_body_parser(
     parsers=from_conf("request_body_parsers"),
@@ -67,6 +69,9 @@ class JobsResource(ServiceResource):
             route("DELETE", routes["item"], self.delete),
             route("GET", routes["alerts"], self.alerts),
             route("GET", routes["history"], self.history),
+            route("POST", routes["clone"], self.clone),
+            route("GET", routes["export"], self.export_jobs),
+            route("POST", routes["import"], self.import_jobs),
         ]
 
     @request_view_args
@@ -124,6 +129,28 @@ class JobsResource(ServiceResource):
         """A job's alerts and the latest deliveries of them."""
         job_id = resource_requestctx.view_args["job_id"]
         return self.service.alerts(g.identity, job_id), 200
+
+    def clone(self):
+        """An inactive copy of a job ("Copy of ..."), to edit before use."""
+        item = self.service.clone(g.identity, resource_requestctx.view_args["job_id"])
+        return item.to_dict(), 201
+
+    def export_jobs(self):
+        """The jobs as YAML (``?job=`` names some by key, id or title)."""
+        text = export_for(g.identity, request.args.getlist("job"))
+        return Response(text, content_type="application/yaml; charset=utf-8")
+
+    @response_handler()
+    def import_jobs(self):
+        """Apply a YAML file of jobs, all or nothing (``?dry_run=true``, ``prune``)."""
+        plan = import_jobs(
+            g.identity,
+            jobs_file_text(),
+            file=request.args.get("file") or None,
+            dry_run=query_flag("dry_run"),
+            prune=query_flag("prune"),
+        )
+        return plan.to_dict(), 200
 
     @request_data
     @response_handler()

@@ -176,3 +176,29 @@ class MaintenanceWindowNotFoundError(JobsServiceError):
         super().__init__(
             _("Maintenance window with ID %(id)s does not exist.", id=window_id)
         )
+
+
+class JobsFileError(JobsServiceError):
+    """A file of jobs kept as code that cannot be applied: 400, nothing written.
+
+    ``problems`` are every problem found, each with its file, line and
+    field (:class:`..jobs_as_code.Problem`).
+    """
+
+    def __init__(self, problems):
+        """Keep every problem; the first one is the description."""
+        self.problems = list(problems)
+        count = len(self.problems)
+        first = str(self.problems[0]) if self.problems else ""
+        if count > 1:
+            description = _(
+                "%(count)s problems in the jobs, nothing was changed; the first: "
+                "%(first)s",
+                count=count,
+                first=first,
+            )
+        else:
+            description = _(
+                "A problem in the jobs, nothing was changed: %(first)s", first=first
+            )
+        super().__init__(description)

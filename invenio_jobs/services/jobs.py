@@ -15,6 +15,7 @@ from flask import current_app
 from invenio_accounts.models import User
 from invenio_db import db
 from invenio_db.uow import ModelCommitOp
+from invenio_i18n import gettext as _
 from invenio_records_resources.services.base import LinksTemplate, Service
 from invenio_records_resources.services.errors import PermissionDeniedError
 
@@ -43,10 +44,12 @@ from .base import (
     parse_uuid,
     user_id_of,
 )
+from .copies import copy_of_job
 from .errors import JobNotFoundError
 from .grants import readable_jobs, require_on_job
 from .history import JobAction, job_fields, record_job_changes, record_job_event
 from .pools import pool_waits
+from .run_after import check_run_after, neighbours
 from .schemas.alerts import AlertDeliverySchema, AlertStateSchema
 from .uow import RevokeTaskOp, unit_of_work
 
@@ -284,7 +287,8 @@ class JobsService(DumpSchemasMixin, Service):
     def read(self, identity, id_):
         """One job, with its last run."""
         require_on_job(self, identity, "read", id_)
-        return self._items(identity, [self.get_job(id_)])[0]
+        job = self.get_job(id_)
+        return self._items(identity, [job])[0].add_fields(neighbours(job))
 
     def search(self, identity, params=None):
         """A page of jobs: filter by text and active, sort, with last runs.
@@ -378,6 +382,7 @@ class JobsService(DumpSchemasMixin, Service):
         values = self.schema().load(data or {})
         if values.get("run_as_id") is not None:
             self.require_permission(identity, "set_run_as")
+        check_run_after(None, values.get("run_after"))
         schedule = _store_schedule(values)
         now = utcnow()
         job = Job(id=uuid.uuid4(), **values)
@@ -402,6 +407,8 @@ class JobsService(DumpSchemasMixin, Service):
         values = schema.load(data or {})
         if "run_as_id" in values and values["run_as_id"] != job.run_as_id:
             self.require_permission(identity, "set_run_as")
+        if "run_after" in values:
+            check_run_after(job.id, values["run_after"])
         schedule = _store_schedule(values)
         before = job_fields(job)
         now = utcnow()
@@ -424,6 +431,24 @@ class JobsService(DumpSchemasMixin, Service):
         uow.register(ModelCommitOp(job))
         record_job_changes(job, before, identity)
         return self._items(identity, [job])[0]
+
+    @unit_of_work()
+    def clone(self, identity, id_, uow=None):
+        """An inactive copy of a job, named "Copy of ...", to edit before use.
+
+        Every setting is copied (see :func:`.copies.copy_of_job`), its runs
+        are not; inactive, the copy fires nothing until it is switched on.
+        """
+        require_on_job(self, identity, "read", id_)
+        self.require_permission(identity, "create")
+        original = self.get_job(id_)
+        if original.run_as_id is not None:
+            # The copy would run as the same service account.
+            self.require_permission(identity, "set_run_as")
+        job = copy_of_job(original, _("Copy of %(title)s", title=original.title))
+        uow.register(ModelCommitOp(job))
+        record_job_event(job, JobAction.CREATED, identity, job_fields(job))
+        return self._item(identity, job, None)
 
     @unit_of_work()
     def delete(self, identity, id_, uow=None):

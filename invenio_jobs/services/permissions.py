@@ -135,6 +135,9 @@ class JobPermissionPolicy(OneLookupPolicy):
     can_read_history = READERS
     # A deleted job has no grants left: its history is for administrators.
     can_read_deleted_history = ADMINS
+    # Jobs kept as code: every job at once, so the instance's administrators.
+    can_export_jobs = ADMINS
+    can_import_jobs = ADMINS
 
 
 class RunPermissionPolicy(OneLookupPolicy):

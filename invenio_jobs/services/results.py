@@ -52,6 +52,11 @@ class ItemResult(ServiceItemResult):
         """The item as JSON-ready data."""
         return self.data
 
+    def add_fields(self, fields: dict) -> "ItemResult":
+        """Add fields the service computed after making the item; the item."""
+        self._extra.update(fields)
+        return self
+
     def __getitem__(self, key):
         """A field of the item (``result["id"]``), as InvenioRDM's results give it.
 

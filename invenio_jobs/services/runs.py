@@ -31,6 +31,7 @@ from ..worker.endings import finish_parent
 from .base import DumpSchemasMixin, like_pattern, parse_uuid, user_id_of
 from .errors import JobNotFoundError, RunNotFoundError, RunStatusChangeError
 from .grants import require_on_job
+from .later import chosen_time, queue_timed_run
 from .pools import pool_waits
 from .results import DeferredItem
 from .schemas import load_task_arguments, started_by_of
@@ -245,7 +246,7 @@ class RunsService(DumpSchemasMixin, Service):
         """
         require_on_job(self, identity, "create", job_id)
         alone = getattr(uow, "alone", False) and speaks_postgresql(db.engine)
-        if alone:
+        if alone and not (data or {}).get("at"):
             seen = self._seen_jobs.get(parse_uuid(job_id, JobNotFoundError))
             if seen is not None:
                 try:
@@ -291,6 +292,7 @@ class RunsService(DumpSchemasMixin, Service):
         except ValidationError as exc:
             raise ValidationError({"args": exc.normalized_messages()}) from exc
         queue = values["queue"] or job.default_queue or current_jobs.default_queue
+        at = chosen_time(values["at"])
         # A blank title stays blank: the pages call it "Manual run", as the
         # form's placeholder promises, in the reader's language.
         queued = lifecycle.queued_run(
@@ -301,6 +303,8 @@ class RunsService(DumpSchemasMixin, Service):
             RunTrigger.MANUAL,
             started_by_id=user_id_of(identity),
         )
+        if at is not None:
+            return queue_timed_run(queued, at, alone)
         # One INSERT ... RETURNING: the run's number is given by the INSERT.
         seen = job.values() if check else None
 

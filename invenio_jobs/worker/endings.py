@@ -11,12 +11,14 @@ database outage for ``JOBS_OUTCOME_WRITE_SECONDS`` so that what a run
 reached is what is recorded; then the job's subscribers are notified.
 """
 
+import time
+
 from celery.utils.log import get_task_logger
 from flask import current_app
 from invenio_db import db
 
 from .. import lifecycle
-from ..database import Outage, write_run_rows
+from ..database import Outage, one_statement, speaks_postgresql, write_run_rows
 from .notifications import NOT_READ, notify_run_end
 from .session import rollback
 
@@ -45,13 +47,79 @@ def write_run(write, single=False):
     )
 
 
+_CHAINING_SEEN = {"until": 0.0, "any": True}
+"""Whether some job ran after another at the last look of this process, and until when
+that look holds (``JOBS_RUN_AFTER_LOOK_SECONDS``)."""
+
+
+def chaining_in_use() -> bool:
+    """Whether any job runs after another, looked up at most once per interval.
+
+    So that the end of a run costs no statement where no job runs after
+    another. A link saved since the last look is seen at the next; an end
+    in between is started by the maintenance task's catch-up.
+    """
+    now = time.monotonic()
+    if now >= _CHAINING_SEEN["until"]:
+        probe = lifecycle.chaining.any_job_runs_after
+        if speaks_postgresql(db.engine):
+            _CHAINING_SEEN["any"] = one_statement(db.engine, probe)
+        else:
+            _CHAINING_SEEN["any"] = probe(db.session.connection())
+        seconds = current_app.config["JOBS_RUN_AFTER_LOOK_SECONDS"]
+        _CHAINING_SEEN["until"] = now + seconds
+    return _CHAINING_SEEN["any"]
+
+
+def start_runs_after(run_id) -> list:
+    """Start the runs of the jobs that run after the one whose run ended.
+
+    Its own short write, after the end's: a worker that dies in between
+    leaves it to the maintenance task's catch-up (:func:`catch_up_ends`),
+    and the database keeps the two from starting a run twice.
+    """
+    try:
+        if not chaining_in_use():
+            return []
+        return write_run(lambda conn: lifecycle.start_after(run_id, conn)) or []
+    except Exception:  # noqa: BLE001 -- the run has ended: the catch-up will start them
+        rollback()
+        logger.warning(
+            "Could not start the runs after %s; the maintenance task will.", run_id
+        )
+        return []
+
+
+def catch_up_ends(since, until) -> int:
+    """Start the runs that recent ends should have started; how many were missing.
+
+    For the ends whose recorder died before it started them; an end whose
+    runs exist starts nothing more. Ends older than the job run after them
+    (as last saved) start nothing: a new link does not start runs for the past.
+    """
+    started = 0
+    for run_id in lifecycle.chaining.recent_ends(since, until, db.session.connection()):
+        started += len(
+            write_run(
+                lambda conn, run_id=run_id: lifecycle.chaining.start_after(
+                    run_id, conn, catching_up=True
+                )
+            )
+            or []
+        )
+    db.session.commit()
+    return started
+
+
 def notified(moved, run_id, status=None, notifications=NOT_READ):
     """Notify whom the job asks to when a step ended the run; return ``moved``.
 
     A caller that knows the status the run ended with and its job's
     notification settings passes them, and saves the notification its read.
+    The jobs that run after the run's job are started first.
     """
     if moved:
+        start_runs_after(run_id)
         try:
             notify_run_end(run_id, status, notifications)
         except Exception:  # noqa: BLE001 -- the run has ended: keep it so

@@ -33,7 +33,7 @@ from ..models import last_success_where as can_be_last_success
 from ..models import utcnow
 from . import alerts
 from .dispatch import send_due_runs
-from .endings import end_subtask, ended, finish_parent
+from .endings import catch_up_ends, end_subtask, ended, finish_parent
 from .redelivery import redeliver_lost
 from .session import rollback
 
@@ -127,6 +127,10 @@ def _reap() -> dict:
         except Exception:  # noqa: BLE001 -- the status is what matters
             logger.warning("Could not terminate task %s", task_id, exc_info=True)
 
+    catch_up = timedelta(seconds=config["JOBS_RUN_AFTER_CATCH_UP_SECONDS"])
+    chained = catch_up_ends(now - catch_up, now)
+    if chained:
+        logger.warning("Started %s runs after ends whose recorder died", chained)
     reaped["due"] = send_due_runs(REAP_BATCH)
     reaped.update(redeliver_lost(now))
     for parent_id in db.session.scalars(

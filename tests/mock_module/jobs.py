@@ -347,3 +347,42 @@ class WhoAmIJob(JobType):
     description = "Records the identity its runs execute as"
     task = whoami
     arguments_schema = WhoAmIArgsSchema
+
+
+@shared_task(name="mock_module.follower")
+def follower(marker=None, note=""):
+    """Append what the job type received of the run it follows to ``marker``."""
+    with open(marker, "a") as handle:
+        handle.write(note + "\n")
+
+
+class FollowerArgsSchema(PredefinedArgsSchema):
+    """Arguments of the follower job."""
+
+    marker = fields.String(required=True)
+
+
+class FollowerJob(JobType):
+    """A job type that asks for the run it runs after (``predecessor``)."""
+
+    title = "Follower"
+    description = "Writes down the run it follows"
+    task = follower
+    arguments_schema = FollowerArgsSchema
+
+    @classmethod
+    def build_task_arguments(cls, job_obj, since=None, predecessor=None, **kwargs):
+        """Its marker, and the predecessor's id, number, arguments and ``since``."""
+        if predecessor is None:
+            note = "none"
+        else:
+            note = " ".join(
+                [
+                    str(predecessor.id),
+                    str(predecessor.number),
+                    predecessor.status,
+                    str(predecessor.args.get("marker")),
+                    predecessor.since.isoformat() if predecessor.since else "-",
+                ]
+            )
+        return {"marker": kwargs["marker"], "note": note}

@@ -432,3 +432,20 @@ def test_entries_a_run_adds_batch_by_batch_are_one_write(app, db, admin):
         context.close()
     assert statements == []
     assert stored(db, run_id).total_entries == 200
+
+
+def test_a_run_later_is_the_jobs_read_and_one_insert_and_nothing_sent(app, db, admin):
+    """A run at a chosen time: the job's read and its INSERT; no UPDATE, no send."""
+    from datetime import datetime, timedelta, timezone
+
+    job_id = new_job()
+    queue_run(db, admin, job_id)  # fills the permission cache
+    at = datetime.now(timezone.utc) + timedelta(hours=1)
+    with count_queries(db.session.get_bind()) as statements:
+        run = current_runs_service.create(admin, job_id, {"at": at.isoformat()})
+    assert grant_reads(statements) == []
+    assert [command_of(s) for s in statements] == ["SELECT", "INSERT"], heads(
+        statements
+    )
+    waiting = stored(db, uuid.UUID(run.id))
+    assert waiting.status is RunStatusEnum.QUEUED and waiting.dispatched_at is None

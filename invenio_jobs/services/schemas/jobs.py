@@ -22,6 +22,7 @@ from marshmallow import (
 )
 
 from ...jobs import CUSTOM_ARGUMENTS
+from ...lifecycle.chaining import DEFAULT_STATUSES, MODES
 from ...models import RunStatusEnum
 from ...proxies import current_jobs
 from ...schedules import MISFIRE_POLICIES, describe
@@ -45,6 +46,92 @@ EMPTY_AS_NULL = {
     "notification_statuses": list,
 }
 """A job's fields that InvenioRDM writes as ``null`` when empty; read back empty."""
+
+
+class RunAfterLinkSchema(Schema):
+    """One job that a job runs after, and the statuses of its ends that count."""
+
+    class Meta:
+        """Refuse unknown fields."""
+
+        unknown = RAISE
+
+    id = fields.UUID(
+        required=True,
+        error_messages={"required": lazy_gettext("Run after: choose a job.")},
+    )
+    statuses = fields.List(
+        fields.String(
+            validate=validate.OneOf([s.name for s in RunStatusEnum.finished()])
+        ),
+        load_default=lambda: list(DEFAULT_STATUSES),
+        validate=validate.Length(
+            min=1, error=lazy_gettext("Run after: choose at least one status.")
+        ),
+    )
+    title = fields.String(dump_only=True)
+
+    @validates_schema
+    def _names_a_job(self, data, **kwargs):
+        """A link names its job, in an update (a partial load) too."""
+        if data.get("id") is None:
+            raise ValidationError({"id": [_("Run after: choose a job.")]})
+
+
+def _max_delay():
+    return current_app.config["JOBS_RUN_AFTER_MAX_DELAY_SECONDS"]
+
+
+class RunAfterSchema(Schema):
+    """The jobs a job runs after: which, in which mode, after which delay."""
+
+    class Meta:
+        """Refuse unknown fields."""
+
+        unknown = RAISE
+
+    jobs = fields.List(fields.Nested(RunAfterLinkSchema), load_default=list)
+    mode = fields.String(load_default="any", validate=validate.OneOf(MODES))
+    delay_seconds = fields.Integer(load_default=0)
+
+    @validates_schema
+    def _delay_within_bounds(self, data, **kwargs):
+        """A delay from none to ``JOBS_RUN_AFTER_MAX_DELAY_SECONDS``."""
+        delay = data.get("delay_seconds") or 0
+        if not 0 <= delay <= _max_delay():
+            message = _(
+                "Run after: give a delay of 0 to %(max)s seconds.", max=_max_delay()
+            )
+            raise ValidationError({"delay_seconds": [message]})
+
+    @validates_schema
+    def _each_job_once(self, data, **kwargs):
+        """A job named twice would be a typo: refused."""
+        ids = [link["id"] for link in data.get("jobs") or ()]
+        if len(ids) != len(set(ids)):
+            raise ValidationError({"jobs": [_("Run after: name each job once.")]})
+
+    @post_load
+    def _as_stored(self, data, **kwargs):
+        """JSON to store (ids as text); no jobs is no link at all (None).
+
+        Whole, defaults included, even in a partial load (an update): the
+        links are replaced together.
+        """
+        if not data.get("jobs"):
+            return None
+        jobs = [
+            {
+                "id": str(link["id"]),
+                "statuses": list(link.get("statuses") or DEFAULT_STATUSES),
+            }
+            for link in data["jobs"]
+        ]
+        return {
+            "jobs": jobs,
+            "mode": data.get("mode") or "any",
+            "delay_seconds": data.get("delay_seconds") or 0,
+        }
 
 
 class JobSchema(Schema):
@@ -112,6 +199,8 @@ class JobSchema(Schema):
 
     # The service account the job's runs execute as (administrators only).
     run_as = RunAsUser(attribute="run_as_id", load_default=None, allow_none=True)
+
+    run_after = fields.Nested(RunAfterSchema, allow_none=True, load_default=None)
 
     next_run = fields.DateTime(attribute="next_run_at", dump_only=True)
     held_since = fields.DateTime(dump_only=True)

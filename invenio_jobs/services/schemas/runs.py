@@ -6,8 +6,12 @@
 
 """A run as the API reads it, and the body of "run now"."""
 
+import sqlalchemy as sa
+from invenio_db import db
+from invenio_i18n import lazy_gettext
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
+from ...models import Job, Run
 from .fields import parse_custom_args, validate_queue
 
 SYSTEM_STARTER = {
@@ -85,6 +89,8 @@ class RunSchema(Schema):
     run_as = fields.Method("_run_as", dump_only=True)
     scheduled_at = fields.DateTime(dump_only=True, allow_none=True)
     trigger = fields.String(dump_only=True)
+    after_run_id = fields.UUID(dump_only=True, allow_none=True)
+    after = fields.Method("_after", dump_only=True)
     number = fields.Integer(dump_only=True, allow_none=True)
     attempt = fields.Integer(dump_only=True)
     created = fields.DateTime(dump_only=True)
@@ -109,13 +115,42 @@ class RunSchema(Schema):
         user = run.run_as
         return None if user is None else {"id": str(user.id), "email": user.email}
 
+    def _after(self, run):
+        """The run whose end started this one: its number and job ("#42 of ...")."""
+        if run.after_run_id is None:
+            return None
+        row = db.session.execute(
+            sa.select(Run.number, Run.job_id, Job.title)
+            .join(Job, Job.id == Run.job_id)
+            .where(Run.id == run.after_run_id)
+        ).first()
+        if row is None:
+            return None
+        return {
+            "run_id": str(run.after_run_id),
+            "number": row.number,
+            "job_id": str(row.job_id),
+            "job_title": row.title,
+        }
+
     def _duration(self, run):
         duration = run.duration
         return None if duration is None else round(duration.total_seconds(), 3)
 
 
+AT_EXAMPLE = lazy_gettext(
+    "Give a date and time with its zone, such as 2030-01-31T02:00:00+01:00."
+)
+"""The error of an ``at`` that is not an ISO time with its zone."""
+
+
 class RunCreateSchema(Schema):
-    """What "run now" accepts: a title, the arguments and a queue."""
+    """What "run now" accepts: a title, the arguments, a queue, and when.
+
+    ``at`` (an ISO time with its zone) asks for the run at that time
+    instead of now; the service checks that it lies ahead, within
+    ``JOBS_RUN_AT_MAX_DAYS``.
+    """
 
     class Meta:
         """Refuse unknown fields."""
@@ -130,6 +165,15 @@ class RunCreateSchema(Schema):
     # InvenioRDM's "custom args" of its run form: the task's arguments
     # verbatim, as JSON text (or an object).
     custom_args = fields.Raw(allow_none=True, load_default=None)
+    at = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        error_messages={
+            "invalid": AT_EXAMPLE,
+            "invalid_awareness": AT_EXAMPLE,
+            "format": AT_EXAMPLE,
+        },
+    )
 
     @post_load
     def _custom_args(self, data, **kwargs):

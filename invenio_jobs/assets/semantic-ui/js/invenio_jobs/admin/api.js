@@ -55,6 +55,7 @@ export function createApi(prefix) {
       http.delete(`/jobs/maintenance-windows/${encodeURIComponent(id)}`),
     getAlerts: (id) => data(http.get(`${jobPath(id)}/alerts`)),
     getHistory: (id, params) => data(http.get(`${jobPath(id)}/history`, { params })),
+    cloneJob: (id) => data(http.post(`${jobPath(id)}/actions/clone`)),
     listTasks: () => data(http.get("/tasks", { params: { size: 100 } })),
     taskArguments: (taskId) =>
       data(http.get(`/tasks/${encodeURIComponent(taskId)}/form`)),

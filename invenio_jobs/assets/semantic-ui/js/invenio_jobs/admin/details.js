@@ -27,7 +27,9 @@ import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
 import { JobAlerts } from "./components/AlertSettings";
+import { CloneJobButton } from "./components/CloneButton";
 import {
+  AfterRunLink,
   Breadcrumb,
   PageLinks,
   RunProgress,
@@ -148,6 +150,31 @@ const MISFIRE_WORDS = {
 };
 
 
+function statusWord(status) {
+  return STATUS[status] ? STATUS[status].text() : status;
+}
+
+// Links to the pages of jobs this one runs after or before; "None" when none.
+function JobLinks({ jobs, config }) {
+  if (!jobs || !jobs.length) return i18next.t("None");
+  return (
+    <span className="jobs-job-links">
+      {jobs.map((each, index) => (
+        <React.Fragment key={each.id}>
+          {index > 0 && ", "}
+          <a href={fillPath(config.pages.job, { id: each.id })}>{each.title}</a>
+        </React.Fragment>
+      ))}
+    </span>
+  );
+}
+
+JobLinks.propTypes = {
+  jobs: PropTypes.array,
+  config: PropTypes.object.isRequired,
+};
+JobLinks.defaultProps = { jobs: [] };
+
 function JobSettings({ job, taskTitle, config }) {
   const queueName = job.default_queue || config.default_queue;
   const queue = config.queues.find((q) => q.name === queueName);
@@ -233,6 +260,26 @@ function JobSettings({ job, taskTitle, config }) {
               )}
             </SettingRow>
             <SettingRow label={i18next.t("Notifications")}>{notifications}</SettingRow>
+            <SettingRow label={i18next.t("Runs after")}>
+              <JobLinks jobs={job.predecessors} config={config} />
+              {job.predecessors && job.predecessors.length > 0 && (
+                <div className="jobs-muted">
+                  {job.run_after_mode === "all"
+                    ? i18next.t("when all of them have ended since its last run")
+                    : i18next.t("when any of them ends")}
+                  {" · "}
+                  {job.predecessors[0].statuses.map((status) => statusWord(status)).join(", ")}
+                  {job.run_after_delay_seconds
+                    ? ` · ${i18next.t("after {{delay}}", {
+                        delay: formatDuration(job.run_after_delay_seconds),
+                      })}`
+                    : ""}
+                </div>
+              )}
+            </SettingRow>
+            <SettingRow label={i18next.t("Runs before")}>
+              <JobLinks jobs={job.successors} config={config} />
+            </SettingRow>
           </Table.Body>
         </Table>
       </Grid.Column>
@@ -268,6 +315,12 @@ function RunRow({ run, job, config, api, onChanged, onError }) {
         {run.pool_wait && (
           <div>
             <PoolWait wait={run.pool_wait} />
+          </div>
+        )}
+        <AfterRunLink run={run} config={config} />
+        {run.status === "QUEUED" && run.trigger === "manual" && run.scheduled_at && (
+          <div className="jobs-run-waits">
+            {i18next.t("Scheduled for {{time}}", { time: exactTime(run.scheduled_at) })}
           </div>
         )}
         {isActive(run) && <RunProgress run={run} />}
@@ -420,6 +473,15 @@ function JobPage({ config, api, jobId }) {
             labelPosition="left"
             className="jobs-edit"
             content={i18next.t("Edit")}
+          />
+          <CloneJobButton
+            job={job}
+            api={api}
+            config={config}
+            onError={setError}
+            basic={false}
+            labelPosition="left"
+            content={i18next.t("Clone")}
           />
           <ToggleActiveButton
             job={job}

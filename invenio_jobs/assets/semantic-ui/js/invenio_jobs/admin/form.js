@@ -19,6 +19,7 @@ import { ArgumentsForm, argumentDefaults } from "./components/ArgumentsForm";
 import { STATUS, fillPath, queueOptions } from "./components/format";
 import { mountPage } from "./components/mount";
 import { ScheduleEditor, scheduleToState, stateToSchedule } from "./components/ScheduleEditor";
+import { RunAfterEditor, runAfterToState, stateToRunAfter } from "./components/RunAfterEditor";
 
 const FINISHED = ["SUCCESS", "FAILED", "PARTIAL_SUCCESS", "CANCELLED", "WARNING"];
 
@@ -48,6 +49,7 @@ const PLACED = [
   "notification_statuses",
   "alerts.",
   "run_as",
+  "run_after",
 ];
 const isPlaced = (field) => PLACED.some((name) => field === name || field.startsWith(name));
 
@@ -78,6 +80,7 @@ function JobForm({ config, api, jobId }) {
   const [emails, setEmails] = useState("");
   const [alerts, setAlerts] = useState(alertsToState(null));
   const [runAs, setRunAs] = useState("");
+  const [runAfter, setRunAfter] = useState(runAfterToState(null));
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
   const [saving, setSaving] = useState(false);
@@ -103,6 +106,7 @@ function JobForm({ config, api, jobId }) {
           setEmails((loaded.notification_emails || []).join(", "));
           setAlerts(alertsToState(loaded.alerts));
           setRunAs(loaded.run_as ? loaded.run_as.email : "");
+          setRunAfter(runAfterToState(loaded.run_after));
         })
         .catch((error) => setMessage(describeError(error).message));
     }
@@ -178,6 +182,7 @@ function JobForm({ config, api, jobId }) {
       notification_statuses: job.notification_statuses || [],
       alerts: stateToAlerts(alerts),
       run_as: runAs.trim() || null,
+      run_after: stateToRunAfter(runAfter),
     };
     if (!jobId) payload.task = job.task;
     try {
@@ -392,6 +397,14 @@ function JobForm({ config, api, jobId }) {
             onChange={(e, { checked }) => set({ ignore_maintenance_windows: checked })}
           />
         </Segment>
+
+        <RunAfterEditor
+          api={api}
+          jobId={jobId}
+          value={runAfter}
+          errors={errors}
+          onChange={setRunAfter}
+        />
 
         <Segment>
           <Header as="h4" dividing>

@@ -25,6 +25,7 @@ import {
 import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/actions";
+import { CloneJobButton } from "./components/CloneButton";
 import {
   PageLinks,
   PoolWait,
@@ -153,6 +154,7 @@ function JobRow({ job, taskTitles, config, api, pause, onChanged, onError, onNot
             aria-label={i18next.t("Edit")}
             className="jobs-edit"
           />
+          <CloneJobButton job={job} api={api} config={config} onError={onError} />
           <ToggleActiveButton
             job={job}
             api={api}

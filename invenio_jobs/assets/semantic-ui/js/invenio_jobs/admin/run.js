@@ -26,6 +26,7 @@ import { i18next } from "../i18next";
 import { describeError } from "./api";
 import { ConfirmDialog, useAction } from "./components/actions";
 import {
+  AfterRunLink,
   Breadcrumb,
   RunProgress,
   SettingRow,
@@ -280,6 +281,7 @@ function RunPage({ config, api, jobId, runId }) {
               <SettingRow label={i18next.t("Started by")}>
                 {startedBy(run)}
                 {run.trigger ? ` (${triggerText(run.trigger)})` : ""}
+                <AfterRunLink run={run} config={config} />
               </SettingRow>
               <SettingRow label={i18next.t("Queued")}>
                 <WhenCell value={run.created} />

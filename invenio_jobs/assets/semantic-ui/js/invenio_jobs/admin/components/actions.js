@@ -278,7 +278,16 @@ ToggleActiveButton.propTypes = {
   onChanged: PropTypes.func.isRequired,
 };
 
-// "Run now": the job's arguments prefilled and editable, and a queue choice.
+// A ``datetime-local`` value (the reader's wall clock) as an ISO time with
+// its zone, as the API takes it; null when empty or not a time.
+export function localTimeToIso(value) {
+  if (!value) return null;
+  const moment = new Date(value);
+  return Number.isNaN(moment.getTime()) ? null : moment.toISOString();
+}
+
+// "Run now": the job's arguments prefilled and editable, a queue choice, and
+// "Run later at ...": a run once at a chosen time, which waits until then.
 export function RunNowButton({ job, api, config, onStarted, paused, ...buttonProps }) {
   const [open, setOpen] = useState(false);
   const [description, setDescription] = useState(null);
@@ -286,6 +295,8 @@ export function RunNowButton({ job, api, config, onStarted, paused, ...buttonPro
   const [argsProblem, setArgsProblem] = useState(null);
   const [queue, setQueue] = useState(job.default_queue || config.default_queue);
   const [title, setTitle] = useState("");
+  const [later, setLater] = useState(false);
+  const [at, setAt] = useState("");
   const [error, setError] = useState(null);
   const focus = useDialogFocus(open, "jobs-run-modal");
 
@@ -296,6 +307,8 @@ export function RunNowButton({ job, api, config, onStarted, paused, ...buttonPro
     setError(null);
     setQueue(job.default_queue || config.default_queue);
     setTitle("");
+    setLater(false);
+    setAt("");
     setArgsProblem(null);
     setLoading(true);
     try {
@@ -310,13 +323,20 @@ export function RunNowButton({ job, api, config, onStarted, paused, ...buttonPro
     }
   };
   const [busy, send] = useAction(async () => {
-    const run = await api.startRun(job.id, { args, queue, title: title || undefined });
+    const body = { args, queue, title: title || undefined };
+    if (later) body.at = localTimeToIso(at);
+    const run = await api.startRun(job.id, body);
     setOpen(false);
     onStarted(run);
   }, setError);
   const start = () => {
     if (argsProblem) {
       setError({ message: argsProblem, fields: {} });
+      return;
+    }
+    if (later && !localTimeToIso(at)) {
+      const message = i18next.t("Choose the date and time of the run.");
+      setError({ message, fields: { at: message } });
       return;
     }
     setError(null);
@@ -349,7 +369,9 @@ export function RunNowButton({ job, api, config, onStarted, paused, ...buttonPro
         {...focus}
       >
         <Modal.Header id="jobs-run-header">
-          {i18next.t("Run \"{{title}}\" now", { title: job.title })}
+          {later
+            ? i18next.t("Run \"{{title}}\" later", { title: job.title })
+            : i18next.t("Run \"{{title}}\" now", { title: job.title })}
         </Modal.Header>
         <Modal.Content>
           {paused && paused.paused && (
@@ -381,6 +403,26 @@ export function RunNowButton({ job, api, config, onStarted, paused, ...buttonPro
               options={queueOptions(config)}
               onChange={(e, { value }) => setQueue(value)}
             />
+            <Form.Checkbox
+              toggle
+              id="run-later"
+              className="jobs-run-later"
+              label={i18next.t("Run later, once, at a chosen time")}
+              checked={later}
+              onChange={(e, { checked }) => setLater(checked)}
+            />
+            {later && (
+              <Form.Input
+                id="run-at"
+                type="datetime-local"
+                className="jobs-run-at"
+                label={i18next.t("Run later at")}
+                value={at}
+                required
+                error={error && error.fields.at ? error.fields.at : undefined}
+                onChange={(e, { value }) => setAt(value)}
+              />
+            )}
             {description && (
               <ArgumentsForm
                 fields={description.fields}
@@ -407,7 +449,9 @@ export function RunNowButton({ job, api, config, onStarted, paused, ...buttonPro
             onClick={start}
             className="jobs-run-confirm"
             content={
-              paused && paused.paused
+              later
+                ? i18next.t("Schedule run")
+                : paused && paused.paused
                 ? i18next.t("Run anyway")
                 : i18next.t("Run", { context: "verb" })
             }

@@ -100,6 +100,7 @@ export function triggerText(trigger) {
     coalesce: () => i18next.t("coalesced"),
     catch_up: () => i18next.t("catch-up"),
     subtask: () => i18next.t("subtask"),
+    after: () => i18next.t("after another job"),
   };
   return words[trigger] ? words[trigger]() : trigger || "";
 }
@@ -334,4 +335,26 @@ PageLinks.propTypes = {
   activePage: PropTypes.number.isRequired,
   totalPages: PropTypes.number.isRequired,
   onPageChange: PropTypes.func.isRequired,
+};
+
+// "after #42 of Import ROR": the run whose end started this one, linked.
+export function AfterRunLink({ run, config }) {
+  if (!run.after) return null;
+  const page = fillPath(config.pages.run, { id: run.after.job_id, run_id: run.after.run_id });
+  return (
+    <div className="jobs-run-after">
+      {i18next.t("after")}{" "}
+      <a href={page} className="jobs-run-after-link">
+        {i18next.t("#{{number}} of {{title}}", {
+          number: run.after.number,
+          title: run.after.job_title,
+        })}
+      </a>
+    </div>
+  );
+}
+
+AfterRunLink.propTypes = {
+  run: PropTypes.object.isRequired,
+  config: PropTypes.object.isRequired,
 };
