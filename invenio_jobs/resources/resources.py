@@ -130,6 +130,8 @@ class JobsResource(ServiceResource):
         job_id = resource_requestctx.view_args["job_id"]
         return self.service.alerts(g.identity, job_id), 200
 
+    @request_view_args
+    @response_handler()
     def clone(self):
         """An inactive copy of a job ("Copy of ..."), to edit before use."""
         item = self.service.clone(g.identity, resource_requestctx.view_args["job_id"])
