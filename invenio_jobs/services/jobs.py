@@ -35,7 +35,7 @@ from ..schedules import CompiledSchedule, describe, fire_times, next_fire_after
 from .base import DumpSchemasMixin, current_language, like_pattern, parse_uuid
 from .copies import copy_of_job
 from .errors import JobNotFoundError
-from .run_after import check_run_after, neighbours
+from .run_after import check_run_after, forget_job, neighbours
 from .uow import RevokeTaskOp, unit_of_work
 
 
@@ -393,6 +393,7 @@ class JobsService(DumpSchemasMixin, Service):
             )
         ).all()
         delete_runs(sa.select(Run.id).where(Run.job_id == job.id))
+        forget_job(job.id)
         db.session.delete(job)
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))
