@@ -174,6 +174,7 @@ def finish_parent(parent_id, notifications=NOT_READ) -> bool:
         single=True,
     )
     if status is not None:
+        start_runs_after(parent_id)
         notify_run_end(parent_id, status, notifications)
     return status is not None
 

@@ -235,3 +235,20 @@ def test_a_delay_holds_the_run_in_the_database_until_it_is_due(
     # Sent once due (the due time is cleared by the send).
     assert run.dispatched_at - end.finished_at >= timedelta(seconds=4)
     assert run.started_at - end.finished_at >= timedelta(seconds=4)
+
+
+def test_a_run_that_ends_with_its_subtasks_starts_what_runs_after_it(
+    app, start_worker, start_beat
+):
+    """A fans out; its last subtask ends it: B starts, by the worker that ended
+    it (the catch-up is switched off here)."""
+    no_catch_up = dict(SETTINGS, JOBS_RUN_AFTER_CATCH_UP_SECONDS=0)
+    start_worker(**no_catch_up)
+    start_beat(**no_catch_up)
+    a = job("Fan out", task="mock_fan_out", run_args={"children": 2})
+    b = job("B", run_after=after(a))
+    first = run_now(a)
+    (end,) = ended(a, 1)
+    assert end.status is Status.SUCCESS and end.total_subtasks == 2
+    (run,) = ended(b, 1)
+    assert str(run.after_run_id) == first
