@@ -49,7 +49,7 @@ from .errors import JobNotFoundError
 from .grants import readable_jobs, require_on_job
 from .history import JobAction, job_fields, record_job_changes, record_job_event
 from .pools import pool_waits
-from .run_after import check_run_after, neighbours
+from .run_after import check_run_after, forget_job, neighbours
 from .schemas.alerts import AlertDeliverySchema, AlertStateSchema
 from .uow import RevokeTaskOp, unit_of_work
 
@@ -466,6 +466,7 @@ class JobsService(DumpSchemasMixin, Service):
         revoke_all_grants(job.id)
         delete_alerts(job.id)
         record_job_event(job, JobAction.DELETED, identity)
+        forget_job(job.id)
         db.session.delete(job)
         for task_id in active:
             uow.register(RevokeTaskOp(task_id))

@@ -92,3 +92,18 @@ def neighbours(job: Job) -> dict:
             chaining.delay_of(job.run_after).total_seconds()
         ),
     }
+
+
+def forget_job(job_id) -> None:
+    """Take a deleted job out of the links of the jobs that ran after it.
+
+    A job left running after no job has no links (None); its next save
+    would otherwise be refused for naming a job that is gone.
+    """
+    key = str(job_id)
+    followers = db.session.scalars(sa.select(Job).where(Job.run_after.is_not(None)))
+    for follower in followers:
+        if key not in chaining.links_of(follower.run_after):
+            continue
+        jobs = [link for link in follower.run_after["jobs"] if link["id"] != key]
+        follower.run_after = {**follower.run_after, "jobs": jobs} if jobs else None

@@ -47,28 +47,30 @@ def write_run(write, single=False):
     )
 
 
-_CHAINING_SEEN = {"until": 0.0, "any": True}
-"""Whether some job ran after another at the last look of this process, and until when
-that look holds (``JOBS_RUN_AFTER_LOOK_SECONDS``)."""
+_NO_CHAINING_UNTIL = [0.0]
+"""Until when (``time.monotonic``) this process trusts its last look, which found
+that no job runs after another (``JOBS_RUN_AFTER_LOOK_SECONDS``)."""
 
 
 def chaining_in_use() -> bool:
-    """Whether any job runs after another, looked up at most once per interval.
+    """Whether any job runs after another; "no" is trusted for an interval.
 
     So that the end of a run costs no statement where no job runs after
     another. A link saved since the last look is seen at the next; an end
-    in between is started by the maintenance task's catch-up.
+    in between is started by the maintenance task's catch-up. Where jobs
+    do run after others, each end looks (one cheap probe).
     """
     now = time.monotonic()
-    if now >= _CHAINING_SEEN["until"]:
-        probe = lifecycle.chaining.any_job_runs_after
-        if speaks_postgresql(db.engine):
-            _CHAINING_SEEN["any"] = one_statement(db.engine, probe)
-        else:
-            _CHAINING_SEEN["any"] = probe(db.session.connection())
-        seconds = current_app.config["JOBS_RUN_AFTER_LOOK_SECONDS"]
-        _CHAINING_SEEN["until"] = now + seconds
-    return _CHAINING_SEEN["any"]
+    if now < _NO_CHAINING_UNTIL[0]:
+        return False
+    probe = lifecycle.chaining.any_job_runs_after
+    if speaks_postgresql(db.engine):
+        in_use = one_statement(db.engine, probe)
+    else:
+        in_use = probe(db.session.connection())
+    if not in_use:
+        _NO_CHAINING_UNTIL[0] = now + current_app.config["JOBS_RUN_AFTER_LOOK_SECONDS"]
+    return in_use
 
 
 def start_runs_after(run_id) -> list:
@@ -172,6 +174,7 @@ def finish_parent(parent_id, notifications=NOT_READ) -> bool:
         single=True,
     )
     if status is not None:
+        start_runs_after(parent_id)
         notify_run_end(parent_id, status, notifications)
     return status is not None
 

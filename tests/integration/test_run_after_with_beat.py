@@ -14,6 +14,7 @@ run it follows receives it.
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -217,3 +218,37 @@ def test_a_job_type_that_asks_receives_the_run_it_follows(
         str(tmp_path / "a"),
         runs_a[0].started_at.isoformat(),
     ]
+
+
+def test_a_delay_holds_the_run_in_the_database_until_it_is_due(
+    app, start_worker, start_beat
+):
+    """B 4 s after A: queued at A's end, sent by the beat once due, not before."""
+    start_worker(**SETTINGS)
+    start_beat(**SETTINGS)
+    a = job("A")
+    b = job("B", run_after=after(a, delay_seconds=4))
+    run_now(a)
+    (end,) = ended(a, 1)
+    (run,) = ended(b, 1)
+    assert run.status is Status.SUCCESS
+    # Sent once due (the due time is cleared by the send).
+    assert run.dispatched_at - end.finished_at >= timedelta(seconds=4)
+    assert run.started_at - end.finished_at >= timedelta(seconds=4)
+
+
+def test_a_run_that_ends_with_its_subtasks_starts_what_runs_after_it(
+    app, start_worker, start_beat
+):
+    """A fans out; its last subtask ends it: B starts, by the worker that ended
+    it (the catch-up is switched off here)."""
+    no_catch_up = dict(SETTINGS, JOBS_RUN_AFTER_CATCH_UP_SECONDS=0)
+    start_worker(**no_catch_up)
+    start_beat(**no_catch_up)
+    a = job("Fan out", task="mock_fan_out", run_args={"children": 2})
+    b = job("B", run_after=after(a))
+    first = run_now(a)
+    (end,) = ended(a, 1)
+    assert end.status is Status.SUCCESS and end.total_subtasks == 2
+    (run,) = ended(b, 1)
+    assert str(run.after_run_id) == first

@@ -172,3 +172,15 @@ def test_the_cycle_is_named_in_the_readers_language(app, admin_client):
         flask_babel.refresh()
     assert res.status_code == 400
     assert "Ausführen nach: Das ergäbe einen Kreislauf: A → B → A." in str(res.json)
+
+
+def test_a_deleted_job_leaves_the_links_of_the_jobs_after_it(app, admin_client):
+    """B after A and C: A deleted, B runs after C only; C deleted, after none."""
+    a, c = job(admin_client, "A"), job(admin_client, "C")
+    b = job(admin_client, "B", run_after=after(a, c, mode="all"))
+    assert admin_client.delete(f"/jobs/{a}").status_code == 204
+    run_after = admin_client.get(f"/jobs/{b}").json["run_after"]
+    assert [link["id"] for link in run_after["jobs"]] == [c]
+    assert run_after["mode"] == "all"
+    assert admin_client.delete(f"/jobs/{c}").status_code == 204
+    assert admin_client.get(f"/jobs/{b}").json["run_after"] is None
