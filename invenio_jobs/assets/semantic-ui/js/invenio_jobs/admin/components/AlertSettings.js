@@ -83,7 +83,7 @@ export function AlertSettings({ value, errors, onChange }) {
           "Told once when a condition starts and once when it ends; leave a field empty to not watch it."
         )}
       </p>
-      <Form.Group widths="equal">
+      <Form.Group className="jobs-wrapping-fields">
         {THRESHOLDS().map(([field, label, step]) => (
           <Form.Input
             key={field}

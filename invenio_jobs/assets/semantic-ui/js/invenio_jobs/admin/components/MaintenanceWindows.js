@@ -172,7 +172,7 @@ export function MaintenanceWindows({ api, config }) {
           add();
         }}
       >
-        <Form.Group widths="equal">
+        <Form.Group className="jobs-wrapping-fields">
           <Form.Input
             id="window-title"
             label={i18next.t("Title")}
