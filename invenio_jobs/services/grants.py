@@ -160,6 +160,10 @@ class ReadableJobs:
             return id_column.not_in(self.excluded) if self.excluded else sa.true()
         return id_column.in_(self.ids) if self.ids else sa.false()
 
+    def any(self) -> bool:
+        """Whether any job at all is granted."""
+        return self.every or bool(self.ids)
+
     def allows(self, job_id) -> bool:
         """Whether one job is readable."""
         if job_id in self.excluded:

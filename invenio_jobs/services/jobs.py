@@ -333,13 +333,17 @@ class JobsService(DumpSchemasMixin, Service):
     def _readable_jobs(self, identity):
         """The jobs a search shows: None for all (administrators), else a filter.
 
-        Anyone logged in may search: without grants, they find nothing.
+        Someone with a grant on some job finds those jobs; someone with none
+        is refused (403), as InvenioRDM refuses all but administrators.
         """
         if self.check_permission(identity, "search"):
             return None
         if user_id_of(identity) is None:
             raise PermissionDeniedError("search")
-        return readable_jobs(identity)
+        readable = readable_jobs(identity)
+        if not readable.any():
+            raise PermissionDeniedError("search")
+        return readable
 
     @staticmethod
     def _order_by(sort: str):

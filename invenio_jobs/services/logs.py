@@ -203,7 +203,8 @@ class LogsService(Service):
         ``hits.sort`` continues. Each hit carries its run and job.
         Queries: the count, one per batch, and the hits' runs.
         Someone who is not an administrator finds the lines of the jobs
-        they may read only (one more statement: their grants).
+        they may read only (one more statement: their grants); without any
+        grant, they are refused, as InvenioRDM refuses them.
         """
         every_job = self.check_permission(identity, "search")
         if not every_job and user_id_of(identity) is None:
@@ -218,9 +219,12 @@ class LogsService(Service):
         )
         condition = query.condition
         if not every_job:
-            readable = readable_jobs(identity).where(Run.job_id)
+            granted = readable_jobs(identity)
+            if not granted.any():
+                raise PermissionDeniedError("search")
             condition = sa.and_(
-                condition, RunLog.run_id.in_(sa.select(Run.id).where(readable))
+                condition,
+                RunLog.run_id.in_(sa.select(Run.id).where(granted.where(Run.job_id))),
             )
         base = self._filtered(
             sa.select(RunLog).where(condition), params["level"], params["text"]

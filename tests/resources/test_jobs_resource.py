@@ -267,7 +267,7 @@ def test_schedule_preview_lists_next_fire_times(app, db, admin_client):
 @pytest.mark.parametrize(
     "method, path, anonymous, user",
     [
-        ("get", "/jobs", (401, 403), 200),
+        ("get", "/jobs", (401, 403), 403),
         ("post", "/jobs", (401, 403), 403),
         ("get", "/jobs/{id}", (404,), 404),
         ("put", "/jobs/{id}", (404,), 404),
@@ -281,7 +281,7 @@ def test_non_administrators_are_refused(
     """Anonymous users and non-administrators without grants: refused, the job unseen.
 
     A job they were not granted is not found (404) for them; the list of
-    jobs, for a logged-in user, holds none.
+    jobs is refused to a logged-in user without any grant, as InvenioRDM's.
     """
     from invenio_access.permissions import system_identity
 
