@@ -271,6 +271,29 @@ def _estimated_lines(connection, name) -> int:
     return max(int(estimate or 0), 0)
 
 
+def _log_table(primary_key: str, partitioning: str = "") -> str:
+    """The CREATE TABLE of ``jobs_run_log``, partitioned or as one table.
+
+    The two shapes differ only in their primary key (a partitioned table's
+    must hold the partition key) and the partitioning clause; the ids keep
+    coming from the one sequence.
+    """
+    return (
+        f"CREATE TABLE {TABLE} ("
+        f"id BIGINT NOT NULL DEFAULT nextval('{SEQUENCE}'), "
+        "run_id UUID NOT NULL, "
+        "timestamp TIMESTAMP WITH TIME ZONE NOT NULL, "
+        "level VARCHAR(10) NOT NULL, "
+        "logger VARCHAR(255), "
+        "message TEXT NOT NULL, "
+        "context JSONB, "
+        f"CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (run_id) "
+        "REFERENCES jobs_run (id) ON DELETE CASCADE, "
+        f"CONSTRAINT {PRIMARY_KEY} PRIMARY KEY {primary_key})"
+        f"{partitioning}"
+    )
+
+
 def partition_log_table(connection, today: date, days_ahead: int):
     """Turn the one ``jobs_run_log`` into daily partitions, keeping every line.
 
@@ -290,18 +313,7 @@ def partition_log_table(connection, today: date, days_ahead: int):
         f"TO {FOREIGN_KEY}_old",
         f"DROP INDEX IF EXISTS {RUN_INDEX}",
         f"DROP INDEX IF EXISTS {MESSAGE_INDEX}",
-        f"CREATE TABLE {TABLE} ("
-        f"id BIGINT NOT NULL DEFAULT nextval('{SEQUENCE}'), "
-        "run_id UUID NOT NULL, "
-        "timestamp TIMESTAMP WITH TIME ZONE NOT NULL, "
-        "level VARCHAR(10) NOT NULL, "
-        "logger VARCHAR(255), "
-        "message TEXT NOT NULL, "
-        "context JSONB, "
-        f"CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (run_id) "
-        "REFERENCES jobs_run (id) ON DELETE CASCADE, "
-        f"CONSTRAINT {PRIMARY_KEY} PRIMARY KEY (id, timestamp)"
-        ") PARTITION BY RANGE (timestamp)",
+        _log_table("(id, timestamp)", " PARTITION BY RANGE (timestamp)"),
         f"ALTER SEQUENCE {SEQUENCE} OWNED BY {TABLE}.id",
         f"CREATE TABLE {DEFAULT_PARTITION} PARTITION OF {TABLE} DEFAULT",
     ]
@@ -349,17 +361,7 @@ def unpartition_log_table(connection):
         f"TO {FOREIGN_KEY}_old",
         f"ALTER INDEX {RUN_INDEX} RENAME TO {RUN_INDEX}_old",
         f"DROP INDEX IF EXISTS {MESSAGE_INDEX}",
-        f"CREATE TABLE {TABLE} ("
-        f"id BIGINT NOT NULL DEFAULT nextval('{SEQUENCE}'), "
-        "run_id UUID NOT NULL, "
-        "timestamp TIMESTAMP WITH TIME ZONE NOT NULL, "
-        "level VARCHAR(10) NOT NULL, "
-        "logger VARCHAR(255), "
-        "message TEXT NOT NULL, "
-        "context JSONB, "
-        f"CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (run_id) "
-        "REFERENCES jobs_run (id) ON DELETE CASCADE, "
-        f"CONSTRAINT {PRIMARY_KEY} PRIMARY KEY (id))",
+        _log_table("(id)"),
         f"ALTER SEQUENCE {SEQUENCE} OWNED BY {TABLE}.id",
         f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {OLD_TABLE} "
         "ORDER BY id",
