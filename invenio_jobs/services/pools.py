@@ -164,7 +164,9 @@ class PoolsService(DumpSchemasMixin, Service):
 
     def get_pool(self, name) -> Pool:
         """The pool with this name, or PoolNotFoundError."""
-        pool = db.session.get(Pool, name) if isinstance(name, str) else None
+        # No pool name holds NUL, and PostgreSQL refuses it in a literal.
+        known = isinstance(name, str) and "\x00" not in name
+        pool = db.session.get(Pool, name) if known else None
         if pool is None:
             raise PoolNotFoundError(name)
         return pool

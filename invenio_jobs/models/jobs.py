@@ -4,101 +4,25 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""Database models: jobs, their runs and the runs' log lines.
+"""Jobs, their runs and the runs' log lines: the tables every request reads."""
 
-Times are stored as UTC (``UTCDateTime``). A run's status is one letter, the
-same as in InvenioRDM's invenio-jobs, so that clients reading it keep working.
-"""
-
-import enum
 import uuid
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from invenio_accounts.models import User
 from invenio_db import db
-from sqlalchemy.dialects import postgresql
 
-JSON = sa.JSON().with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
-"""JSON column type: JSONB on PostgreSQL, JSON text elsewhere."""
-
-
-def utcnow() -> datetime:
-    """The current time, aware, in UTC: how every time of the job system is kept."""
-    return datetime.now(timezone.utc)
-
-
-class RunStatusEnum(enum.Enum):
-    """The states a run goes through; the one-letter values are InvenioRDM's."""
-
-    QUEUED = "Q"
-    RUNNING = "R"
-    SUCCESS = "S"
-    FAILED = "F"
-    WARNING = "W"
-    CANCELLING = "C"
-    CANCELLED = "X"
-    PARTIAL_SUCCESS = "P"
-
-    @classmethod
-    def active(cls) -> tuple["RunStatusEnum", ...]:
-        """Statuses of a run that has not ended yet."""
-        return (cls.QUEUED, cls.RUNNING, cls.CANCELLING)
-
-    @classmethod
-    def finished(cls) -> tuple["RunStatusEnum", ...]:
-        """Statuses of a run that has ended."""
-        return tuple(s for s in cls if s not in cls.active())
-
-    @property
-    def is_finished(self) -> bool:
-        """Whether a run in this status has ended."""
-        return self not in self.active()
-
-
-class RunTrigger(enum.StrEnum):
-    """How a run came to be."""
-
-    MANUAL = "manual"
-    """Started by someone: the admin UI, the API, the command line."""
-    SCHEDULED = "scheduled"
-    """Its job's schedule fired on time."""
-    COALESCE = "coalesce"
-    """Fire times were missed; one run stands for all of them."""
-    CATCH_UP = "catch_up"
-    """Fire times were missed; this is one of the runs that catch up."""
-    SUBTASK = "subtask"
-    """Sent by another run of the job (``current_run.spawn_subtask``)."""
-    AFTER = "after"
-    """Another job it runs after ended (its ``after_run_id``)."""
-
-
-class RunTriggerType(sa.types.TypeDecorator):
-    """Stores a :class:`RunTrigger` as its word; reads it back as the member."""
-
-    impl = sa.String(16)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        """The word of a trigger (a plain word is checked, too)."""
-        return None if value is None else RunTrigger(value).value
-
-    def process_result_value(self, value, dialect):
-        """The trigger of a stored word."""
-        return None if value is None else RunTrigger(value)
-
-
-RunStatus = sa.Enum(
+from .types import (
+    JSON,
+    RunStatus,
     RunStatusEnum,
-    name="status",
-    native_enum=False,
-    create_constraint=False,
-    length=1,
-    values_callable=lambda enum_cls: [member.value for member in enum_cls],
-    validate_strings=True,
+    RunTrigger,
+    RunTriggerType,
+    UTCDateTime,
+    counter_column,
+    timestamp_column,
+    utcnow,
 )
-"""Stores a :class:`RunStatusEnum` as its letter in a one-character column."""
-
 
 LAST_SUCCESS = "status = 'S' AND parent_run_id IS NULL AND started_at IS NOT NULL"
 """Runs that can be a job's last success: the condition of its index."""
@@ -123,30 +47,6 @@ def last_success_where(columns) -> tuple:
 def last_success_order(columns) -> tuple:
     """The order that puts a job's last success first (see :func:`last_success_where`)."""
     return (columns.started_at.desc(), columns.id.desc())
-
-
-class UTCDateTime(db.UTCDateTime):
-    """invenio-db's UTC time, in statements that SQLAlchemy may cache.
-
-    invenio-db's type says ``cache_ok = False``, so that every statement
-    naming such a column was compiled anew: a few milliseconds each, most
-    of what starting or ending a run cost. Its SQL never depends on
-    arguments of the type, so its statements can be cached.
-    """
-
-    cache_ok = True
-
-
-def _timestamp():
-    """``created`` or ``updated`` of ``db.Timestamp``, with the cacheable type."""
-    return sa.Column(
-        UTCDateTime, default=lambda: datetime.now(tz=timezone.utc), nullable=False
-    )
-
-
-def _counter():
-    """A counter column: zero for new rows, also when written by plain SQL."""
-    return sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
 
 
 class _NotificationList:
@@ -225,8 +125,8 @@ class Job(db.Model, db.Timestamp):
     # The jobs it runs after, or NULL: {"jobs": [{"id": ..., "statuses":
     # [...]}], "mode": "any" | "all", "delay_seconds": n} (``lifecycle.chaining``).
     run_after = sa.Column(JSON, nullable=True)
-    created = _timestamp()
-    updated = _timestamp()
+    created = timestamp_column()
+    updated = timestamp_column()
 
     __table_args__ = (
         # The jobs list sorts by title, case-insensitively, one page at a time.
@@ -394,19 +294,19 @@ class Run(db.Model, db.Timestamp):
 
     # Entries the run processes; NULL while it does not know how many.
     total_entries = sa.Column(sa.Integer, nullable=True)
-    inserted_entries = _counter()
-    updated_entries = _counter()
-    errored_entries = _counter()
-    total_subtasks = _counter()
-    completed_subtasks = _counter()
-    failed_subtasks = _counter()
+    inserted_entries = counter_column()
+    updated_entries = counter_column()
+    errored_entries = counter_column()
+    total_subtasks = counter_column()
+    completed_subtasks = counter_column()
+    failed_subtasks = counter_column()
     # Whether the parent's own task has ended, so that no subtask is added
     # any more (InvenioRDM's flag; ``task_finished_at`` says when).
     subtasks_closed = sa.Column(
         sa.Boolean, nullable=False, default=False, server_default="false"
     )
-    created = _timestamp()
-    updated = _timestamp()
+    created = timestamp_column()
+    updated = timestamp_column()
 
     job = db.relationship(Job, back_populates="runs", foreign_keys=[job_id])
     started_by = db.relationship(User, lazy="joined", foreign_keys=[started_by_id])
@@ -433,26 +333,6 @@ class Run(db.Model, db.Timestamp):
     def __repr__(self) -> str:
         """Show the id and status, for logs and debugging."""
         return f"<Run {self.id} {self.status.name if self.status else None}>"
-
-
-class Pool(db.Model, db.Timestamp):
-    """A concurrency pool: at most ``slots`` runs of its jobs at once.
-
-    Jobs join a pool by its name (``Job.pool``); a run holds one of its
-    slots from the moment it is sent until it ends (``Run.slot_pool``).
-    """
-
-    __tablename__ = "jobs_pool"
-
-    name = sa.Column(sa.String(64), primary_key=True)
-    description = sa.Column(sa.Text, nullable=True)
-    slots = sa.Column(sa.Integer, nullable=False)
-    created = _timestamp()
-    updated = _timestamp()
-
-    def __repr__(self) -> str:
-        """Show the name and the number of slots, for logs and debugging."""
-        return f"<Pool {self.name!r} {self.slots}>"
 
 
 class RunLog(db.Model):
@@ -483,156 +363,6 @@ class RunLog(db.Model):
     context = sa.Column(JSON, nullable=True)
 
 
-class JobEvent(db.Model):
-    """One entry of a job's history: a change to it or an action on its runs.
-
-    No foreign key to the job: a deleted job's history stays, with the
-    title it had (``job_title``). ``user_id`` is who acted (NULL: the
-    system), ``source`` through what (``ui``, ``api``, ``cli``, ``import``,
-    ``system``), ``details`` what changed (``{"field": {"old": ..., "new":
-    ...}}``) or the run and its arguments.
-    """
-
-    __tablename__ = "jobs_job_event"
-    __table_args__ = (
-        # A job's history, newest first, a page at a time.
-        sa.Index("ix_jobs_job_event_job_id_id", "job_id", "id"),
-        # The pruning of old entries.
-        sa.Index("ix_jobs_job_event_created", "created"),
-    )
-
-    id = sa.Column(
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    )
-    job_id = sa.Column(sa.Uuid, nullable=False)
-    job_title = sa.Column(sa.String(255), nullable=True)
-    action = sa.Column(sa.String(32), nullable=False)
-    user_id = sa.Column(sa.Integer, nullable=True)
-    source = sa.Column(sa.String(16), nullable=False)
-    details = sa.Column(JSON, nullable=True)
-    created = _timestamp()
-
-
-class Counter(db.Model):
-    """A running total of events that leave no row behind (reaper actions, log lines).
-
-    Kept in the database so that every web process reports the same figures;
-    see :mod:`invenio_jobs.event_totals`.
-    """
-
-    __tablename__ = "jobs_counter"
-
-    name = sa.Column(sa.String(64), primary_key=True)
-    value = sa.Column(sa.BigInteger, nullable=False, default=0, server_default="0")
-
-
-class Pause(db.Model):
-    """The instance-wide pause of scheduled runs: one row while it is on.
-
-    The primary key can only be 1, so the database itself holds that there
-    is one switch; every beat's look reads it in its claim statement. A
-    pause with an ``until`` in the past is over without anyone deleting it.
-    """
-
-    __tablename__ = "jobs_pause"
-    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
-
-    id = sa.Column(sa.SmallInteger, primary_key=True, default=1, autoincrement=False)
-    reason = sa.Column(sa.Text, nullable=False)
-    paused_at = sa.Column(UTCDateTime, nullable=False)
-    # NULL: until someone resumes.
-    until = sa.Column(UTCDateTime, nullable=True)
-    paused_by_id = sa.Column(
-        sa.Integer, sa.ForeignKey(User.id, ondelete="SET NULL"), nullable=True
-    )
-
-    @classmethod
-    def in_force(cls, now: datetime):
-        """SQL for "a pause is on at `now`": a row whose ``until`` is ahead.
-
-        A pause whose ``until`` passed is over without a write: the beat
-        needs nobody to end it, and every reader agrees.
-        """
-        return sa.exists().where(sa.or_(cls.until.is_(None), cls.until > now))
-
-
-class MaintenanceWindow(db.Model):
-    """A recurring time when scheduled fires are held, such as Sundays 01:00-05:00.
-
-    ``schedule`` is a stored crontab schedule (with its time zone) giving
-    each window's start; ``duration`` its length in minutes.
-    """
-
-    __tablename__ = "jobs_maintenance_window"
-
-    id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
-    title = sa.Column(sa.String(255), nullable=False)
-    schedule = sa.Column(JSON, nullable=False)
-    duration = sa.Column(sa.Integer, nullable=False)
-    active = sa.Column(sa.Boolean, nullable=False, default=True)
-    created = _timestamp()
-    updated = _timestamp()
-
-
-class AlertState(db.Model):
-    """Whether one alert of a job holds now: one row per job and alert kind.
-
-    The row is what makes an alert fire once when its condition starts and
-    once when it ends: the start is an upsert that only changes an ended (or
-    missing) row, the end a conditional update of an open one, so several
-    maintenance processes at once never fire it twice.
-    """
-
-    __tablename__ = "jobs_alert"
-
-    job_id = sa.Column(
-        sa.Uuid, sa.ForeignKey(Job.id, ondelete="CASCADE"), primary_key=True
-    )
-    kind = sa.Column(sa.String(16), primary_key=True)
-    started_at = sa.Column(UTCDateTime, nullable=False)
-    # NULL while the condition holds.
-    ended_at = sa.Column(UTCDateTime, nullable=True)
-
-
-class AlertDelivery(db.Model):
-    """One message about an alert to one receiver (a webhook or the e-mails).
-
-    Written in the transaction that starts or ends the alert, with the body
-    it sends; sent and retried by the delivery task until it is delivered
-    or out of tries. ``due_at`` is NULL once nothing more will be tried.
-    """
-
-    __tablename__ = "jobs_alert_delivery"
-    __table_args__ = (
-        # A job's deliveries, newest first (the job page).
-        sa.Index("ix_jobs_alert_delivery_job_id", "job_id", "created"),
-        # Deliveries waiting to be tried, by due time.
-        sa.Index("ix_jobs_alert_delivery_due_at", "due_at"),
-    )
-
-    id = sa.Column(sa.Uuid, primary_key=True, default=uuid.uuid4)
-    job_id = sa.Column(
-        sa.Uuid, sa.ForeignKey(Job.id, ondelete="CASCADE"), nullable=False
-    )
-    kind = sa.Column(sa.String(16), nullable=False)
-    # ``started`` or ``recovered``.
-    event = sa.Column(sa.String(16), nullable=False)
-    # ``webhook`` or ``email``.
-    channel = sa.Column(sa.String(16), nullable=False)
-    # The URL, or the e-mail addresses separated by commas.
-    target = sa.Column(sa.Text, nullable=False)
-    body = sa.Column(JSON, nullable=False)
-    # ``pending``, ``delivered`` or ``failed``.
-    status = sa.Column(sa.String(16), nullable=False, default="pending")
-    tries = _counter()
-    last_error = sa.Column(sa.Text, nullable=True)
-    due_at = sa.Column(UTCDateTime, nullable=True)
-    delivered_at = sa.Column(UTCDateTime, nullable=True)
-    created = _timestamp()
-
-
 def delete_runs(run_ids):
     """Delete runs with their subtasks and log lines; the caller commits.
 
@@ -648,17 +378,4 @@ def delete_runs(run_ids):
     for condition in (Run.parent_run_id.in_(run_ids), Run.id.in_(run_ids)):
         db.session.execute(
             sa.delete(Run).where(condition).execution_options(synchronize_session=False)
-        )
-
-
-def delete_alerts(job_id):
-    """Delete a job's alerts and their deliveries; the caller commits.
-
-    Explicit for the reason :func:`delete_runs` is.
-    """
-    for model in (AlertDelivery, AlertState):
-        db.session.execute(
-            sa.delete(model)
-            .where(model.job_id == job_id)
-            .execution_options(synchronize_session=False)
         )
