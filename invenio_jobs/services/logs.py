@@ -22,7 +22,7 @@ from invenio_records_resources.services.errors import PermissionDeniedError
 from marshmallow import ValidationError
 
 from ..database.partitions import midnight, partition_days
-from ..models import Job, Run, RunLog
+from ..models import Job, Run, RunLog, utcnow
 from ..proxies import current_jobs
 from .base import like_pattern, user_id_of
 from .grants import readable_jobs, require_on_job
@@ -166,29 +166,69 @@ class LogsService(Service):
         return db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
 
     @staticmethod
-    def _count_newest(base, cap, windows):
+    def _count_newest(base, cap, windows, room):
         """A search's hits up to ``cap``, counted from the newest days back.
 
         The spans counted double each time (a day, a day, two, four...):
         counting stops once ``cap`` is reached, in the newest days for a
         common word, and a rare one costs a handful of statements, each
-        reading its partitions with their own plans.
+        reading its partitions with their own plans. While the hits fit in
+        ``room`` (one answer), each count also brings their ids and times,
+        so that a rare word's lines are then read by their keys rather than
+        by reading today's partition (which has no trigram index) again.
+        Returns the total and those keys, or ``None`` when they did not fit.
         """
-        total = 0
+        total, ids, stamps = 0, [], []
         for start, end in _doubling(windows):
-            statement = base.with_only_columns(RunLog.id)
+            statement = base.with_only_columns(RunLog.id, RunLog.timestamp)
             if start is not None:
                 statement = statement.where(RunLog.timestamp >= start)
             if end is not None:
                 statement = statement.where(RunLog.timestamp < end)
-            total += db.session.scalar(
-                sa.select(sa.func.count()).select_from(
-                    statement.limit(cap - total).subquery()
-                )
-            )
+            hits = statement.limit(cap - total).subquery()
+            fits = sa.func.count() <= room - total
+            count, found_ids, found_stamps = db.session.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.case((fits, sa.func.array_agg(hits.c.id))),
+                    sa.case((fits, sa.func.array_agg(hits.c.timestamp))),
+                ).select_from(hits)
+            ).one()
+            total += count
+            if ids is not None and found_ids is not None:
+                ids.extend(found_ids)
+                stamps.extend(found_stamps)
+            elif count:
+                ids = None
             if total >= cap:
-                return total
-        return total
+                return total, None
+        return total, (ids, stamps) if ids is not None else None
+
+    @staticmethod
+    def _read_keys(keys, after, limit):
+        """The lines of a search whose every hit is known by its id and time.
+
+        The times let PostgreSQL read only the partitions that hold them,
+        each through its primary key.
+        """
+        ids, stamps = keys
+        wanted = [
+            (line_id, stamp)
+            for line_id, stamp in zip(ids, stamps)
+            if after is None or line_id < after
+        ]
+        if not wanted:
+            return [], False
+        rows = db.session.scalars(
+            sa.select(RunLog)
+            .where(
+                RunLog.id.in_([line_id for line_id, _stamp in wanted]),
+                RunLog.timestamp.in_(sorted({stamp for _line_id, stamp in wanted})),
+            )
+            .order_by(RunLog.id.desc())
+            .limit(limit + 1)
+        ).all()
+        return rows[:limit], len(rows) > limit
 
     def search(self, identity, params=None):
         """``/api/logs/jobs?q=``: a run's or a job's log, or a search of all logs.
@@ -231,13 +271,16 @@ class LogsService(Service):
         )
         cap = None if query.owner else config["JOBS_LOGS_SEARCH_TOTAL_LIMIT"]
         windows = self._windows() if newest_first else []
+        keys = None
         if cap is not None and windows:
-            total = self._count_newest(base, cap, windows)
+            total, keys = self._count_newest(base, cap, windows, limit)
         else:
             total = self._count(base, cap)
-        if total <= limit:
+        if total <= limit and (cap is None or total < cap):
             windows = []
-        if newest_first and not windows and cap is not None:
+        if keys is not None:
+            lines, truncated = self._read_keys(keys, params["search_after"], limit)
+        elif newest_first and not windows and cap is not None:
             lines, truncated = self._read_few(base, params["search_after"], limit)
         elif windows:
             lines, truncated = self._read_newest(
@@ -304,11 +347,15 @@ class LogsService(Service):
 
         Empty unless the log is partitioned (PostgreSQL). The spans meet
         end to end and the first and last are open, so that they cover
-        every line, also those of days without a partition.
+        every line, also those of days without a partition. The partitions
+        made ahead for the coming days share the first span: no line is
+        written ahead of its time, so each would be one more empty read.
         """
         days = partition_days(db.session.connection())
         if not days:
             return []
+        today = utcnow().date()
+        days = [day for day in days if day <= today] or days[:1]
         starts = [midnight(day) for day in days]
         starts.append(midnight(days[-1] + timedelta(days=1)))
         windows = [(starts[-1], None)]

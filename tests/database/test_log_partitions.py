@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from helpers import make_job, make_run
+from helpers import count_queries, make_job, make_run
 from invenio_access.permissions import system_identity
 from invenio_db import db
 
@@ -214,6 +214,31 @@ def test_a_search_pages_newest_first_over_the_days_without_skipping(partitioned)
         system_identity, {"q": "*", "size": 1}
     ).to_dict()
     assert first["hits"]["hits"][0]["message"] == "late line"
+
+
+def test_a_search_that_fits_one_answer_reads_its_lines_by_their_keys(partitioned):
+    """Hits that fit one answer: counted once over the days, then read by id.
+
+    The count brings the hits' ids and times, so the message condition
+    (unindexed today) is not evaluated a second time; ``search_after``
+    pages through the same hits, newest first.
+    """
+    expected = [line[0] for line in reversed(all_lines()) if " line 1 " in line[3]]
+    assert len(expected) == 2 * (DAYS_BACK + 1)
+    with count_queries(db.engine) as statements:
+        page = current_jobs_logs_service.search(
+            system_identity, {"q": '"line 1"', "size": 50}
+        ).to_dict()["hits"]
+    db.session.remove()
+    assert page["total"] == len(expected)
+    assert [hit["id"] for hit in page["hits"]] == expected
+    reads = [s for s in statements if "FROM jobs_run_log" in s and "count(" not in s]
+    assert reads and not [s for s in reads if "ILIKE" in s.upper()], reads
+    after = expected[4]
+    rest = current_jobs_logs_service.search(
+        system_identity, {"q": '"line 1"', "size": 50, "search_after": after}
+    ).to_dict()["hits"]
+    assert [hit["id"] for hit in rest["hits"]] == expected[5:]
 
 
 def test_retention_behind_a_long_transaction_waits_for_the_next_time(
