@@ -30,6 +30,7 @@ import tempfile
 import time
 import uuid
 
+import sqlalchemy as sa
 from common import bench_app, bench_database
 
 
@@ -51,6 +52,12 @@ def main(argv=None):
         help="keep the one log table made from the models (no partitions)",
     )
     parser.add_argument(
+        "--index-today",
+        action="store_true",
+        help="give today's partition the trigram index too (the alternative "
+        "to indexing ended days only), to measure what it costs the capture",
+    )
+    parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each mode; the median counts"
     )
     options = parser.parse_args(argv)
@@ -58,7 +65,11 @@ def main(argv=None):
     with bench_database("logs") as (uri, backend):
         from invenio_db import db
 
-        from invenio_jobs.database.partitions import partition_log_table
+        from invenio_jobs.database.partitions import (
+            message_index_name,
+            partition_log_table,
+            partition_name,
+        )
         from invenio_jobs.logging import capture_run_logs
         from invenio_jobs.models import Job, Run, RunLog, utcnow
 
@@ -84,6 +95,15 @@ def main(argv=None):
             if not options.one_table:
                 with db.engine.begin() as connection:
                     partition_log_table(connection, utcnow().date(), 7)
+                    if options.index_today:
+                        today = utcnow().date()
+                        connection.execute(
+                            sa.text(
+                                f"CREATE INDEX {message_index_name(today)} ON "
+                                f"{partition_name(today)} "
+                                "USING gin (message gin_trgm_ops)"
+                            )
+                        )
 
             off, files, captures, job_threads = [], [], [], []
             for _ in range(options.repeat):
@@ -128,7 +148,12 @@ def main(argv=None):
         f"{options.repeat} runs of each mode; capture writes batches of at least "
         f"{app.config['JOBS_LOGS_FLUSH_RECORDS']} lines and all lines are stored "
         f"when the run ends (that wait included); on PostgreSQL into "
-        + ("one table" if options.one_table else "today's daily partition")
+        + (
+            "one table"
+            if options.one_table
+            else "today's daily partition"
+            + (" with the trigram index" if options.index_today else "")
+        )
     )
     print(f"{'mode':<28}{'seconds':>10}{'lines/s':>12}{'added per line':>16}")
     for name, seconds in (

@@ -271,13 +271,20 @@ def _estimated_lines(connection, name) -> int:
     return max(int(estimate or 0), 0)
 
 
-def _log_table(primary_key: str, partitioning: str = "") -> str:
+def _log_table(primary_key: str, partitioning: str = "", foreign_key=False) -> str:
     """The CREATE TABLE of ``jobs_run_log``, partitioned or as one table.
 
     The two shapes differ only in their primary key (a partitioned table's
     must hold the partition key) and the partitioning clause; the ids keep
-    coming from the one sequence.
+    coming from the one sequence. The foreign key to the runs is kept when
+    the table had it (the revisions before it was dropped).
     """
+    reference = (
+        f"CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (run_id) "
+        "REFERENCES jobs_run (id) ON DELETE CASCADE, "
+        if foreign_key
+        else ""
+    )
     return (
         f"CREATE TABLE {TABLE} ("
         f"id BIGINT NOT NULL DEFAULT nextval('{SEQUENCE}'), "
@@ -287,11 +294,38 @@ def _log_table(primary_key: str, partitioning: str = "") -> str:
         "logger VARCHAR(255), "
         "message TEXT NOT NULL, "
         "context JSONB, "
-        f"CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (run_id) "
-        "REFERENCES jobs_run (id) ON DELETE CASCADE, "
+        f"{reference}"
         f"CONSTRAINT {PRIMARY_KEY} PRIMARY KEY {primary_key})"
         f"{partitioning}"
     )
+
+
+def has_foreign_key(connection) -> bool:
+    """Whether ``jobs_run_log`` still checks its run (before the key was dropped)."""
+    return bool(
+        connection.scalar(
+            sa.text(
+                "SELECT 1 FROM pg_constraint WHERE conname = :name "
+                f"AND conrelid = to_regclass('{TABLE}')"
+            ),
+            {"name": FOREIGN_KEY},
+        )
+    )
+
+
+def _set_aside(foreign_key: bool) -> list[str]:
+    """Rename the table and its constraints, to copy from it into the new shape."""
+    statements = [
+        f"ALTER TABLE {TABLE} RENAME TO {OLD_TABLE}",
+        f"ALTER TABLE {OLD_TABLE} RENAME CONSTRAINT {PRIMARY_KEY} "
+        f"TO {PRIMARY_KEY}_old",
+    ]
+    if foreign_key:
+        statements.append(
+            f"ALTER TABLE {OLD_TABLE} RENAME CONSTRAINT {FOREIGN_KEY} "
+            f"TO {FOREIGN_KEY}_old"
+        )
+    return statements
 
 
 def partition_log_table(connection, today: date, days_ahead: int):
@@ -305,15 +339,11 @@ def partition_log_table(connection, today: date, days_ahead: int):
     """
     if not _on_postgresql(connection) or is_partitioned(connection):
         return
-    statements = [
-        f"ALTER TABLE {TABLE} RENAME TO {OLD_TABLE}",
-        f"ALTER TABLE {OLD_TABLE} RENAME CONSTRAINT {PRIMARY_KEY} "
-        f"TO {PRIMARY_KEY}_old",
-        f"ALTER TABLE {OLD_TABLE} RENAME CONSTRAINT {FOREIGN_KEY} "
-        f"TO {FOREIGN_KEY}_old",
+    foreign_key = has_foreign_key(connection)
+    statements = _set_aside(foreign_key) + [
         f"DROP INDEX IF EXISTS {RUN_INDEX}",
         f"DROP INDEX IF EXISTS {MESSAGE_INDEX}",
-        _log_table("(id, timestamp)", " PARTITION BY RANGE (timestamp)"),
+        _log_table("(id, timestamp)", " PARTITION BY RANGE (timestamp)", foreign_key),
         f"ALTER SEQUENCE {SEQUENCE} OWNED BY {TABLE}.id",
         f"CREATE TABLE {DEFAULT_PARTITION} PARTITION OF {TABLE} DEFAULT",
     ]
@@ -353,15 +383,11 @@ def unpartition_log_table(connection):
     """
     if not is_partitioned(connection):
         return
-    statements = [
-        f"ALTER TABLE {TABLE} RENAME TO {OLD_TABLE}",
-        f"ALTER TABLE {OLD_TABLE} RENAME CONSTRAINT {PRIMARY_KEY} "
-        f"TO {PRIMARY_KEY}_old",
-        f"ALTER TABLE {OLD_TABLE} RENAME CONSTRAINT {FOREIGN_KEY} "
-        f"TO {FOREIGN_KEY}_old",
+    foreign_key = has_foreign_key(connection)
+    statements = _set_aside(foreign_key) + [
         f"ALTER INDEX {RUN_INDEX} RENAME TO {RUN_INDEX}_old",
         f"DROP INDEX IF EXISTS {MESSAGE_INDEX}",
-        _log_table("(id)"),
+        _log_table("(id)", foreign_key=foreign_key),
         f"ALTER SEQUENCE {SEQUENCE} OWNED BY {TABLE}.id",
         f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {COLUMNS} FROM {OLD_TABLE} "
         "ORDER BY id",

@@ -39,5 +39,5 @@ def test_status_is_stored_as_its_letter(app, db):
 
 
 def test_deleting_a_job_deletes_its_runs_and_logs(app, db):
-    """ON DELETE CASCADE from jobs to runs to log lines."""
+    """ON DELETE CASCADE from jobs to runs; log lines go with delete_runs."""
     model_checks.check_deleting_a_job_deletes_its_runs_and_logs(db)
