@@ -63,6 +63,9 @@ TEXT_FIELDS = {
 
 TIME_FIELDS = ("@timestamp", "timestamp")
 
+LISTED_RUNS = 1000
+"""Most run ids a query names in its statement (a job's runs, a run's subtasks)."""
+
 RELATIVE_TIME = re.compile(r"^now(?:-(\d+)([smhdw]))?(?:/[smhdw])?$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -116,10 +119,16 @@ class LogQuery:
     every other query is a search whose hits come newest first.
     """
 
-    def __init__(self, text: str, dialect: str = "postgresql"):
-        """Read ``text`` for ``dialect``; raise :class:`LogQueryError` if unreadable."""
+    def __init__(self, text: str, dialect: str = "postgresql", read_run_ids=None):
+        """Read ``text`` for ``dialect``; raise :class:`LogQueryError` if unreadable.
+
+        ``read_run_ids(select, most)``, when given, reads the ids of the runs
+        a query names (a job's runs, a run's subtasks), or returns None when
+        there are more than ``most``: see :meth:`_owned`.
+        """
         self.text = text
         self.dialect = dialect
+        self.read_run_ids = read_run_ids
         self.owner = None
         stripped = text.strip()
         try:
@@ -229,16 +238,23 @@ class LogQuery:
     def _owned(self, runs_where):
         """Lines of the runs matching ``runs_where`` and of their subtasks.
 
-        On PostgreSQL the runs are read once into an array
-        (``run_id = ANY(ARRAY(SELECT ...))``), which the planner can
-        probe the run index with, partition by partition; a plain ``IN``
-        subquery elsewhere.
+        On PostgreSQL, the ids of up to :data:`LISTED_RUNS` runs are read
+        first and named in the statement: the planner then knows, from each
+        day's statistics, how few of that day's lines are theirs, and reads
+        them through the run index (a job's phrase in today's unindexed
+        partition: 15 ms instead of 100). More runs are read once into an
+        array (``run_id = ANY(ARRAY(SELECT ...))``), probed the same way
+        when the planner guesses so; a plain ``IN`` subquery elsewhere.
         """
         runs = sa.select(Run.id).where(
             sa.or_(
                 runs_where, Run.parent_run_id.in_(sa.select(Run.id).where(runs_where))
             )
         )
+        if self.dialect == "postgresql" and self.read_run_ids is not None:
+            ids = self.read_run_ids(runs, LISTED_RUNS)
+            if ids is not None:
+                return RunLog.run_id.in_(ids)
         if self.dialect == "postgresql":
             ids = sa.func.array(runs.scalar_subquery(), type_=ARRAY(sa.Uuid))
             return RunLog.run_id == sa.any_(ids)

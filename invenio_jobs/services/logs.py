@@ -91,6 +91,12 @@ def dump_hit(line: RunLog, owner) -> dict:
     return hit
 
 
+def _read_run_ids(runs, most):
+    """The ids ``runs`` selects, or None when there are more than ``most``."""
+    ids = db.session.scalars(runs.limit(most + 1)).all()
+    return ids if len(ids) <= most else None
+
+
 def _doubling(windows):
     """Consecutive spans of time (newest first) joined in groups of 1, 1, 2, 4...
 
@@ -134,7 +140,7 @@ class LogsService(Service):
     def _query(text):
         """The query of ``q``; a query that cannot be read is a 400 on ``q``."""
         try:
-            return LogQuery(text, db.engine.dialect.name)
+            return LogQuery(text, db.engine.dialect.name, _read_run_ids)
         except LogQueryError as error:
             raise ValidationError({"q": [str(error)]}) from None
 
