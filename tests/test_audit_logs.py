@@ -172,3 +172,27 @@ def test_no_search_server_is_one_warning_and_the_change_holds(
     assert "not indexed" in warnings[0].getMessage()
     assert warnings[0].exc_info is None
     assert [row[:2] for row in audit_rows()] == [("job.create", job_id)]
+
+
+def test_grants_and_run_again_are_written_too(
+    app, db, admin_client, users, audit_logs_on, monkeypatch
+):
+    """A grant names its subject and permission; run again its source run."""
+    monkeypatch.setattr("invenio_jobs.services.uow.send_runs", lambda d: [])
+    job_id = create_job(admin_client)["id"]
+    from invenio_accounts.models import User
+
+    curator = str(User.query.filter_by(email="user@example.org").one().id)
+    grant = {"subject": {"type": "user", "id": curator}, "permission": "read"}
+    res = admin_client.put(f"/jobs/{job_id}/access", json={"grants": [grant]})
+    assert res.status_code == 200, res.json
+    first = admin_client.post(f"/jobs/{job_id}/runs", json={}).json
+    res = admin_client.post(f"/jobs/{job_id}/runs/{first['id']}/actions/run-again")
+    assert res.status_code == 201, res.json
+    (granted,) = audit_rows("job.grant")
+    assert granted[2]["metadata"]["details"]["permission"] == "read"
+    assert granted[2]["metadata"]["details"]["subject"]["id"] == curator
+    (again,) = audit_rows("job.run_again")
+    assert again[1] == job_id
+    assert again[2]["metadata"]["details"]["source_run_id"] == first["id"]
+    assert again[2]["metadata"]["details"]["run_id"] == res.json["id"]
