@@ -4,9 +4,9 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""The history, also written to invenio-audit-logs (the real module, no search server).
+"""The history, also written to invenio-audit-logs: the real module, no search server.
 
-What is checked here: the actions are registered through the entry points;
+On PostgreSQL, as InvenioRDM runs. What is checked here: the actions are registered through the entry points;
 each change through the API and the command line writes one audit-log row
 with the action, the job, who acted and the details; a change rolled back
 writes none; nothing is written unless invenio-audit-logs and
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from invenio_jobs.audit_logs import AUDIT_ACTION_IDS
 from invenio_jobs.job_events import JobAction
 
-pytestmark = pytest.mark.usefixtures("empty_tables")
+pytestmark = [pytest.mark.usefixtures("empty_tables"), pytest.mark.postgresql]
 
 
 @pytest.fixture()
