@@ -19,6 +19,8 @@ import logging
 
 import pytest
 import sqlalchemy as sa
+from invenio_records_permissions.generators import Disable
+from invenio_records_permissions.policies import BasePermissionPolicy
 
 from invenio_jobs.audit_logs import AUDIT_ACTION_IDS
 from invenio_jobs.job_events import JobAction
@@ -196,3 +198,25 @@ def test_grants_and_run_again_are_written_too(
     assert again[1] == job_id
     assert again[2]["metadata"]["details"]["source_run_id"] == first["id"]
     assert again[2]["metadata"]["details"]["run_id"] == res.json["id"]
+
+
+class RefuseAuditLogs(BasePermissionPolicy):
+    """An audit-log policy that lets nobody write (a broken setup)."""
+
+    can_create = [Disable()]
+
+
+def test_an_audit_log_that_cannot_be_written_never_stops_the_change(
+    app, db, admin_client, audit_logs_on, monkeypatch, caplog
+):
+    """The audit-logs service refuses: one warning line; the job and history stay."""
+    monkeypatch.setitem(app.config, "AUDIT_LOGS_PERMISSION_POLICY", RefuseAuditLogs)
+    with caplog.at_level(logging.WARNING, logger="invenio_jobs.audit_logs"):
+        job_id = create_job(admin_client)["id"]
+    assert admin_client.get(f"/jobs/{job_id}").status_code == 200
+    res = admin_client.get(f"/jobs/{job_id}/history")
+    assert [hit["action"] for hit in res.json["hits"]["hits"]] == ["created"]
+    assert audit_rows() == []
+    (warning,) = [r for r in caplog.records if r.name == "invenio_jobs.audit_logs"]
+    assert "Could not write the audit-log entry job.create" in warning.getMessage()
+    assert warning.exc_info is None
