@@ -23,8 +23,10 @@ How it is written, and what needs a search server:
   the change. The jobs' own history is the record that always holds.
 - Its search document is created after the commit, as invenio-audit-logs
   does for its own entries. Only that step needs the search server; when
-  it is unreachable, one warning line says so and the row stays in the
-  database, where the audit-logs service's ``rebuild_index`` finds it.
+  it fails, one warning line says so, the entries of the next minute are
+  not sent to it either (a server that hangs would cost every change its
+  timeout), and the rows stay in the database, where the audit-logs
+  service's ``rebuild_index`` finds them.
 
 Nothing here imports invenio-audit-logs: only an app that loaded its
 extension forwards anything, so an instance without it pays one dict lookup
@@ -32,6 +34,7 @@ per history entry.
 """
 
 import logging
+import time
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -177,22 +180,42 @@ class AuditLogWrites:
             session.info[_LISTENING] = True
 
 
+SEARCH_RETRY_SECONDS = 60
+"""After the search server failed, how long entries are left unindexed.
+
+A server that is down or hangs would otherwise cost each change to a job
+the search client's timeout and a traceback of its own; the entries of
+that time stay in the database for ``rebuild_index``.
+"""
+
+_search_down_until = 0.0
+"""Monotonic time until which indexing is not tried (0: it is tried)."""
+
+
 def _after_commit(session):
     """Create the search documents of the audit-log entries just committed.
 
-    The search server is the one part that may be missing: each entry not
-    indexed is one warning line, and the request goes on.
+    The search server is the one part that may be missing: when it fails,
+    one warning line says so, the request goes on, and no entry is indexed
+    for :data:`SEARCH_RETRY_SECONDS`.
     """
+    global _search_down_until
     operations = session.info.pop(_PENDING, [])
+    if not operations or time.monotonic() < _search_down_until:
+        return
     for operation in operations:
         try:
             operation.on_commit(None)
         except Exception as exc:  # noqa: BLE001 -- the rows are committed
+            _search_down_until = time.monotonic() + SEARCH_RETRY_SECONDS
             logger.warning(
-                "Audit-log entry written but not indexed (search server: %s); "
-                "the audit-logs service's rebuild_index indexes it later",
+                "Audit-log entries written but not indexed for %s s (search "
+                "server: %s); the audit-logs service's rebuild_index indexes "
+                "them later",
+                SEARCH_RETRY_SECONDS,
                 exc,
             )
+            return
 
 
 def _after_rollback(session):

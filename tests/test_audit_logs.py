@@ -41,6 +41,7 @@ def audit_logs_on(app, monkeypatch):
 
     delete_rows()
     monkeypatch.setitem(app.config, "AUDIT_LOGS_ENABLED", True)
+    monkeypatch.setattr("invenio_jobs.audit_logs._search_down_until", 0.0)
     yield
     delete_rows()
 
@@ -162,18 +163,29 @@ def test_nothing_is_written_unless_both_switches_are_on(
 
 
 def test_no_search_server_is_one_warning_and_the_change_holds(
-    app, db, admin_client, audit_logs_on, caplog
+    app, db, admin_client, audit_logs_on, caplog, monkeypatch
 ):
-    """The row is committed; its indexing fails in one line, no traceback."""
+    """The rows are committed; indexing fails in one line, then waits a while."""
     with caplog.at_level(logging.WARNING, logger="invenio_jobs.audit_logs"):
         job_id = create_job(admin_client)["id"]
+        res = admin_client.put(f"/jobs/{job_id}", json={"title": "Renamed"})
+        assert res.status_code == 200, res.json
     warnings = [
         record for record in caplog.records if record.name == "invenio_jobs.audit_logs"
     ]
-    assert len(warnings) == 1
-    assert "not indexed" in warnings[0].getMessage()
+    assert len(warnings) == 1  # the update was not sent to the server
+    assert "not indexed for 60 s" in warnings[0].getMessage()
     assert warnings[0].exc_info is None
-    assert [row[:2] for row in audit_rows()] == [("job.create", job_id)]
+    assert [row[:2] for row in audit_rows()] == [
+        ("job.create", job_id),
+        ("job.update", job_id),
+    ]
+    monkeypatch.setattr("invenio_jobs.audit_logs._search_down_until", 0.0)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="invenio_jobs.audit_logs"):
+        res = admin_client.put(f"/jobs/{job_id}", json={"active": False})
+        assert res.status_code == 200, res.json
+    assert [r.name for r in caplog.records].count("invenio_jobs.audit_logs") == 1
 
 
 def test_grants_and_run_again_are_written_too(
