@@ -128,6 +128,9 @@ def forward_job_event(event, session) -> bool:
     if isinstance(session, scoped_session):  # listen on this session, not all
         session = session()
     writes = AuditLogWrites(session)
+    # The change's own pending writes first, outside the guard below: a
+    # failure of theirs is the change's, and must reach its caller as before.
+    session.flush()
     try:
         with session.begin_nested():
             data = action.build(Actor(event.user_id), str(event.job_id), event=event)
