@@ -58,7 +58,7 @@ def test_form_changes_and_runs_are_in_the_history(
 
 
 def test_run_again_has_its_own_entry_naming_the_run_repeated(app, admin):
-    """Run again on a run's page: "Ran a run again", #2, a repeat of #1."""
+    """Run again on a run's page: "Ran a run again", #2, a repeat of #1; in German too."""
     from invenio_access.permissions import system_identity
     from invenio_db import db
 
@@ -82,3 +82,9 @@ def test_run_again_has_its_own_entry_naming_the_run_repeated(app, admin):
     assert "#2" in row.text and "(a repeat of #1)" in row.text
     assert '"lines":3' in row.text.replace(" ", "")
     assert_accessible(admin, "job page with a run again in its history")
+    admin.open(f"/administration/jobs/{job['id']}?ln=de")
+    again_row = ".jobs-history-row[data-action=run_again]"
+    admin.find(again_row)
+    admin.wait(lambda: "Lauf wiederholt" in admin.text(again_row), "German label")
+    assert "(Wiederholung von #1)" in admin.text(again_row)
+    admin.open(f"/administration/jobs/{job['id']}?ln=en")
