@@ -186,6 +186,19 @@ Deleted by the maintenance task ``prune_runs``, with old log lines; the
 history of a deleted job is kept as long.
 """
 
+JOBS_AUDIT_LOGS_ENABLED = True
+"""Send each entry of the jobs' history to invenio-audit-logs too.
+
+Only where that module is installed and switched on by its own
+``AUDIT_LOGS_ENABLED`` (off by default); set this to False to keep the job
+system out of an instance's audit log while the rest goes in. Its actions
+are ``job.create``, ``job.update``, ``job.activate``, ``job.deactivate``,
+``job.run_as``, ``job.delete``, ``job.grant``, ``job.revoke``,
+``job.run_now``, ``job.run_stop`` and ``job.run_again`` (single ones can be
+left out with ``AUDIT_LOGS_DISABLED_ACTIONS``). The audit-log entries are
+invenio-audit-logs' own: they are not pruned with the history.
+"""
+
 JOBS_RUNS_RETENTION = 500
 """Finished runs kept per job (the last successful one is always kept)."""
 

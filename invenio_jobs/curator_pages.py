@@ -12,7 +12,8 @@ A curator is anyone granted ``read``, ``run`` or ``manage`` on a job
 find the jobs they may read, each job's page with its runs, and each run's
 page with its live log, in the site's own page layout. The pages ask the
 REST API with the reader's session, so every permission is the API's; the
-Run now and Stop buttons show only for those who may use them.
+Run now, Stop and Run again buttons show only for those who may use them
+(``run`` on the job), and use the routes the admin pages use.
 """
 
 from flask import Blueprint, abort, current_app, g, render_template

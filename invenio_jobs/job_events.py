@@ -18,6 +18,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from invenio_db import db
 
+from .audit_logs import forward_job_event
 from .models import JobEvent, utcnow
 
 
@@ -34,7 +35,7 @@ class JobAction(enum.StrEnum):
     REVOKED = "revoked"
     RUN_STARTED = "run_started"
     RUN_STOPPED = "run_stopped"
-    RUN_RESTARTED = "run_restarted"
+    RUN_AGAIN = "run_again"
 
 
 class ChangeSource(enum.StrEnum):
@@ -53,7 +54,9 @@ def add_job_event(
     """Add one entry to a job's history, in ``session``'s transaction.
 
     Written with the change it records: a change rolled back leaves no
-    entry, and an entry never misses a change that was committed.
+    entry, and an entry never misses a change that was committed. Where
+    invenio-audit-logs is installed and on, the entry goes to it too, in
+    the same transaction (:mod:`invenio_jobs.audit_logs`).
     """
     event = JobEvent(
         job_id=job_id,
@@ -64,7 +67,9 @@ def add_job_event(
         details=details or None,
         created=utcnow(),
     )
-    (session or db.session).add(event)
+    session = session or db.session
+    session.add(event)
+    forward_job_event(event, session)
     return event
 
 

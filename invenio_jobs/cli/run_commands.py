@@ -4,7 +4,7 @@
 # invenio-jobs is free software; you can redistribute it and/or modify it
 # under the terms of the MIT License; see LICENSE file for more details.
 
-"""``invenio jobs run|stop|runs``: starting, stopping and listing runs."""
+"""``invenio jobs run|run-again|stop|runs``: starting, stopping and listing runs."""
 
 import getpass
 import time
@@ -24,6 +24,7 @@ from rich.text import Text
 
 from ..proxies import current_runs_service
 from ..services.history import JobAction, record_run_action
+from ..services.run_again import run_again
 from .base import (
     command,
     console,
@@ -103,9 +104,42 @@ def run_now(job_ref, args, queue, title, at, wait, timeout, interval):
     run = current_runs_service.create(system_identity, job["id"], data).to_dict()
     record_run_action(system_identity, job["id"], JobAction.RUN_STARTED, run)
     click.echo(run["id"])
-    if not wait:
-        return
-    run = wait_for(job["id"], run["id"], timeout, interval)
+    if wait:
+        wait_and_tell(job["id"], run["id"], timeout, interval)
+
+
+@command("run-again")
+@click.argument("run_id", metavar="RUN")
+@click.option("--wait", "-w", is_flag=True, help="Wait for the end, with progress.")
+@click.option("--timeout", type=float, help="With --wait: give up after S seconds.")
+@click.option(
+    "--interval", default=0.5, show_default=True, help="Seconds between polls."
+)
+def run_again_command(run_id, wait, timeout, interval):
+    """Run a run's job again, with that run's arguments, title and queue.
+
+    Prints the new run's id; --wait as for ``run``.
+    """
+    source = find_run(run_id)
+    item, source_run = run_again(
+        current_runs_service, system_identity, source["job_id"], source["id"]
+    )
+    run = item.to_dict()
+    record_run_action(
+        system_identity,
+        source["job_id"],
+        JobAction.RUN_AGAIN,
+        run,
+        again_of=source_run,
+    )
+    click.echo(run["id"])
+    if wait:
+        wait_and_tell(source["job_id"], run["id"], timeout, interval)
+
+
+def wait_and_tell(job_id, run_id, timeout, interval):
+    """Wait for the run's end and say how it ended; exit 1 unless SUCCESS."""
+    run = wait_for(job_id, run_id, timeout, interval)
     if run is None:
         click.echo(f"Timed out after {timeout:g} s; the run goes on.", err=True)
         raise SystemExit(1)

@@ -191,6 +191,7 @@ class RunsResourceConfig(JSONResourceConfig):
         "list": "",
         "item": "/<run_id>",
         "stop": "/<run_id>/actions/stop",
+        "run_again": "/<run_id>/actions/run-again",
         "logs": "/<run_id>/logs",
         "logs_text": "/<run_id>/logs.txt",
     }

@@ -26,6 +26,7 @@ from ..proxies import current_jobs
 from ..services.arguments import jsonify_arguments
 from ..services.history import JobAction, read_history, record_run_action
 from ..services.jobs_as_code import export_for, import_jobs
+from ..services.run_again import run_again
 from .parsers import jobs_file_text, query_flag
 
 request_data = request_body_parser(
@@ -255,6 +256,7 @@ class RunsResource(ServiceResource):
             route("GET", routes["item"], self.read),
             route("DELETE", routes["item"], self.delete),
             route("POST", routes["stop"], self.stop),
+            route("POST", routes["run_again"], self.run_again),
             route("GET", routes["logs"], self.logs),
             route("GET", routes["logs_text"], self.logs_text),
         ]
@@ -289,6 +291,20 @@ class RunsResource(ServiceResource):
         args = resource_requestctx.view_args
         item = self.service.read(g.identity, args["job_id"], args["run_id"])
         return item.to_dict(), 200
+
+    @request_view_args
+    @response_handler()
+    def run_again(self):
+        """Run the job again as one of its runs was run (arguments, title, queue)."""
+        args = resource_requestctx.view_args
+        item, source_run = run_again(
+            self.service, g.identity, args["job_id"], args["run_id"]
+        )
+        run = item.to_dict()
+        record_run_action(
+            g.identity, args["job_id"], JobAction.RUN_AGAIN, run, again_of=source_run
+        )
+        return run, 201
 
     @request_view_args
     @response_handler()

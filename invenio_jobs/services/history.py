@@ -8,7 +8,7 @@
 
 Every change to a job (creation, each changed field with its old and new
 value, activation, deactivation, run-as, deletion, grants) and every action
-on its runs (run now, stop, with the arguments) becomes one entry of
+on its runs (run now, run again, stop, with the arguments) becomes one entry of
 ``jobs_job_event``, written in the transaction of the change. Code that
 changes jobs elsewhere (grants, imports) records its events with
 :func:`record_job_event`. The channel of a change (UI, API, CLI, import) is
@@ -173,17 +173,21 @@ def record_job_changes(job: Job, before: dict, identity):
         record_job_event(job, JobAction.RUN_AS_CHANGED, identity, details)
 
 
-def record_run_action(identity, job_id, action, run: dict):
-    """Record an action on a run (run now, stop) and commit it.
+def record_run_action(identity, job_id, action, run: dict, again_of: dict = None):
+    """Record an action on a run (run now, run again, stop) and commit it.
 
     Called where the action is taken (the REST API, the command line), after
-    the runs service did it: ``run`` is the run as the service returned it.
+    the runs service did it: ``run`` is the run as the service returned it;
+    ``again_of`` the run that was run again (``run_again``).
     """
     details = {"run_id": run.get("id"), "run_number": run.get("number")}
-    if action == JobAction.RUN_STARTED:
+    if action in (JobAction.RUN_STARTED, JobAction.RUN_AGAIN):
         details["args"] = run.get("args")
         details["title"] = run.get("title")
         details["queue"] = run.get("queue")
+    if again_of is not None:
+        details["source_run_id"] = str(again_of["id"])
+        details["source_run_number"] = again_of.get("number")
     record_job_event(job_id, action, identity, details)
     db.session.commit()
 

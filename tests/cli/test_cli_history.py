@@ -57,3 +57,26 @@ def test_a_command_leaves_no_source_behind(app, db, invoke):
 
     as_json(invoke("list", "--json"))
     assert current_change_source() != "cli"
+
+
+def test_run_again_is_recorded_with_its_source_run(app, db, invoke, monkeypatch):
+    """``invenio jobs run-again RUN``: a new run as RUN was, ``run_again`` (cli)."""
+    monkeypatch.setattr("invenio_jobs.services.uow.send_runs", lambda d: [])
+    job = as_json(
+        invoke("create", "--type", "mock_controlled", "--title", "Again", "--json")
+    )
+    result = invoke("run", job["id"], "--arg", "steps=4", "--title", "Once")
+    assert result.exit_code == 0, result.output
+    first = result.output.strip()
+    result = invoke("run-again", first)
+    assert result.exit_code == 0, result.output
+    second = result.output.strip()
+    assert second != first
+    entry = read_history(system_identity, job["id"])["hits"]["hits"][0]
+    assert entry["action"] == "run_again"
+    assert entry["source"] == "cli"
+    assert entry["details"]["run_id"] == second
+    assert entry["details"]["source_run_id"] == first
+    assert entry["details"]["args"]["steps"] == 4
+    assert entry["details"]["title"] == "Once"
+    assert invoke("run-again", "no-such-run").exit_code != 0

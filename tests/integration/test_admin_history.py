@@ -55,3 +55,36 @@ def test_form_changes_and_runs_are_in_the_history(
         "ran as harvester@example.org, started by admin"
     )
     assert_accessible(admin, "run page of a run as a service account")
+
+
+def test_run_again_has_its_own_entry_naming_the_run_repeated(app, admin):
+    """Run again on a run's page: "Ran a run again", #2, a repeat of #1; in German too."""
+    from invenio_access.permissions import system_identity
+    from invenio_db import db
+
+    from invenio_jobs.models import Run, RunStatusEnum
+    from invenio_jobs.proxies import current_runs_service
+
+    job = make_job(title="Again and again")
+    item = current_runs_service.create(
+        system_identity, job["id"], {"args": {"lines": 3}}
+    )
+    db.session.get(Run, item.id).status = RunStatusEnum.SUCCESS
+    db.session.commit()
+
+    admin.open(f"/administration/jobs/{job['id']}/runs/{item.id}")
+    admin.click(".jobs-run-again")
+    admin.click(".jobs-run-again-modal .jobs-run-again-confirm")
+    admin.wait(lambda: str(item.id) not in admin.driver.current_url, "the new run")
+    admin.open(f"/administration/jobs/{job['id']}")
+    row = admin.find(".jobs-history-row[data-action=run_again]")
+    assert "Ran a run again" in row.text
+    assert "#2" in row.text and "(a repeat of #1)" in row.text
+    assert '"lines":3' in row.text.replace(" ", "")
+    assert_accessible(admin, "job page with a run again in its history")
+    admin.open(f"/administration/jobs/{job['id']}?ln=de")
+    again_row = ".jobs-history-row[data-action=run_again]"
+    admin.find(again_row)
+    admin.wait(lambda: "Lauf wiederholt" in admin.text(again_row), "German label")
+    assert "(Wiederholung von #1)" in admin.text(again_row)
+    admin.open(f"/administration/jobs/{job['id']}?ln=en")

@@ -103,6 +103,9 @@ def test_a_curator_follows_the_job_granted_and_no_other(chromium, users):
     )
     assert "harvested record 2" in chromium.text(".jobs-log-lines")
     assert chromium.driver.current_url.endswith(f"/jobs/{job['id']}/runs/{run_id}")
+    # Reading is all: neither Run again (the run ended) nor Stop.
+    assert not chromium.find_all(".jobs-run-again")
+    assert not chromium.find_all(".jobs-stop")
     assert_page_accessible(chromium, "curator's run page")
     chromium.click(".jobs-job-link")
     chromium.find(".jobs-curator-job")
@@ -134,6 +137,87 @@ def test_a_runner_starts_a_run_from_the_curator_page(chromium, users):
     runs = runs_of(job["id"])
     assert len(runs) == 1
     assert runs[0].started_by_id == curator_id()
+
+
+def test_a_runner_runs_again_and_stops_from_the_run_pages(chromium, users):
+    """Run on the job: Run again with the keyboard, then Stop on the new run.
+
+    Both through the REST routes, as the curator: the history says who ran
+    which run again; a reader of another job sees neither button.
+    """
+    from invenio_access.permissions import system_identity
+
+    from invenio_jobs.services.history import read_history
+
+    job = make_job(title="Harvest again")
+    run_id = run_with_log(job, lines=1)
+    grant_to_curator(users, job["id"], "run")
+    chromium.login(*CURATOR)
+
+    chromium.open(f"/jobs/{job['id']}/runs/{run_id}")
+    chromium.find(".jobs-run-page .jobs-run-again")
+    assert not chromium.find_all(".jobs-stop")
+    tab_to(chromium, ".jobs-run-again")
+    press(chromium, Keys.ENTER)
+    chromium.find(".jobs-run-again-modal")
+    wait_for_focus(chromium, ".jobs-run-again-confirm", "the dialog's Run again")
+    assert_page_accessible(chromium, "curator's Run again dialog")
+    press(chromium, Keys.ENTER)
+    chromium.wait(lambda: run_id not in chromium.driver.current_url, "the new run")
+    assert "/administration" not in chromium.driver.current_url
+    db.session.rollback()
+    runs = runs_of(job["id"])
+    assert len(runs) == 2
+    again = next(run for run in runs if str(run.id) != run_id)
+    assert again.title == "Harvest of today"
+    assert again.started_by_id == curator_id()
+    entry = read_history(system_identity, job["id"])["hits"]["hits"][0]
+    assert entry["action"] == "run_again"
+    assert entry["details"]["source_run_id"] == run_id
+    assert entry["user"]["id"] == curator_id()
+
+    # The new run is queued (no worker here): its page offers Stop.
+    chromium.find(".jobs-run-page .jobs-stop")
+    assert not chromium.find_all(".jobs-run-again")
+    assert_page_accessible(chromium, "curator's page of a queued run")
+    tab_to(chromium, ".jobs-stop")
+    press(chromium, Keys.ENTER)
+    chromium.find(".jobs-stop-dialog .jobs-stop-confirm")
+    assert_page_accessible(chromium, "curator's Stop dialog")
+    tab_to(chromium, ".jobs-stop-confirm")
+    press(chromium, Keys.ENTER)
+    chromium.wait(
+        lambda: chromium.find(".jobs-run-title .jobs-status").get_attribute(
+            "data-status"
+        )
+        == "CANCELLED",
+        "the run stopped",
+    )
+    db.session.rollback()
+    entry = read_history(system_identity, job["id"])["hits"]["hits"][0]
+    assert entry["action"] == "run_stopped"
+    assert entry["details"]["run_id"] == str(again.id)
+
+
+def test_a_reader_sees_no_stop_on_the_job_page(chromium, users):
+    """Read only: a queued run is listed without Stop, and no Run now."""
+    from invenio_access.permissions import system_identity
+
+    from invenio_jobs.proxies import current_runs_service
+
+    job = make_job(title="Watched harvest")
+    current_runs_service.create(system_identity, job["id"], {"args": {}})
+    db.session.commit()
+    grant_to_curator(users, job["id"], "read")
+    chromium.login(*CURATOR)
+    chromium.open(f"/jobs/{job['id']}")
+    chromium.find(".jobs-curator-job .jobs-run-row")
+    assert not chromium.find_all(".jobs-stop")
+    assert not chromium.find_all(".jobs-run-now")
+    chromium.click(".jobs-run-link")
+    chromium.find(".jobs-run-page .jobs-run-title")
+    assert not chromium.find_all(".jobs-stop")
+    assert not chromium.find_all(".jobs-run-again")
 
 
 def test_the_access_section_gives_and_takes_access_with_the_keyboard(admin, users):

@@ -65,6 +65,8 @@ export function createApi(prefix) {
     startRun: (jobId, run) => data(http.post(`${jobPath(jobId)}/runs`, run)),
     stopRun: (jobId, runId) =>
       data(http.post(`${runPath(jobId, runId)}/actions/stop`)),
+    runAgain: (jobId, runId) =>
+      data(http.post(`${runPath(jobId, runId)}/actions/run-again`)),
     tailLog: (jobId, runId, params) =>
       data(http.get(`${runPath(jobId, runId)}/logs`, { params })),
     getStats: (window) => data(http.get("/jobs/stats", { params: { window } })),

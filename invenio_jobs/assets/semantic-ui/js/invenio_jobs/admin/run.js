@@ -118,18 +118,15 @@ function ProgressLegend({ run }) {
 
 ProgressLegend.propTypes = { run: PropTypes.object.isRequired };
 
-// Run the job again with this run's arguments, title and queue; confirm
+// Run the job again with this run's arguments, title and queue (the server
+// copies them, and the history records which run was run again); confirm
 // first, then open the new run.
 function RunAgainButton({ run, api, config }) {
   const [open, setOpen] = useState(false);
   const [error, setError] = useState(null);
   const [busy, send] = useAction(
     async () => {
-      const started = await api.startRun(run.job_id, {
-        title: run.title || null,
-        args: run.args || {},
-        queue: run.queue,
-      });
+      const started = await api.runAgain(run.job_id, run.id);
       window.location.assign(fillPath(config.pages.run, { id: run.job_id, run_id: started.id }));
     },
     (described) => setError(described.message)

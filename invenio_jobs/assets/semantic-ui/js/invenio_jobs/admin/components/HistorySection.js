@@ -30,6 +30,7 @@ const ACTIONS = {
   granted: () => i18next.t("Granted access"),
   revoked: () => i18next.t("Revoked access"),
   run_started: () => i18next.t("Started a run"),
+  run_again: () => i18next.t("Ran a run again"),
   run_stopped: () => i18next.t("Stopped a run"),
 };
 
@@ -75,10 +76,16 @@ function ChangeDetails({ event }) {
       </span>
     );
   }
-  if (event.action === "run_started" || event.action === "run_stopped") {
+  if (["run_started", "run_again", "run_stopped"].includes(event.action)) {
     return (
       <span>
         {details.run_number ? `#${details.run_number}` : ""}
+        {details.source_run_number && (
+          <span className="jobs-history-again-of">
+            {" "}
+            {i18next.t("(a repeat of #{{number}})", { number: details.source_run_number })}
+          </span>
+        )}
         {details.args && (
           <>
             {" "}
