@@ -67,6 +67,7 @@ export function createApi(prefix) {
       data(http.post(`${runPath(jobId, runId)}/actions/stop`)),
     tailLog: (jobId, runId, params) =>
       data(http.get(`${runPath(jobId, runId)}/logs`, { params })),
+    searchLogs: (params) => data(http.get("/logs/jobs", { params })),
     getStats: (window) => data(http.get("/jobs/stats", { params: { window } })),
     logTextUrl: (jobId, runId) => `${prefix}${runPath(jobId, runId)}/logs.txt`,
     listPools: () => data(http.get("/jobs/pools")),
