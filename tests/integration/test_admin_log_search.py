@@ -194,18 +194,32 @@ def test_search_all_logs_and_open_a_hit_at_its_line(admin, logged_runs):
         """), "the line found stays in view when earlier lines come above it"
 
 
+def test_a_job_page_links_the_search_of_its_logs(admin, logged_runs):
+    """From the job page, its runs' lines, newest first; the query is the job's."""
+    harvest = logged_runs["harvest"]
+    admin.open(f"/administration/jobs/{harvest['id']}")
+    admin.find(".jobs-run-row")
+    admin.click(".jobs-job-logs-link")
+    admin.wait(lambda: len(hit_messages(admin)) == 50, "the job's lines")
+    assert admin.find("#jobs-log-query").get_attribute("value") == (
+        f"context.job_id:{harvest['id']}"
+    )
+    assert hit_messages(admin)[0] == "doi-harvest: error <b>markup</b>"
+    assert status(admin).endswith("lines match, newest first.")
+
+
 def test_malformed_and_empty_queries_say_so(admin, logged_runs):
     """The API's message beside the box, announced; nothing found is said too."""
     admin.open("/administration/jobs/logs?q=level:ERROR")
     admin.wait(lambda: len(hit_messages(admin)) == 2, "the shared search")
 
-    search(admin, "level:ERROR AND (tidy")
+    search(admin, "level:ERROR AND AND tidy")
     message = admin.wait(
         lambda: admin.find_all(".jobs-log-query-error .label")
         and admin.text(".jobs-log-query-error .label"),
         "the query's error",
     )
-    assert "character" in message, message
+    assert "at character 17, near 'AND'" in message, message
     region = admin.find("#jobs-log-query-error")
     assert region.get_attribute("aria-live") == "assertive"
     box = admin.find("#jobs-log-query")
@@ -236,7 +250,7 @@ def test_log_search_in_german(admin, logged_runs):
     assert admin.find("label[for=jobs-log-query]").text == "Abfrage"
     search(admin, "level:ERROR")
     assert status(admin) == "2 Zeilen passen, neueste zuerst."
-    search(admin, "level:ERROR AND (tidy")
+    search(admin, "level:ERROR AND AND tidy")
     admin.wait(lambda: admin.find_all(".jobs-log-query-error .label"), "the error")
     assert "Zeichen" in admin.text(".jobs-log-query-error .label")
     assert_accessible(admin, "log search in German")

@@ -69,8 +69,9 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus, targetLine }) {
     if (targetLine) setFollow(false);
   }, [targetLine]);
   const shownTarget = useRef(null);
-  // The height of the lines before earlier ones are put above them.
-  const heightBefore = useRef(null);
+  // The first line shown, and where it was, before earlier lines are put
+  // above it: it stays where it was.
+  const anchor = useRef(null);
   // The tail's loop outlives renders; it reports through the latest callback.
   const reportStatus = useRef(onStatus);
   reportStatus.current = onStatus;
@@ -138,10 +139,12 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus, targetLine }) {
 
   useLayoutEffect(() => {
     if (!box.current) return;
-    if (heightBefore.current !== null) {
-      // Earlier lines went above: the lines in view stay in view.
-      box.current.scrollTop += box.current.scrollHeight - heightBefore.current;
-      heightBefore.current = null;
+    if (anchor.current) {
+      // Earlier lines went above: the lines in view stay in view (whether
+      // or not the browser anchors the scrolling itself).
+      const line = box.current.querySelector(`[data-id="${anchor.current.id}"]`);
+      if (line) box.current.scrollTop += line.getBoundingClientRect().top - anchor.current.top;
+      anchor.current = null;
     }
     if (targetLine && shownTarget.current !== targetLine) {
       const line = box.current.querySelector(`[data-id="${targetLine}"]`);
@@ -162,7 +165,8 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus, targetLine }) {
       if (level !== "all") params.level = level;
       if (text) params.text = text;
       const page = await api.tailLog(jobId, runId, params);
-      heightBefore.current = box.current ? box.current.scrollHeight : null;
+      const first = box.current && box.current.querySelector(`[data-id="${lines[0].id}"]`);
+      anchor.current = first ? { id: lines[0].id, top: first.getBoundingClientRect().top } : null;
       setLines((current) => page.hits.concat(current).slice(0, MAX_SHOWN));
       setEarlier(page.earlier);
       setError(null);
