@@ -171,6 +171,7 @@ def test_search_all_logs_and_open_a_hit_at_its_line(admin, logged_runs):
     assert position["inBox"] and position["inWindow"], position
     # The lines just before it are there, the earlier ones a button away.
     assert position["before"] == 200
+    assert admin.text(".jobs-log-state").endswith("Earlier lines are not shown yet.")
     assert (
         admin.driver.execute_script(
             "return document.querySelector('#log-follow').checked"
@@ -178,11 +179,13 @@ def test_search_all_logs_and_open_a_hit_at_its_line(admin, logged_runs):
         is False
     ), "the log stays at the line rather than following its end"
     assert_accessible(admin, "run page at a line")
+    admin.screenshot("run-page-at-a-line")
     admin.click(".jobs-log-earlier")
     admin.wait(
         lambda: len(admin.find_all(".jobs-log-line")) > 1200, "every earlier line"
     )
     assert not admin.find_all(".jobs-log-earlier")
+    assert "Earlier lines" not in admin.text(".jobs-log-state")
     assert admin.find_all(".jobs-log-line")[earlier].get_attribute("data-id") == str(
         target
     )
@@ -248,11 +251,13 @@ def test_log_search_in_german(admin, logged_runs):
         lambda: admin.text("h1") == "Alle Protokolle durchsuchen", "German heading"
     )
     assert admin.find("label[for=jobs-log-query]").text == "Abfrage"
+    assert "Alle Protokolle durchsuchen" in admin.text("#admin-side-menu")
     search(admin, "level:ERROR")
     assert status(admin) == "2 Zeilen passen, neueste zuerst."
     search(admin, "level:ERROR AND AND tidy")
     admin.wait(lambda: admin.find_all(".jobs-log-query-error .label"), "the error")
     assert "Zeichen" in admin.text(".jobs-log-query-error .label")
+    admin.screenshot("log-search-de")
     assert_accessible(admin, "log search in German")
 
 

@@ -274,6 +274,7 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus, targetLine }) {
         {finished
           ? i18next.t("{{count}} lines; the run has ended.", { count: lines.length })
           : i18next.t("{{count}} lines; following the run.", { count: lines.length })}
+        {earlier && ` ${i18next.t("Earlier lines are not shown yet.")}`}
       </div>
     </div>
   );
