@@ -129,6 +129,11 @@ def test_search_all_logs_and_open_a_hit_at_its_line(admin, logged_runs):
     assert hit_messages(admin)[0] == "doi-harvest: main 1199"
     admin.click(".jobs-log-load-more")
     admin.wait(lambda: len(hit_messages(admin)) == 100, "fifty more")
+    wait_for_focus(
+        admin,
+        ".jobs-log-hit:nth-child(51) .jobs-log-hit-job a",
+        "the first of the new hits",
+    )
     assert hit_messages(admin)[50:52] == [
         "doi-harvest: main 1149",
         "doi-harvest: main 1148",

@@ -167,6 +167,10 @@ function LogSearchPage({ config, api }) {
   const [pageError, setPageError] = useState(null);
   const latest = useRef(0);
   const input = useRef(null);
+  // After "Load more", the first of the new hits takes the focus: the
+  // keyboard goes on reading where the list went on (and the button may be
+  // gone, at the end).
+  const firstNew = useRef(null);
 
   const search = useCallback(
     async (after) => {
@@ -178,6 +182,7 @@ function LogSearchPage({ config, api }) {
         const body = await api.searchLogs(params);
         if (request !== latest.current) return;
         const found = body.hits.hits;
+        if (after !== null && found.length) firstNew.current = found[0].id;
         setHits((shown) => (after === null ? found : shown.concat(found)));
         setTotal(body.hits.total);
         setNext(body.links && body.links.next && found.length ? body.hits.sort[0] : null);
@@ -213,6 +218,13 @@ function LogSearchPage({ config, api }) {
       setLoading(false);
     }
   }, [query, asked, search]);
+
+  useEffect(() => {
+    if (firstNew.current === null) return;
+    const link = document.querySelector(`.jobs-log-hit[data-line-id="${firstNew.current}"] a`);
+    firstNew.current = null;
+    if (link) link.focus();
+  }, [hits]);
 
   // Back and Forward go through the searches made on the page.
   useEffect(() => {
