@@ -24,6 +24,7 @@ jobs = WebpackThemeBundle(
                 "invenio-jobs-details": "./js/invenio_jobs/admin/details.js",
                 "invenio-jobs-run": "./js/invenio_jobs/admin/run.js",
                 "invenio-jobs-pools": "./js/invenio_jobs/admin/pools.js",
+                "invenio-jobs-logs": "./js/invenio_jobs/admin/logs.js",
                 "invenio-jobs-curator-job": "./js/invenio_jobs/curator/job.js",
                 "invenio-jobs-theme": "./less/invenio_jobs/admin.less",
             },

@@ -53,7 +53,11 @@ def language_links() -> list[dict]:
 
 
 def page_context() -> dict:
-    """Links shared by all pages; ``{id}`` and ``{run_id}`` are filled in JS."""
+    """Links shared by all pages; ``{id}`` and ``{run_id}`` are filled in JS.
+
+    A run's page at one line of its log is ``run`` followed by
+    ``#line-<line id>``.
+    """
     jobs_page = url_for("administration.jobs")
     return {
         "api": api_prefix(),
@@ -64,6 +68,7 @@ def page_context() -> dict:
             "edit": jobs_page + "/{id}/edit",
             "run": jobs_page + "/{id}/runs/{run_id}",
             "pools": url_for("administration.jobs_pools"),
+            "logs": url_for("administration.jobs_logs"),
         },
         "queues": [
             {
@@ -75,6 +80,7 @@ def page_context() -> dict:
         ],
         "default_queue": current_app.config["JOBS_DEFAULT_QUEUE"],
         "default_timezone": current_app.config["JOBS_SCHEDULER_TIMEZONE"],
+        "logs_total_limit": current_app.config["JOBS_LOGS_SEARCH_TOTAL_LIMIT"],
         "refresh_ms": int(current_app.config["JOBS_ADMINISTRATION_REFRESH"] * 1000),
         "languages": language_links(),
     }

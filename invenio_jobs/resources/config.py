@@ -210,6 +210,7 @@ class RunsResourceConfig(JSONResourceConfig):
         "page": QueryText(),
         "size": QueryText(),
         "after": QueryText(),
+        "before": QueryText(),
         "level": QueryText(),
         "text": QueryText(),
     }

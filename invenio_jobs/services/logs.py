@@ -452,16 +452,49 @@ class LogsService(Service):
 
         return run, lines()
 
+    def _lines_before(self, run_id, before, size, level, text):
+        """Up to ``size`` lines before the line ``before``, in order, and whether more.
+
+        One line more is read, so that the answer knows whether the log
+        has lines before these.
+        """
+        statement = self._filtered(
+            sa.select(RunLog).where(RunLog.run_id == run_id, RunLog.id < before),
+            level,
+            text,
+        )
+        rows = db.session.scalars(
+            statement.order_by(RunLog.id.desc()).limit(size + 1)
+        ).all()
+        return list(reversed(rows[:size])), len(rows) > size
+
     def tail(self, identity, job_id, run_id, params=None) -> dict:
-        """The lines after a cursor, the cursor to ask with next, and the status."""
+        """The lines after a cursor, the cursor to ask with next, and the status.
+
+        With ``before``, the lines just before that line instead, and
+        ``earlier``: whether the log has more before them.
+        """
         self._require_run_read(identity, job_id)
         params = self.config.tail_params_schema().load(params or {})
         run = current_jobs.runs_service.get_run(job_id, run_id)
+        context = run_log_context(run)
+        if params["before"] is not None:
+            lines, earlier = self._lines_before(
+                run.id,
+                params["before"],
+                params["size"],
+                params["level"],
+                params["text"],
+            )
+            return {
+                "hits": [dump_log(line, context) for line in lines],
+                "earlier": earlier,
+                "run_status": run.status.name,
+            }
         __, page = self._lines(
             run.id, params["after"], params["size"], params["level"], params["text"]
         )
         lines = db.session.scalars(page).all()
-        context = run_log_context(run)
         hits = [dump_log(line, context) for line in lines]
         return {
             "hits": hits,

@@ -177,6 +177,32 @@ def test_menu_has_one_jobs_entry(admin_client):
     assert "/administration/runs/" not in html
 
 
+def test_log_search_page_is_in_the_menu_and_every_page_links_it(
+    app, admin_client, job_and_run
+):
+    """``/administration/jobs/logs``: a menu entry; the pages know its address."""
+    job_id, _ = job_and_run
+    with app.test_request_context():
+        assert url_for("administration.jobs_logs") == "/administration/jobs/logs"
+    response = admin_client.get("/administration/jobs/logs?q=level:ERROR")
+    assert response.status_code == 200
+    page = mount_point(response)
+    assert page["job_id"] is None and page["run_id"] is None
+    assert page["config"]["pages"]["logs"] == "/administration/jobs/logs"
+    html = response.get_data(as_text=True)
+    assert len(re.findall(r'href="/administration/jobs/logs"', html)) == 1
+    assert "Search all logs" in html
+    details = mount_point(admin_client.get(f"/administration/jobs/{job_id}"))
+    assert details["config"]["pages"]["logs"] == "/administration/jobs/logs"
+
+
+def test_log_search_page_needs_administration_access(app, client, users):
+    """Anonymous users and users without access are refused the page."""
+    assert client.get("/administration/jobs/logs").status_code in (302, 401, 403)
+    login_user_via_session(client, email=users["user"].email)
+    assert client.get("/administration/jobs/logs").status_code == 403
+
+
 def test_inveniordm_view_classes_keep_their_import_paths_names_and_urls():
     """Instances that import or subclass InvenioRDM's view classes find them."""
     from invenio_jobs.administration.jobs import (

@@ -104,6 +104,27 @@ def test_tail_with_cursor_level_and_text(app, db, admin_client, logged_run):
     assert empty["hits"] == [] and empty["next_after"] == rest["next_after"]
 
 
+def test_tail_reads_back_from_a_line(app, db, admin_client, logged_run):
+    """``before`` gives the lines just before a line, in order, and whether more."""
+    job_id, run_id = logged_run
+    url = f"/jobs/{job_id}/runs/{run_id}/logs"
+    everything = admin_client.get(f"{url}?size=1000").json["hits"]
+    target = everything[6]
+    back = admin_client.get(f"{url}?before={target['id']}&size=4").json
+    assert [h["id"] for h in back["hits"]] == [h["id"] for h in everything[2:6]]
+    assert back["earlier"] is True
+    assert back["run_status"] == "SUCCESS"
+    first = admin_client.get(f"{url}?before={everything[2]['id']}&size=4").json
+    assert [h["id"] for h in first["hits"]] == [h["id"] for h in everything[:2]]
+    assert first["earlier"] is False
+    warnings = admin_client.get(f"{url}?before={target['id']}&level=WARNING").json
+    assert {h["level"] for h in warnings["hits"]} <= {"WARNING", "ERROR"}
+    both = admin_client.get(f"{url}?before=5&after=2")
+    assert both.status_code == 400
+    assert "before" in error_fields(both)
+    assert "before" in error_fields(admin_client.get(f"{url}?before=x"))
+
+
 @pytest.mark.parametrize(
     "query, field",
     [

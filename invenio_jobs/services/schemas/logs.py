@@ -95,8 +95,24 @@ class LogsSearchParamsSchema(LogFilterSchema):
 
 
 class LogsTailParamsSchema(LogFilterSchema):
-    """Query string of a run's log tail: lines after a cursor."""
+    """Query string of a run's log tail: lines after a cursor, or before one.
+
+    ``before`` reads back from a line (the lines just before it, in order):
+    the run page opened at one line shows what led to it.
+    """
 
     after = fields.Integer(
         load_default=None, validate=validate.Range(min=0, max=MAX_LOG_ID)
     )
+    before = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=MAX_LOG_ID)
+    )
+
+    @post_load
+    def _one_cursor(self, data, **kwargs):
+        """Lines after a cursor or before one, not between two."""
+        if data["after"] is not None and data["before"] is not None:
+            raise ValidationError(
+                {"before": [_("Give either after or before, not both.")]}
+            )
+        return data

@@ -69,6 +69,7 @@ export function createApi(prefix) {
       data(http.post(`${runPath(jobId, runId)}/actions/run-again`)),
     tailLog: (jobId, runId, params) =>
       data(http.get(`${runPath(jobId, runId)}/logs`, { params })),
+    searchLogs: (params) => data(http.get("/logs/jobs", { params })),
     getStats: (window) => data(http.get("/jobs/stats", { params: { window } })),
     logTextUrl: (jobId, runId) => `${prefix}${runPath(jobId, runId)}/logs.txt`,
     listPools: () => data(http.get("/jobs/pools")),

@@ -20,7 +20,6 @@ import {
   Label,
   Loader,
   Message,
-  Segment,
   Table,
 } from "semantic-ui-react";
 import { i18next } from "../i18next";
@@ -29,31 +28,23 @@ import { DeleteJobButton, RunNowButton, ToggleActiveButton } from "./components/
 import { JobAlerts } from "./components/AlertSettings";
 import { CloneJobButton } from "./components/CloneButton";
 import {
-  AfterRunLink,
   Breadcrumb,
-  PageLinks,
-  RunProgress,
   STATUS,
   SettingRow,
-  PoolWait,
-  StatusLabel,
   TaskUnavailableLabel,
   Time,
   cronZone,
   exactTime,
   fillPath,
-  firstLine,
   formatDuration,
   isActive,
-  runSeconds,
-  startedBy,
   triggerText,
 } from "./components/format";
 import { AccessSection } from "./components/AccessSection";
 import { mountPage } from "./components/mount";
 import { HistorySection } from "./components/HistorySection";
 import { RunsChart } from "./components/RunsChart";
-import { StopButton } from "./components/StopButton";
+import { RunsTable } from "./components/RunsTable";
 import { usePolling } from "./components/usePolling";
 
 const PAGE_SIZE = 20;
@@ -293,65 +284,6 @@ JobSettings.propTypes = {
   config: PropTypes.object.isRequired,
 };
 
-function RunRow({ run, job, config, api, onChanged, onError }) {
-  const page = fillPath(config.pages.run, { id: run.job_id, run_id: run.id });
-  let name = run.title || job.title;
-  if (!run.title && run.trigger === "manual") name = i18next.t("Manual run");
-  return (
-    <Table.Row className="jobs-run-row" data-run-id={run.id} data-status={run.status}>
-      <Table.Cell collapsing className="jobs-run-number">
-        {run.number ? `#${run.number}` : ""}
-      </Table.Cell>
-      <Table.Cell collapsing>
-        <StatusLabel status={run.status} />
-      </Table.Cell>
-      <Table.Cell>
-        <a href={page} className="jobs-run-link">
-          {name}
-        </a>
-        {run.trigger && run.trigger !== "manual" && (
-          <Label size="mini" basic className="jobs-trigger" content={triggerText(run.trigger)} />
-        )}
-        {run.pool_wait && (
-          <div>
-            <PoolWait wait={run.pool_wait} />
-          </div>
-        )}
-        <AfterRunLink run={run} config={config} />
-        {run.status === "QUEUED" && run.trigger === "manual" && run.scheduled_at && (
-          <div className="jobs-run-waits">
-            {i18next.t("Scheduled for {{time}}", { time: exactTime(run.scheduled_at) })}
-          </div>
-        )}
-        {isActive(run) && <RunProgress run={run} />}
-      </Table.Cell>
-      <Table.Cell>{startedBy(run)}</Table.Cell>
-      <Table.Cell>
-        <Time value={run.started_at} />
-      </Table.Cell>
-      <Table.Cell>
-        <Time value={run.finished_at} />
-      </Table.Cell>
-      <Table.Cell>{formatDuration(runSeconds(run))}</Table.Cell>
-      <Table.Cell className="jobs-message">{firstLine(run.message)}</Table.Cell>
-      <Table.Cell collapsing>
-        {isActive(run) && (
-          <StopButton run={run} api={api} onStopped={onChanged} onError={onError} />
-        )}
-      </Table.Cell>
-    </Table.Row>
-  );
-}
-
-RunRow.propTypes = {
-  run: PropTypes.object.isRequired,
-  job: PropTypes.object.isRequired,
-  config: PropTypes.object.isRequired,
-  api: PropTypes.object.isRequired,
-  onChanged: PropTypes.func.isRequired,
-  onError: PropTypes.func.isRequired,
-};
-
 function JobPage({ config, api, jobId }) {
   const [job, setJob] = useState(null);
   const [taskTitle, setTaskTitle] = useState("");
@@ -517,6 +449,16 @@ function JobPage({ config, api, jobId }) {
       </Header>
       <RunsChart api={api} config={config} jobId={jobId} refreshKey={runs} />
       <RunFilters filters={filters} onChange={setFilters} />
+      {config.pages.logs && (
+        <p className="jobs-job-logs">
+          <a
+            className="jobs-job-logs-link"
+            href={`${config.pages.logs}?${new URLSearchParams({ q: `context.job_id:${job.id}` })}`}
+          >
+            {i18next.t("Search the logs of this job's runs")}
+          </a>
+        </p>
+      )}
       {runs && runs.hits.hits.length === 0 && (
         <Message
           info
@@ -529,46 +471,19 @@ function JobPage({ config, api, jobId }) {
         />
       )}
       {runs && runs.hits.hits.length > 0 && (
-        <Segment basic className="jobs-runs">
-          <Table compact celled className="jobs-runs-table">
-            <Table.Header>
-              <Table.Row>
-                <Table.HeaderCell>
-                  <abbr title={i18next.t("Number of the run within its job")}>#</abbr>
-                </Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Status")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Title")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Started by")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Started")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Finished")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Duration")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Message")}</Table.HeaderCell>
-                <Table.HeaderCell />
-              </Table.Row>
-            </Table.Header>
-            <Table.Body>
-              {runs.hits.hits.map((run) => (
-                <RunRow
-                  key={run.id}
-                  run={run}
-                  job={job}
-                  config={config}
-                  api={api}
-                  onChanged={loadRuns}
-                  onError={setError}
-                />
-              ))}
-            </Table.Body>
-          </Table>
-          {pages > 1 && (
-            <PageLinks
-              label={i18next.t("Pages of runs")}
-              activePage={page}
-              totalPages={pages}
-              onPageChange={(e, { activePage }) => setPage(activePage)}
-            />
-          )}
-        </Segment>
+        <RunsTable
+          runs={runs.hits.hits}
+          job={job}
+          config={config}
+          api={api}
+          detailed
+          canStop
+          page={page}
+          pages={pages}
+          onPageChange={setPage}
+          onChanged={loadRuns}
+          onError={setError}
+        />
       )}
       <JobAlerts alerts={alerts} />
       <HistorySection api={api} jobId={jobId} refreshKey={job} />

@@ -267,6 +267,15 @@ function JobsList({ config, api }) {
           )}
           <Button
             as="a"
+            href={config.pages.logs}
+            basic
+            icon="search"
+            labelPosition="left"
+            className="jobs-logs-link"
+            content={i18next.t("Search all logs")}
+          />
+          <Button
+            as="a"
             href={config.pages.pools}
             basic
             icon="th"

@@ -76,6 +76,12 @@ function queueTitle(config, name) {
 
 const TRACEBACK = "Traceback (most recent call last)";
 
+// The log line the page is opened at: #line-<id>, where a log search links.
+function lineOfAddress() {
+  const match = /^#line-(\d+)$/.exec(window.location.hash);
+  return match ? Number(match[1]) : null;
+}
+
 // A failure's message is "Error: text" then its traceback, which the log
 // holds too: show the error alone, and say where the traceback is.
 function RunMessage({ run }) {
@@ -178,6 +184,13 @@ function RunPage({ config, api, jobId, runId }) {
   const [job, setJob] = useState(null);
   const [error, setError] = useState(null);
   const [notFound, setNotFound] = useState(false);
+  const [targetLine, setTargetLine] = useState(lineOfAddress);
+
+  useEffect(() => {
+    const onHash = () => setTargetLine(lineOfAddress());
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
 
   const loadRun = useCallback(async () => {
     try {
@@ -342,6 +355,7 @@ function RunPage({ config, api, jobId, runId }) {
         runId={runId}
         refreshMs={Math.max(500, Math.round(config.refresh_ms / 2))}
         onStatus={onStatus}
+        targetLine={targetLine}
       />
     </div>
   );

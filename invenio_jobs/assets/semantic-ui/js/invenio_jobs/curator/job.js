@@ -13,26 +13,19 @@
 
 import React, { useCallback, useEffect, useState } from "react";
 import PropTypes from "prop-types";
-import { Button, Header, Label, Loader, Message, Segment, Table } from "semantic-ui-react";
+import { Button, Header, Label, Loader, Message, Table } from "semantic-ui-react";
 import { i18next } from "../i18next";
 import { describeError } from "../admin/api";
 import { ConfirmDialog, useAction } from "../admin/components/actions";
 import {
   Breadcrumb,
-  PageLinks,
-  RunProgress,
   SettingRow,
-  StatusLabel,
   Time,
   fillPath,
-  firstLine,
-  formatDuration,
   isActive,
-  runSeconds,
-  startedBy,
 } from "../admin/components/format";
 import { mountPage } from "../admin/components/mount";
-import { StopButton } from "../admin/components/StopButton";
+import { RunsTable } from "../admin/components/RunsTable";
 import { usePolling } from "../admin/components/usePolling";
 
 const PAGE_SIZE = 20;
@@ -74,46 +67,6 @@ RunNowButton.propTypes = {
   job: PropTypes.object.isRequired,
   api: PropTypes.object.isRequired,
   config: PropTypes.object.isRequired,
-  onError: PropTypes.func.isRequired,
-};
-
-function RunRow({ run, job, config, api, onChanged, onError }) {
-  const page = fillPath(config.pages.run, { id: run.job_id, run_id: run.id });
-  let name = run.title || job.title;
-  if (!run.title && run.trigger === "manual") name = i18next.t("Manual run");
-  return (
-    <Table.Row className="jobs-run-row" data-run-id={run.id} data-status={run.status}>
-      <Table.Cell collapsing>{run.number ? `#${run.number}` : ""}</Table.Cell>
-      <Table.Cell collapsing>
-        <StatusLabel status={run.status} />
-      </Table.Cell>
-      <Table.Cell>
-        <a href={page} className="jobs-run-link">
-          {name}
-        </a>
-        {isActive(run) && <RunProgress run={run} />}
-      </Table.Cell>
-      <Table.Cell>{startedBy(run)}</Table.Cell>
-      <Table.Cell>
-        <Time value={run.started_at} />
-      </Table.Cell>
-      <Table.Cell>{formatDuration(runSeconds(run))}</Table.Cell>
-      <Table.Cell className="jobs-message">{firstLine(run.message)}</Table.Cell>
-      <Table.Cell collapsing>
-        {config.can_run && isActive(run) && (
-          <StopButton run={run} api={api} onStopped={onChanged} onError={onError} />
-        )}
-      </Table.Cell>
-    </Table.Row>
-  );
-}
-
-RunRow.propTypes = {
-  run: PropTypes.object.isRequired,
-  job: PropTypes.object.isRequired,
-  config: PropTypes.object.isRequired,
-  api: PropTypes.object.isRequired,
-  onChanged: PropTypes.func.isRequired,
   onError: PropTypes.func.isRequired,
 };
 
@@ -196,47 +149,18 @@ function CuratorJobPage({ config, api, jobId }) {
         <Message info className="jobs-no-runs" content={i18next.t("This job has not run yet.")} />
       )}
       {runs && runs.hits.hits.length > 0 && (
-        <Segment basic className="jobs-runs">
-          <Table compact celled className="jobs-runs-table">
-            <Table.Header>
-              <Table.Row>
-                <Table.HeaderCell>
-                  <abbr title={i18next.t("Number of the run within its job")}>#</abbr>
-                </Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Status")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Title")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Started by")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Started")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Duration")}</Table.HeaderCell>
-                <Table.HeaderCell>{i18next.t("Message")}</Table.HeaderCell>
-                <Table.HeaderCell>
-                  <span className="jobs-sr-only">{i18next.t("Actions")}</span>
-                </Table.HeaderCell>
-              </Table.Row>
-            </Table.Header>
-            <Table.Body>
-              {runs.hits.hits.map((run) => (
-                <RunRow
-                  key={run.id}
-                  run={run}
-                  job={job}
-                  config={config}
-                  api={api}
-                  onChanged={loadRuns}
-                  onError={setError}
-                />
-              ))}
-            </Table.Body>
-          </Table>
-          {pages > 1 && (
-            <PageLinks
-              label={i18next.t("Pages of runs")}
-              activePage={page}
-              totalPages={pages}
-              onPageChange={(e, { activePage }) => setPage(activePage)}
-            />
-          )}
-        </Segment>
+        <RunsTable
+          runs={runs.hits.hits}
+          job={job}
+          config={config}
+          api={api}
+          canStop={!!config.can_run}
+          page={page}
+          pages={pages}
+          onPageChange={setPage}
+          onChanged={loadRuns}
+          onError={setError}
+        />
       )}
     </div>
   );

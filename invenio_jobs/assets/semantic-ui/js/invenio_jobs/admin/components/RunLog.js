@@ -9,8 +9,11 @@
 
 // A run's log: levels coloured, filtered by level and text, and followed
 // live through the tail API (each line once, in order) until the run ends.
+// Opened at one line (the run page's #line-<id>, where a log search links),
+// it starts a little before that line, shows it marked and in view, and
+// reads back further on demand: a line deep in a long log is found at once.
 
-import React, { useEffect, useRef, useState } from "react";
+import React, { useEffect, useLayoutEffect, useRef, useState } from "react";
 import PropTypes from "prop-types";
 import { Button, Checkbox, Dropdown, Form, Input, Message, Segment } from "semantic-ui-react";
 import { i18next } from "../../i18next";
@@ -19,15 +22,25 @@ import { logTime } from "./format";
 
 const LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
 const MAX_SHOWN = 20000;
+const CONTEXT_LINES = 200;
+const EARLIER_LINES = 1000;
 
 const levelOptions = () => [
   { key: "all", value: "all", text: i18next.t("All levels") },
   ...LEVELS.map((level) => ({ key: level, value: level, text: i18next.t("{{level}} and above", { level }) })),
 ];
 
-function LogLine({ line }) {
+function LogLine({ line, target }) {
   return (
-    <div className={`jobs-log-line level-${line.level.toLowerCase()}`} data-id={line.id}>
+    <div
+      className={`jobs-log-line level-${line.level.toLowerCase()}${target ? " jobs-log-line-target" : ""}`}
+      data-id={line.id}
+      id={`line-${line.id}`}
+      // The line the page was opened at takes the focus, so that the
+      // keyboard and screen readers start there.
+      tabIndex={target ? -1 : undefined}
+    >
+      {target && <span className="jobs-sr-only">{i18next.t("The line found:")} </span>}
       <span className="jobs-log-time" title={line.timestamp}>
         {logTime(line.timestamp)}
       </span>
@@ -37,17 +50,28 @@ function LogLine({ line }) {
   );
 }
 
-LogLine.propTypes = { line: PropTypes.object.isRequired };
+LogLine.propTypes = { line: PropTypes.object.isRequired, target: PropTypes.bool };
+LogLine.defaultProps = { target: false };
 
-export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
+export function RunLog({ api, jobId, runId, refreshMs, onStatus, targetLine }) {
   const [lines, setLines] = useState([]);
   const [level, setLevel] = useState("all");
   const [typed, setTyped] = useState("");
   const [text, setText] = useState("");
-  const [follow, setFollow] = useState(true);
+  // At one line, the log stays there rather than following the end.
+  const [follow, setFollow] = useState(!targetLine);
   const [finished, setFinished] = useState(false);
+  const [earlier, setEarlier] = useState(false);
+  const [readingBack, setReadingBack] = useState(false);
   const [error, setError] = useState(null);
   const box = useRef(null);
+  useEffect(() => {
+    if (targetLine) setFollow(false);
+  }, [targetLine]);
+  const shownTarget = useRef(null);
+  // The first line shown, and where it was, before earlier lines are put
+  // above it: it stays where it was.
+  const anchor = useRef(null);
   // The tail's loop outlives renders; it reports through the latest callback.
   const reportStatus = useRef(onStatus);
   reportStatus.current = onStatus;
@@ -58,12 +82,32 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
     let after;
     setLines([]);
     setFinished(false);
+    setEarlier(false);
+    shownTarget.current = null;
+    const filters = {};
+    if (level !== "all") filters.level = level;
+    if (text) filters.text = text;
+    // Opened at a line: the lines just before it, then on from it.
+    const fetchBefore = async () => {
+      after = targetLine - 1;
+      try {
+        const page = await api.tailLog(jobId, runId, {
+          ...filters,
+          size: CONTEXT_LINES,
+          before: targetLine,
+        });
+        if (stopped) return;
+        setLines(page.hits);
+        setEarlier(page.earlier);
+      } catch (err) {
+        // Without them the log still starts at the line.
+      }
+      fetchMore();
+    };
     const fetchMore = async () => {
       if (stopped) return;
       try {
-        const params = { size: 1000 };
-        if (level !== "all") params.level = level;
-        if (text) params.text = text;
+        const params = { size: 1000, ...filters };
         if (after !== undefined && after !== null) params.after = after;
         const page = await api.tailLog(jobId, runId, params);
         if (stopped) return;
@@ -84,17 +128,54 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
         timer = setTimeout(fetchMore, refreshMs * 2);
       }
     };
-    fetchMore();
+    if (targetLine) fetchBefore();
+    else fetchMore();
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, jobId, runId, level, text, refreshMs]);
+  }, [api, jobId, runId, level, text, refreshMs, targetLine]);
 
-  useEffect(() => {
-    if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [lines, follow]);
+  useLayoutEffect(() => {
+    if (!box.current) return;
+    if (anchor.current) {
+      // Earlier lines went above: the lines in view stay in view (whether
+      // or not the browser anchors the scrolling itself).
+      const line = box.current.querySelector(`[data-id="${anchor.current.id}"]`);
+      if (line) box.current.scrollTop += line.getBoundingClientRect().top - anchor.current.top;
+      anchor.current = null;
+    }
+    if (targetLine && shownTarget.current !== targetLine) {
+      const line = box.current.querySelector(`[data-id="${targetLine}"]`);
+      if (line) {
+        shownTarget.current = targetLine;
+        line.scrollIntoView({ block: "center" });
+        line.focus({ preventScroll: true });
+      }
+    }
+    if (follow) box.current.scrollTop = box.current.scrollHeight;
+  }, [lines, follow, targetLine]);
+
+  const readBack = async () => {
+    if (!lines.length || readingBack) return;
+    setReadingBack(true);
+    try {
+      const params = { size: EARLIER_LINES, before: lines[0].id };
+      if (level !== "all") params.level = level;
+      if (text) params.text = text;
+      const page = await api.tailLog(jobId, runId, params);
+      const first = box.current && box.current.querySelector(`[data-id="${lines[0].id}"]`);
+      anchor.current = first ? { id: lines[0].id, top: first.getBoundingClientRect().top } : null;
+      setLines((current) => page.hits.concat(current).slice(0, MAX_SHOWN));
+      setEarlier(page.earlier);
+      setError(null);
+    } catch (err) {
+      setError(describeError(err).message);
+    } finally {
+      setReadingBack(false);
+    }
+  };
 
   return (
     <div className="jobs-run-log">
@@ -153,6 +234,19 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
         </Form.Group>
       </Form>
       {error && <Message negative size="small" content={error} />}
+      {earlier && (
+        <Button
+          type="button"
+          basic
+          size="small"
+          icon="arrow up"
+          labelPosition="left"
+          className="jobs-log-earlier"
+          loading={readingBack}
+          onClick={readBack}
+          content={i18next.t("Show earlier lines")}
+        />
+      )}
       <Segment inverted className="jobs-log-box">
         <div
           ref={box}
@@ -167,7 +261,7 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
           tabIndex={0}
         >
           {lines.map((line) => (
-            <LogLine key={line.id} line={line} />
+            <LogLine key={line.id} line={line} target={line.id === targetLine} />
           ))}
           {!lines.length && (
             <div className="jobs-log-empty">
@@ -180,6 +274,7 @@ export function RunLog({ api, jobId, runId, refreshMs, onStatus }) {
         {finished
           ? i18next.t("{{count}} lines; the run has ended.", { count: lines.length })
           : i18next.t("{{count}} lines; following the run.", { count: lines.length })}
+        {earlier && ` ${i18next.t("Earlier lines are not shown yet.")}`}
       </div>
     </div>
   );
@@ -191,4 +286,7 @@ RunLog.propTypes = {
   runId: PropTypes.string.isRequired,
   refreshMs: PropTypes.number.isRequired,
   onStatus: PropTypes.func.isRequired,
+  targetLine: PropTypes.number,
 };
+
+RunLog.defaultProps = { targetLine: null };
