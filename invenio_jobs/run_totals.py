@@ -1,0 +1,289 @@
+# This file is part of invenio-jobs.
+# Copyright (C) 2026 The invenio-jobs authors.
+#
+# invenio-jobs is free software; you can redistribute it and/or modify it
+# under the terms of the MIT License; see LICENSE file for more details.
+
+"""The totals of ended runs (``jobs_run_total``), kept by the database itself.
+
+A Prometheus scrape must not read every run. So each top-level run that
+ends adds itself to its job's row of :class:`~.models.RunTotal` for its
+status: one run, its duration and scheduling lag in their histogram
+buckets, its end. Database triggers on ``jobs_run`` do it, in the very
+statement that ends the run, so that:
+
+- every way a run ends (the worker's outcome, a stop, the reaper, a run
+  inserted already ended, a statement of a future module) is counted, with
+  no second statement and no second round trip;
+- a run ends once: the conditional UPDATE that ends it matches one row once,
+  so a worker and the reaper racing, or a message delivered twice, count
+  it once; a run retried (RUNNING -> QUEUED -> RUNNING) counts when it ends;
+- several workers ending runs at once each add to a row under its row lock
+  (``INSERT ... ON CONFLICT DO UPDATE``), which commutes: no lost update;
+- a rollback takes its additions back with the run's change.
+
+An ended run whose counted fields are changed afterwards (status, job,
+parent, start, end, fire time) is taken out with its old values and added
+with its new ones, so the totals stay those of the runs table. Deleting
+runs (pruning, deleting a job) takes nothing out: the families are
+Prometheus counters, which must never go down (a drop reads as a process
+restart, and ``rate()`` would count the whole total again).
+
+Runs not ended yet (queued, running, cancelling) are read live by the
+scrape, through the status index: they are few, and their figures change
+until they end.
+
+The seconds are computed with :func:`~.database.seconds_between`'s SQL,
+the expression the runs' own reading used, so that a run on a bucket's
+bound falls on the same side. SQLite keeps its triggers only as long as its
+``jobs_run`` table: a migration that copies that table on SQLite (alembic's
+batch mode) must make them again (:func:`create_triggers`).
+"""
+
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from .database import seconds_between
+from .models import RunStatusEnum
+from .models.totals import DURATION_BOUNDS, LAG_BOUNDS, RunTotal, bucket_column
+
+FUNCTION = "jobs_run_total_follow"
+"""The PostgreSQL trigger function that adds (and takes out) ended runs."""
+
+INSERT_TRIGGER = "jobs_run_total_on_insert"
+"""A run inserted already ended (imported, skipped) is counted."""
+
+UPDATE_TRIGGER = "jobs_run_total_on_update"
+"""A run that ends, or an ended run whose counted fields change."""
+
+WATCHED = ("status", "job_id", "parent_run_id", "started_at", "finished_at")
+"""The run's columns that decide what it adds (with ``scheduled_at``)."""
+
+ACTIVE = tuple(status.value for status in RunStatusEnum.active())
+"""The letters of the statuses of runs that have not ended."""
+
+
+def _letters(statuses) -> str:
+    return ", ".join(f"'{letter}'" for letter in statuses)
+
+
+def _counted(row: str) -> str:
+    """SQL: whether the run ``row`` (``NEW``, ``OLD``) is in the totals."""
+    return f"{row}.parent_run_id IS NULL AND {row}.status NOT IN ({_letters(ACTIVE)})"
+
+
+def _seconds(dialect, later: str, earlier: str) -> str:
+    """The SQL of :func:`~.database.seconds_between` over two row fields."""
+    expression = seconds_between(
+        SimpleNamespace(dialect=dialect),
+        sa.literal_column(later),
+        sa.literal_column(earlier),
+    )
+    compiled = expression.compile(
+        dialect=dialect, compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled)
+
+
+def _bucket_columns(durations, lags) -> list[str]:
+    return [bucket_column("duration", b) for b in durations] + [
+        bucket_column("lag", b) for b in lags
+    ]
+
+
+def _columns(durations, lags) -> list[str]:
+    """The columns of ``jobs_run_total``, in the order the statements give them."""
+    head = ["job_id", "status", "task", "runs", "last_finished_at"]
+    return head + [
+        "duration_count",
+        "duration_sum",
+        *[bucket_column("duration", b) for b in durations],
+        "lag_count",
+        "lag_sum",
+        *[bucket_column("lag", b) for b in lags],
+    ]
+
+
+def _latest_end(row: str, sign: int) -> str:
+    """SQL: the row's latest end once the run ``row`` is added or taken out.
+
+    Added: the later of the two. Taken out while it held the latest end
+    (its end changed, or its status): the latest end of the runs left in
+    that job and status, read again (rare: an ended run does not change).
+    """
+    stored = "jobs_run_total.last_finished_at"
+    if sign > 0:
+        return (
+            f"CASE WHEN {stored} IS NULL OR excluded.last_finished_at > {stored}"
+            f" THEN excluded.last_finished_at ELSE {stored} END"
+        )
+    left = (
+        "(SELECT MAX(kept.finished_at) FROM jobs_run AS kept"
+        f" WHERE kept.job_id = {row}.job_id AND kept.status = {row}.status"
+        " AND kept.parent_run_id IS NULL)"
+    )
+    return (
+        f"CASE WHEN {stored} IS NULL OR {row}.finished_at IS NULL"
+        f" OR {row}.finished_at < {stored} THEN {stored} ELSE {left} END"
+    )
+
+
+def _conflict_update(row: str, sign: int, durations, lags) -> str:
+    """``DO UPDATE``: add every count and sum, keep the latest end."""
+    added = ["runs", "duration_count", "duration_sum", "lag_count", "lag_sum"]
+    added += _bucket_columns(durations, lags)
+    sets = [f"{c} = jobs_run_total.{c} + excluded.{c}" for c in added]
+    sets.append(f"last_finished_at = {_latest_end(row, sign)}")
+    return "ON CONFLICT (job_id, status) DO UPDATE SET " + ", ".join(sets)
+
+
+def _figures(duration: str, lag: str, one: str, durations, lags) -> list[str]:
+    """SQL of the histogram figures of one run (``one``: 1 or -1 per run)."""
+    figures = []
+    for value, bounds in ((duration, durations), (lag, lags)):
+        figures.append(f"CASE WHEN {value} IS NULL THEN 0 ELSE {one} END")
+        figures.append(f"COALESCE({value}, 0) * {one}")
+        figures += [f"CASE WHEN {value} <= {b} THEN {one} ELSE 0 END" for b in bounds]
+    return figures
+
+
+def _add_row(dialect, row: str, sign: int, durations, lags) -> str:
+    """One upsert adding (``sign`` 1) or taking out (-1) the run ``row``.
+
+    The job's task is read beside it (the key of a deleted job's totals);
+    a run that is not counted adds nothing (the ``WHERE``).
+    """
+    duration = _seconds(dialect, f"{row}.finished_at", f"{row}.started_at")
+    lag = _seconds(dialect, f"{row}.started_at", f"{row}.scheduled_at")
+    values = [
+        f"{row}.job_id",
+        f"{row}.status",
+        "jobs_job.task",
+        str(sign),
+        f"{row}.finished_at" if sign > 0 else "NULL",
+        *_figures("seconds.d", "seconds.l", str(sign), durations, lags),
+    ]
+    return (
+        f"INSERT INTO jobs_run_total ({', '.join(_columns(durations, lags))}) "
+        f"SELECT {', '.join(values)} "
+        f"FROM jobs_job, (SELECT {duration} AS d, {lag} AS l) AS seconds "
+        f"WHERE jobs_job.id = {row}.job_id AND {_counted(row)} "
+        f"{_conflict_update(row, sign, durations, lags)}"
+    )
+
+
+def _changed(dialect) -> str:
+    """SQL: whether an UPDATE changed a column the totals depend on."""
+    differs = "IS DISTINCT FROM" if dialect.name == "postgresql" else "IS NOT"
+    columns = (*WATCHED, "scheduled_at")
+    return "(" + " OR ".join(f"OLD.{c} {differs} NEW.{c}" for c in columns) + ")"
+
+
+def trigger_statements(dialect, durations=DURATION_BOUNDS, lags=LAG_BOUNDS):
+    """The statements that make the triggers on ``dialect`` (PostgreSQL, SQLite).
+
+    The bounds are arguments so that a migration makes the triggers of
+    its own columns, whatever the models say later.
+    """
+    columns = ", ".join((*WATCHED, "scheduled_at"))
+    on_update = f"({_counted('OLD')} OR {_counted('NEW')}) AND {_changed(dialect)}"
+    take_out = _add_row(dialect, "OLD", -1, durations, lags)
+    add = _add_row(dialect, "NEW", 1, durations, lags)
+    if dialect.name == "postgresql":
+        return [
+            f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$\nBEGIN\n"
+            f"  IF TG_OP = 'UPDATE' THEN\n    {take_out};\n  END IF;\n"
+            f"  {add};\n  RETURN NULL;\nEND\n$$",
+            f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON jobs_run "
+            f"FOR EACH ROW WHEN ({_counted('NEW')}) EXECUTE PROCEDURE {FUNCTION}()",
+            f"CREATE TRIGGER {UPDATE_TRIGGER} AFTER UPDATE OF {columns} ON jobs_run "
+            f"FOR EACH ROW WHEN ({on_update}) EXECUTE PROCEDURE {FUNCTION}()",
+        ]
+    return [
+        f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON jobs_run "
+        f"FOR EACH ROW WHEN {_counted('NEW')} BEGIN {add}; END",
+        f"CREATE TRIGGER {UPDATE_TRIGGER} AFTER UPDATE OF {columns} ON jobs_run "
+        f"FOR EACH ROW WHEN {on_update} BEGIN {take_out}; {add}; END",
+    ]
+
+
+def drop_statements(dialect) -> list[str]:
+    """The statements that remove the triggers (and PostgreSQL's function)."""
+    if dialect.name == "postgresql":
+        return [f"DROP FUNCTION IF EXISTS {FUNCTION}() CASCADE"]
+    return [
+        f"DROP TRIGGER IF EXISTS {INSERT_TRIGGER}",
+        f"DROP TRIGGER IF EXISTS {UPDATE_TRIGGER}",
+    ]
+
+
+def create_triggers(connection, durations=DURATION_BOUNDS, lags=LAG_BOUNDS):
+    """Make the triggers on ``connection``'s database (replacing any)."""
+    for statement in drop_statements(connection.dialect):
+        connection.exec_driver_sql(statement)
+    for statement in trigger_statements(connection.dialect, durations, lags):
+        connection.exec_driver_sql(statement)
+
+
+def drop_triggers(connection):
+    """Remove the triggers from ``connection``'s database."""
+    for statement in drop_statements(connection.dialect):
+        connection.exec_driver_sql(statement)
+
+
+def fill_statement(dialect, durations=DURATION_BOUNDS, lags=LAG_BOUNDS) -> str:
+    """One ``INSERT ... SELECT`` of the totals of every ended top-level run.
+
+    What an instance upgraded with runs already kept starts from, so that
+    its first scrape reports what the runs table says. Reads every run
+    once (a sequential scan), grouped by job and status.
+    """
+    duration = _seconds(dialect, "jobs_run.finished_at", "jobs_run.started_at")
+    lag = _seconds(dialect, "jobs_run.started_at", "jobs_run.scheduled_at")
+    figures = []
+    for value, bounds in (("ended.d", durations), ("ended.l", lags)):
+        figures += [f"COUNT({value})", f"COALESCE(SUM({value}), 0)"]
+        figures += [f"COUNT(CASE WHEN {value} <= {b} THEN 1 END)" for b in bounds]
+    return (
+        f"INSERT INTO jobs_run_total ({', '.join(_columns(durations, lags))}) "
+        "SELECT ended.job_id, ended.status, jobs_job.task, COUNT(*), "
+        f"MAX(ended.finished_at), {', '.join(figures)} FROM ("
+        "SELECT jobs_run.job_id, jobs_run.status, jobs_run.finished_at, "
+        f"{duration} AS d, {lag} AS l FROM jobs_run "
+        f"WHERE {_counted('jobs_run')}) AS ended "
+        "JOIN jobs_job ON jobs_job.id = ended.job_id "
+        "GROUP BY ended.job_id, ended.status, jobs_job.task"
+    )
+
+
+def fill_totals(connection, durations=DURATION_BOUNDS, lags=LAG_BOUNDS):
+    """Replace the totals by those of the runs kept now."""
+    connection.execute(sa.delete(RunTotal.__table__))
+    connection.exec_driver_sql(fill_statement(connection.dialect, durations, lags))
+
+
+def _made_with_the_table(target, connection, **kw):
+    create_triggers(connection)
+
+
+def _dropped_with_the_table(target, connection, **kw):
+    drop_triggers(connection)
+
+
+def keep_totals_with_the_tables() -> None:
+    """Make the triggers whenever ``create_all`` makes ``jobs_run_total``.
+
+    Instances made with ``invenio db create`` (and the tests, the demo)
+    get their tables from the models, not from the migrations. Installed by
+    the extension's ``init_app``, not at import; installing it twice
+    changes nothing.
+    """
+    table = RunTotal.__table__
+    for name, listener in (
+        ("after_create", _made_with_the_table),
+        ("before_drop", _dropped_with_the_table),
+    ):
+        if not sa.event.contains(table, name, listener):
+            sa.event.listen(table, name, listener)
