@@ -265,7 +265,9 @@ def fill_totals(connection, durations=DURATION_BOUNDS, lags=LAG_BOUNDS):
 
 
 def _made_with_the_table(target, connection, **kw):
+    """The triggers, and the totals of runs already kept (an older demo's)."""
     create_triggers(connection)
+    connection.exec_driver_sql(fill_statement(connection.dialect))
 
 
 def _dropped_with_the_table(target, connection, **kw):
@@ -276,7 +278,9 @@ def keep_totals_with_the_tables() -> None:
     """Make the triggers whenever ``create_all`` makes ``jobs_run_total``.
 
     Instances made with ``invenio db create`` (and the tests, the demo)
-    get their tables from the models, not from the migrations. Installed by
+    get their tables from the models, not from the migrations. A
+    database whose runs predate the table (the demo's, which makes what
+    is missing at each start) gets their totals at once. Installed by
     the extension's ``init_app``, not at import; installing it twice
     changes nothing.
     """

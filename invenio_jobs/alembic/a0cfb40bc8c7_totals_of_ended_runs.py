@@ -7,7 +7,8 @@
 """Totals of the ended runs for the metrics (``jobs_run_total``), kept by triggers.
 
 The upgrade makes the table, fills it from the runs kept (one pass over
-``jobs_run``: about a second per million runs on PostgreSQL), then makes
+``jobs_run``: 2.8 s for a million runs on PostgreSQL, measured by
+``benchmarks/health_stats.py``), then makes
 the triggers that keep it as runs end. Both in the upgrade's transaction,
 with ``jobs_run`` locked against writes meanwhile on PostgreSQL, so that no
 run ends between the fill and the triggers. The downgrade drops the

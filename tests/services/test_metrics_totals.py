@@ -290,3 +290,36 @@ def test_a_scrape_sends_the_same_few_statements_at_any_number_of_runs(
     }
     key = ("invenio_jobs_runs_total", (("status", "success"), ("task", "mock_no_args")))
     assert found[key] == 400
+
+
+def test_a_totals_table_made_over_kept_runs_counts_them(app, database):
+    """``create_all`` over an older database (the demo's) fills the new totals.
+
+    Dropping the table takes its triggers along; making it again makes them
+    and counts the runs already kept, and the next end is counted too.
+    """
+    session = database.session
+    rng = random.Random(3)
+    jobs = _jobs(session)
+    for _ in range(60):
+        make_run(
+            session, rng.choice(jobs), status=rng.choice(list(Status)), **_times(rng)
+        )
+    running = make_run(session, jobs[0], status=Status.RUNNING, started_at=BASE).id
+    later = jobs[1].id
+    session.commit()
+    session.remove()
+    RunTotal.__table__.drop(database.engine)
+    try:
+        assert states.finish(running, Status.SUCCESS)  # nothing keeps totals
+        session.commit()
+    finally:
+        database.create_all()
+    assert_same(session)
+    late = make_run(
+        session, session.get(Job, later), status=Status.RUNNING, started_at=BASE
+    )
+    session.commit()
+    assert states.finish(late.id, Status.FAILED)
+    session.commit()
+    assert_same(session)
