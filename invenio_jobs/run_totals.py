@@ -7,10 +7,12 @@
 """The totals of ended runs (``jobs_run_total``), kept by the database itself.
 
 A Prometheus scrape must not read every run. So each top-level run that
-ends adds itself to its job's row of :class:`~.models.RunTotal` for its
-status: one run, its duration and scheduling lag in their histogram
-buckets, its end. Database triggers on ``jobs_run`` do it, in the very
-statement that ends the run, so that:
+ends writes a change (``jobs_run_total_change``: its job, status, task,
+duration and scheduling lag), and the maintenance task folds the changes
+into one row per job and status (:func:`fold_changes`); a scrape adds up
+the totals and the changes not folded yet. Database triggers on
+``jobs_run`` write the changes, in the very statement that ends the run,
+so that:
 
 - every way a run ends (the worker's outcome, a stop, the reaper, a run
   inserted already ended, a statement of a future module) is counted, with
@@ -18,9 +20,11 @@ statement that ends the run, so that:
 - a run ends once: the conditional UPDATE that ends it matches one row once,
   so a worker and the reaper racing, or a message delivered twice, count
   it once; a run retried (RUNNING -> QUEUED -> RUNNING) counts when it ends;
-- several workers ending runs at once each add to a row under its row lock
-  (``INSERT ... ON CONFLICT DO UPDATE``), which commutes: no lost update;
-- a rollback takes its additions back with the run's change.
+- an end locks no shared row (a change is a plain INSERT): workers ending
+  runs of one job at once never wait for each other, and the reaper's
+  batch and a worker's end cannot deadlock; a statement that ends many
+  runs writes as many rows, in linear time;
+- a rollback takes its changes back with the run's change.
 
 An ended run whose counted fields are changed afterwards (status, job,
 parent, start, end, fire time) is taken out with its old values and added
@@ -46,7 +50,13 @@ import sqlalchemy as sa
 
 from .database import seconds_between
 from .models import RunStatusEnum
-from .models.totals import DURATION_BOUNDS, LAG_BOUNDS, RunTotal, bucket_column
+from .models.totals import (
+    DURATION_BOUNDS,
+    LAG_BOUNDS,
+    RunTotal,
+    RunTotalChange,
+    bucket_column,
+)
 
 FUNCTION = "jobs_run_total_follow"
 """The PostgreSQL trigger function that adds (and takes out) ended runs."""
@@ -94,7 +104,7 @@ def _bucket_columns(durations, lags) -> list[str]:
 
 def _columns(durations, lags) -> list[str]:
     """The columns of ``jobs_run_total``, in the order the statements give them."""
-    head = ["job_id", "status", "task", "runs", "last_finished_at"]
+    head = ["job_id", "status", "task", "runs"]
     return head + [
         "duration_count",
         "duration_sum",
@@ -105,71 +115,27 @@ def _columns(durations, lags) -> list[str]:
     ]
 
 
-def _latest_end(row: str, sign: int) -> str:
-    """SQL: the row's latest end once the run ``row`` is added or taken out.
-
-    Added: the later of the two. Taken out while it held the latest end
-    (its end changed, or its status): the latest end of the runs left in
-    that job and status, read again (rare: an ended run does not change).
-    """
-    stored = "jobs_run_total.last_finished_at"
-    if sign > 0:
-        return (
-            f"CASE WHEN {stored} IS NULL OR excluded.last_finished_at > {stored}"
-            f" THEN excluded.last_finished_at ELSE {stored} END"
-        )
-    left = (
-        "(SELECT MAX(kept.finished_at) FROM jobs_run AS kept"
-        f" WHERE kept.job_id = {row}.job_id AND kept.status = {row}.status"
-        " AND kept.parent_run_id IS NULL)"
-    )
-    return (
-        f"CASE WHEN {stored} IS NULL OR {row}.finished_at IS NULL"
-        f" OR {row}.finished_at < {stored} THEN {stored} ELSE {left} END"
-    )
-
-
-def _conflict_update(row: str, sign: int, durations, lags) -> str:
-    """``DO UPDATE``: add every count and sum, keep the latest end."""
+def _conflict_update(durations, lags) -> str:
+    """``DO UPDATE``: add every count and sum; the task as last seen."""
     added = ["runs", "duration_count", "duration_sum", "lag_count", "lag_sum"]
     added += _bucket_columns(durations, lags)
     sets = [f"{c} = jobs_run_total.{c} + excluded.{c}" for c in added]
-    sets.append(f"last_finished_at = {_latest_end(row, sign)}")
+    sets.append("task = excluded.task")
     return "ON CONFLICT (job_id, status) DO UPDATE SET " + ", ".join(sets)
 
 
-def _figures(duration: str, lag: str, one: str, durations, lags) -> list[str]:
-    """SQL of the histogram figures of one run (``one``: 1 or -1 per run)."""
-    figures = []
-    for value, bounds in ((duration, durations), (lag, lags)):
-        figures.append(f"CASE WHEN {value} IS NULL THEN 0 ELSE {one} END")
-        figures.append(f"COALESCE({value}, 0) * {one}")
-        figures += [f"CASE WHEN {value} <= {b} THEN {one} ELSE 0 END" for b in bounds]
-    return figures
-
-
-def _add_row(dialect, row: str, sign: int, durations, lags) -> str:
-    """One upsert adding (``sign`` 1) or taking out (-1) the run ``row``.
+def _write_change(dialect, row: str, sign: int) -> str:
+    """One INSERT of the change adding (``sign`` 1) or taking out (-1) ``row``.
 
     The job's task is read beside it (the key of a deleted job's totals);
-    a run that is not counted adds nothing (the ``WHERE``).
+    a run that is not counted writes nothing (the ``WHERE``).
     """
     duration = _seconds(dialect, f"{row}.finished_at", f"{row}.started_at")
     lag = _seconds(dialect, f"{row}.started_at", f"{row}.scheduled_at")
-    values = [
-        f"{row}.job_id",
-        f"{row}.status",
-        "jobs_job.task",
-        str(sign),
-        f"{row}.finished_at" if sign > 0 else "NULL",
-        *_figures("seconds.d", "seconds.l", str(sign), durations, lags),
-    ]
     return (
-        f"INSERT INTO jobs_run_total ({', '.join(_columns(durations, lags))}) "
-        f"SELECT {', '.join(values)} "
-        f"FROM jobs_job, (SELECT {duration} AS d, {lag} AS l) AS seconds "
-        f"WHERE jobs_job.id = {row}.job_id AND {_counted(row)} "
-        f"{_conflict_update(row, sign, durations, lags)}"
+        "INSERT INTO jobs_run_total_change (job_id, status, task, runs, duration, lag)"
+        f" SELECT {row}.job_id, {row}.status, jobs_job.task, {sign}, {duration}, {lag}"
+        f" FROM jobs_job WHERE jobs_job.id = {row}.job_id AND {_counted(row)}"
     )
 
 
@@ -180,16 +146,12 @@ def _changed(dialect) -> str:
     return "(" + " OR ".join(f"OLD.{c} {differs} NEW.{c}" for c in columns) + ")"
 
 
-def trigger_statements(dialect, durations=DURATION_BOUNDS, lags=LAG_BOUNDS):
-    """The statements that make the triggers on ``dialect`` (PostgreSQL, SQLite).
-
-    The bounds are arguments so that a migration makes the triggers of
-    its own columns, whatever the models say later.
-    """
+def trigger_statements(dialect):
+    """The statements that make the triggers on ``dialect`` (PostgreSQL, SQLite)."""
     columns = ", ".join((*WATCHED, "scheduled_at"))
     on_update = f"({_counted('OLD')} OR {_counted('NEW')}) AND {_changed(dialect)}"
-    take_out = _add_row(dialect, "OLD", -1, durations, lags)
-    add = _add_row(dialect, "NEW", 1, durations, lags)
+    take_out = _write_change(dialect, "OLD", -1)
+    add = _write_change(dialect, "NEW", 1)
     if dialect.name == "postgresql":
         return [
             f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger "
@@ -219,11 +181,11 @@ def drop_statements(dialect) -> list[str]:
     ]
 
 
-def create_triggers(connection, durations=DURATION_BOUNDS, lags=LAG_BOUNDS):
+def create_triggers(connection):
     """Make the triggers on ``connection``'s database (replacing any)."""
     for statement in drop_statements(connection.dialect):
         connection.exec_driver_sql(statement)
-    for statement in trigger_statements(connection.dialect, durations, lags):
+    for statement in trigger_statements(connection.dialect):
         connection.exec_driver_sql(statement)
 
 
@@ -249,8 +211,8 @@ def fill_statement(dialect, durations=DURATION_BOUNDS, lags=LAG_BOUNDS) -> str:
     return (
         f"INSERT INTO jobs_run_total ({', '.join(_columns(durations, lags))}) "
         "SELECT ended.job_id, ended.status, jobs_job.task, COUNT(*), "
-        f"MAX(ended.finished_at), {', '.join(figures)} FROM ("
-        "SELECT jobs_run.job_id, jobs_run.status, jobs_run.finished_at, "
+        f"{', '.join(figures)} FROM ("
+        "SELECT jobs_run.job_id, jobs_run.status, "
         f"{duration} AS d, {lag} AS l FROM jobs_run "
         f"WHERE {_counted('jobs_run')}) AS ended "
         "JOIN jobs_job ON jobs_job.id = ended.job_id "
@@ -259,9 +221,57 @@ def fill_statement(dialect, durations=DURATION_BOUNDS, lags=LAG_BOUNDS) -> str:
 
 
 def fill_totals(connection, durations=DURATION_BOUNDS, lags=LAG_BOUNDS):
-    """Replace the totals by those of the runs kept now."""
+    """Replace the totals by those of the runs kept now (and drop the changes)."""
+    connection.execute(sa.delete(RunTotalChange.__table__))
     connection.execute(sa.delete(RunTotal.__table__))
     connection.exec_driver_sql(fill_statement(connection.dialect, durations, lags))
+
+
+def _changes_added_up(source: str, where: str) -> str:
+    """SQL: the changes of ``source`` added up by job and status, as totals."""
+    figures = []
+    for value, bounds in (("duration", DURATION_BOUNDS), ("lag", LAG_BOUNDS)):
+        figures.append(f"SUM(CASE WHEN {value} IS NULL THEN 0 ELSE runs END)")
+        figures.append(f"COALESCE(SUM({value} * runs), 0)")
+        figures += [
+            f"SUM(CASE WHEN {value} <= {b} THEN runs ELSE 0 END)" for b in bounds
+        ]
+    return (
+        f"INSERT INTO jobs_run_total ({', '.join(_columns(DURATION_BOUNDS, LAG_BOUNDS))})"
+        f" SELECT job_id, status, MAX(task), SUM(runs), {', '.join(figures)}"
+        f" FROM {source} WHERE {where} GROUP BY job_id, status "
+        f"{_conflict_update(DURATION_BOUNDS, LAG_BOUNDS)}"
+    )
+
+
+def fold_changes(connection) -> int:
+    """Add the changes written so far to the totals and delete them.
+
+    Returns how many totals rows it wrote (a job and status each).
+    One transaction (the caller's ``connection``, which it commits). On
+    PostgreSQL one statement that deletes the changes it sees and adds
+    them up: a fold running at the same time waits for those rows and
+    finds them gone, so each change is added once; changes written
+    meanwhile wait for the next fold. SQLite has one writer: the changes
+    up to the latest id are added, then deleted.
+    """
+    if connection.dialect.name == "postgresql":
+        moved = (
+            "WITH moved AS (DELETE FROM jobs_run_total_change"
+            " RETURNING job_id, status, task, runs, duration, lag) "
+        )
+        result = connection.exec_driver_sql(moved + _changes_added_up("moved", "true"))
+        return result.rowcount
+    table = RunTotalChange.__table__
+    top = connection.scalar(sa.select(sa.func.max(table.c.id)))
+    if top is None:
+        return 0
+    where = f"id <= {int(top)}"
+    added = connection.exec_driver_sql(
+        _changes_added_up("jobs_run_total_change", where)
+    )
+    connection.execute(sa.delete(table).where(table.c.id <= top))
+    return added.rowcount
 
 
 def _made_with_the_table(target, connection, **kw):
@@ -275,7 +285,7 @@ def _dropped_with_the_table(target, connection, **kw):
 
 
 def keep_totals_with_the_tables() -> None:
-    """Make the triggers whenever ``create_all`` makes ``jobs_run_total``.
+    """Make the triggers whenever ``create_all`` makes the totals' tables.
 
     Instances made with ``invenio db create`` (and the tests, the demo)
     get their tables from the models, not from the migrations. A
@@ -284,7 +294,7 @@ def keep_totals_with_the_tables() -> None:
     the extension's ``init_app``, not at import; installing it twice
     changes nothing.
     """
-    table = RunTotal.__table__
+    table = RunTotalChange.__table__
     for name, listener in (
         ("after_create", _made_with_the_table),
         ("before_drop", _dropped_with_the_table),

@@ -26,6 +26,7 @@ from invenio_jobs.models import (
     RunLog,
     RunStatusEnum,
     RunTotal,
+    RunTotalChange,
 )
 
 
@@ -131,6 +132,7 @@ def delete_jobs_and_runs(database):
         conn.execute(delete(Run.__table__))
         conn.execute(delete(Job.__table__))
         conn.execute(delete(RunTotal.__table__))
+        conn.execute(delete(RunTotalChange.__table__))
         conn.execute(delete(Pool.__table__))
         conn.execute(delete(Pause.__table__))
         conn.execute(delete(MaintenanceWindow.__table__))

@@ -6,18 +6,19 @@
 
 """Totals of the ended runs for the metrics (``jobs_run_total``), kept by triggers.
 
-The upgrade makes the table, fills it from the runs kept (one pass over
-``jobs_run``: 2.8 s for a million runs on PostgreSQL, measured by
-``benchmarks/health_stats.py``), then makes
-the triggers that keep it as runs end. Both in the upgrade's transaction,
-with ``jobs_run`` locked against writes meanwhile on PostgreSQL, so that no
-run ends between the fill and the triggers. The downgrade drops the
-triggers and the table; the metrics then read every run again.
+The upgrade makes the totals and their changes, fills the totals from the
+runs kept (one pass over ``jobs_run``: 2.8 s for a million runs on
+PostgreSQL, measured by ``benchmarks/health_stats.py``), indexes each
+job's successful ends (its last success, one probe per job), then makes the
+triggers that write a change as a run ends. All in the upgrade's
+transaction, with ``jobs_run`` locked against writes meanwhile on
+PostgreSQL, so that no run ends between the fill and the triggers. The
+downgrade drops the triggers, the index and the tables; the metrics then
+read every run again.
 """
 
 import sqlalchemy as sa
 from alembic import op
-from invenio_db.shared import UTCDateTime
 
 from invenio_jobs.alembic import refuse_what_the_take_over_refuses
 from invenio_jobs.run_totals import create_triggers, drop_triggers, fill_statement
@@ -33,6 +34,13 @@ DURATION_BOUNDS = (1, 5, 15, 60, 300, 900, 3600, 14400, 86400)
 
 LAG_BOUNDS = (0.5, 1, 5, 15, 60, 300, 3600)
 """The scheduling lag histogram's bounds as this revision makes its columns."""
+
+
+LAST_END = "ix_jobs_run_last_end"
+"""Each job's successful top-level runs by end: its last success, one probe."""
+
+SUCCESSES = "status = 'S' AND parent_run_id IS NULL"
+"""The runs of that index."""
 
 
 def _column(bound) -> str:
@@ -59,7 +67,6 @@ def upgrade():
         sa.Column("status", sa.String(length=1), nullable=False),
         sa.Column("task", sa.String(length=255), nullable=False),
         _count("runs"),
-        sa.Column("last_finished_at", UTCDateTime(), nullable=True),
         _count("duration_count"),
         _sum("duration_sum"),
         *[_count(f"duration_le_{_column(b)}") for b in DURATION_BOUNDS],
@@ -68,12 +75,37 @@ def upgrade():
         *[_count(f"lag_le_{_column(b)}") for b in LAG_BOUNDS],
         sa.PrimaryKeyConstraint("job_id", "status", name=op.f("pk_jobs_run_total")),
     )
+    op.create_table(
+        "jobs_run_total_change",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("job_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=1), nullable=False),
+        sa.Column("task", sa.String(length=255), nullable=False),
+        sa.Column("runs", sa.SmallInteger(), nullable=False),
+        sa.Column("duration", sa.Float(), nullable=True),
+        sa.Column("lag", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs_run_total_change")),
+    )
     op.execute(fill_statement(bind.dialect, DURATION_BOUNDS, LAG_BOUNDS))
-    create_triggers(bind, DURATION_BOUNDS, LAG_BOUNDS)
+    op.create_index(
+        LAST_END,
+        "jobs_run",
+        ["job_id", "finished_at"],
+        postgresql_where=sa.text(SUCCESSES),
+        sqlite_where=sa.text(SUCCESSES),
+    )
+    create_triggers(bind)
 
 
 def downgrade():
     """Drop the triggers and the totals."""
     refuse_what_the_take_over_refuses()
     drop_triggers(op.get_bind())
+    op.drop_index(LAST_END, table_name="jobs_run")
+    op.drop_table("jobs_run_total_change")
     op.drop_table("jobs_run_total")

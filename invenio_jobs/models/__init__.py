@@ -29,7 +29,7 @@ from .operations import (
     Pool,
     delete_alerts,
 )
-from .totals import DURATION_BOUNDS, LAG_BOUNDS, RunTotal
+from .totals import DURATION_BOUNDS, LAG_BOUNDS, RunTotal, RunTotalChange
 from .types import JSON, RunStatusEnum, RunTrigger, RunTriggerType, UTCDateTime, utcnow
 
 __all__ = (
@@ -48,6 +48,7 @@ __all__ = (
     "Run",
     "RunLog",
     "RunTotal",
+    "RunTotalChange",
     "RunStatusEnum",
     "RunTrigger",
     "RunTriggerType",

@@ -6,12 +6,13 @@
 
 """Totals of the ended runs, kept as runs end, so that a scrape reads few rows.
 
-One row per job and status holds what the Prometheus families need of the
-job's ended top-level runs: how many, their durations and scheduling lags as
-histograms (count, sum and one column per bucket bound), and when the
-latest of them ended. The rows are kept by database triggers on
-``jobs_run`` (see :mod:`invenio_jobs.run_totals`), in the statement that
-ends a run, whichever process sends it.
+One row of :class:`RunTotal` per job and status holds what the Prometheus
+families need of the job's ended top-level runs: how many, and their
+durations and scheduling lags as histograms (count, sum and one column per
+bucket bound). A run that ends writes one :class:`RunTotalChange` (by a
+database trigger on ``jobs_run``, in the statement that ends it, see
+:mod:`invenio_jobs.run_totals`); the maintenance task folds the changes
+into the totals. Readers add both up.
 
 The rows outlive their runs: pruning runs or deleting a job leaves the
 totals, since the families are Prometheus counters, which must never go
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from invenio_db import db
 
 from .jobs import Run
-from .types import RunStatus, UTCDateTime
+from .types import RunStatus
 
 DURATION_BOUNDS = (1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600)
 """Upper bounds (seconds) of the run duration histogram.
@@ -59,7 +60,6 @@ class RunTotal(db.Model):
     status = sa.Column(RunStatus, primary_key=True)
     task = sa.Column(sa.String(255), nullable=False)
     runs = sa.Column(sa.BigInteger, nullable=False, default=0, server_default="0")
-    last_finished_at = sa.Column(UTCDateTime, nullable=True)
 
     duration_count = _count()
     duration_sum = _sum()
@@ -83,6 +83,30 @@ class RunTotal(db.Model):
     lag_le_3600 = _count()
 
 
+class RunTotalChange(db.Model):
+    """One run added to (``runs`` 1) or taken out of (-1) the totals, not yet folded.
+
+    Written by the trigger that sees the run end: an INSERT that locks no
+    shared row, so workers ending runs of one job at once never wait for
+    each other, and a statement ending many runs writes as many rows.
+    """
+
+    __tablename__ = "jobs_run_total_change"
+
+    id = sa.Column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+    job_id = sa.Column(sa.Uuid, nullable=False)
+    status = sa.Column(RunStatus, nullable=False)
+    task = sa.Column(sa.String(255), nullable=False)
+    runs = sa.Column(sa.SmallInteger, nullable=False)
+    duration = sa.Column(sa.Float, nullable=True)
+    lag = sa.Column(sa.Float, nullable=True)
+
+
 # Made after the runs table, whose triggers keep it (no foreign key: the
 # totals outlive their runs and jobs).
 RunTotal.__table__.add_is_dependent_on(Run.__table__)
+RunTotalChange.__table__.add_is_dependent_on(RunTotal.__table__)

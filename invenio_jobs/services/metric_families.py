@@ -7,8 +7,8 @@
 """The metrics of the runs: their figures read from the database, made into families.
 
 :func:`run_figures` reads, in one statement, the totals that the database
-keeps as runs end (``jobs_run_total``, see :mod:`invenio_jobs.run_totals`)
-and the few runs not ended yet; :func:`run_families` makes the Prometheus
+keeps as runs end (``jobs_run_total`` and its changes not folded yet, see
+:mod:`invenio_jobs.run_totals`) and the few runs not ended yet; :func:`run_families` makes the Prometheus
 families from those rows. :func:`run_figures_from_every_run` is the reading
 the totals replace (a pass over every run, the same rows): kept to verify
 them, by the tests and the benchmark that compare both.
@@ -31,6 +31,7 @@ from ..models import (
     Run,
     RunStatusEnum,
     RunTotal,
+    RunTotalChange,
 )
 from ..models.totals import bucket_column
 
@@ -57,36 +58,46 @@ def run_figures() -> list:
     """The top-level runs' figures by job and status, in one statement.
 
     Ended runs are read from their totals (``jobs_run_total``, a row per
-    job and status, kept by the database as runs end); runs not ended
-    yet are aggregated live through the status index, as they are few.
-    Both are added up per job and status by the database, so a scrape
-    reads as many rows as there are jobs, whatever the number of runs.
-    Each row has the run count, the duration and lag histograms'
-    counts, sums and cumulative buckets, and the latest end; the
-    families are made from these rows in Python. A deleted job's totals
-    keep counting under their task, with no job of their own.
+    job and status) and the changes the maintenance task has not folded
+    into them yet (a minute's ends); runs not ended yet are aggregated live
+    through the status index, as they are few. The database adds them up
+    per job and status, so a scrape reads as many rows as there are jobs
+    (and recent ends), whatever the number of runs kept. Each row has the
+    run count, the latest end (of successes: one probe per job in
+    ``ix_jobs_run_last_end``), the duration and lag histograms' counts,
+    sums and cumulative buckets; the families are made from these rows in
+    Python. A deleted job's totals keep counting under their task, with no
+    job of their own.
     """
-    parts = sa.union_all(_ended_totals(), _active_figures()).subquery()
-    names = [c.name for c in parts.c][3:]
+    parts = sa.union_all(
+        _ended_totals(), _changes_not_folded(), _active_figures()
+    ).subquery()
     summed = [
         (
-            sa.func.max(parts.c[name])
-            if name == "last_end"
+            sa.func.sum(column)
+            if column.name.endswith("_sum")
             # Sums of integers are numeric on PostgreSQL: integers again.
-            else (
-                sa.cast(sa.func.sum(parts.c[name]), sa.BigInteger)
-                if not name.endswith("_sum")
-                else sa.func.sum(parts.c[name])
-            )
+            else sa.cast(sa.func.sum(column), sa.BigInteger)
         )
-        for name in names
+        for column in list(parts.c)[4:]
     ]
+    last_end = (
+        sa.select(sa.func.max(Run.finished_at))
+        .where(
+            Run.job_id == parts.c.job_id,
+            Run.status == RunStatusEnum.SUCCESS,
+            Run.parent_run_id.is_(None),
+        )
+        .scalar_subquery()
+    )
     return db.session.execute(
         sa.select(
             Job.id,
             Job.title,
             sa.func.coalesce(Job.task, parts.c.task),
             parts.c.status,
+            sa.cast(sa.func.sum(parts.c.runs), sa.BigInteger),
+            sa.case((parts.c.status == RunStatusEnum.SUCCESS.value, last_end)),
             *summed,
         )
         .select_from(parts)
@@ -114,21 +125,36 @@ def run_figures_from_every_run() -> list:
 
 
 def _ended_totals():
-    """The stored totals, in the columns of :func:`_active_figures`."""
-    columns = [
-        RunTotal.job_id,
-        RunTotal.task,
-        RunTotal.status,
-        RunTotal.runs.label("runs"),
-        RunTotal.last_finished_at.label("last_end"),
-    ]
+    """The folded totals, in the columns of :func:`_active_figures`."""
+    table = RunTotal.__table__
+    columns = [table.c.job_id, table.c.task, table.c.status, table.c.runs]
     for family, bounds in (("duration", DURATION_BUCKETS), ("lag", LAG_BUCKETS)):
-        columns += [
-            RunTotal.__table__.c[f"{family}_count"],
-            RunTotal.__table__.c[f"{family}_sum"],
-        ]
-        columns += [RunTotal.__table__.c[bucket_column(family, b)] for b in bounds]
+        columns += [table.c[f"{family}_count"], table.c[f"{family}_sum"]]
+        columns += [table.c[bucket_column(family, b)] for b in bounds]
     return sa.select(*columns)
+
+
+def _changes_not_folded():
+    """The changes written since the last fold, added up as the totals are.
+
+    A change counts ``runs`` (1, or -1 for a run taken out) in every
+    figure its values fall in.
+    """
+    change = RunTotalChange.__table__.c
+    columns = [change.job_id, sa.func.max(change.task), change.status]
+    columns.append(sa.func.sum(change.runs))
+    for value, bounds in (
+        (change.duration, DURATION_BUCKETS),
+        (change.lag, LAG_BUCKETS),
+    ):
+        columns += [
+            sa.func.sum(sa.case((value.is_(None), 0), else_=change.runs)),
+            sa.func.coalesce(sa.func.sum(value * change.runs), 0),
+        ]
+        columns += [
+            sa.func.sum(sa.case((value <= b, change.runs), else_=0)) for b in bounds
+        ]
+    return sa.select(*columns).group_by(change.job_id, change.status)
 
 
 def _figures_per_run(*where):
@@ -151,9 +177,15 @@ def _figures_per_run(*where):
     )
 
 
-def _aggregated(runs, *extra):
-    """Runs grouped by job (and ``extra`` columns) and status, as the totals are."""
-    counted = [sa.func.count(), sa.func.max(runs.c.finished_at)]
+def _aggregated(runs, *extra, last_end=True):
+    """Runs grouped by job (and ``extra`` columns) and status, as the totals are.
+
+    ``last_end``: with the latest end after the count (the rows of
+    :func:`run_figures_from_every_run`).
+    """
+    counted = [sa.func.count()]
+    if last_end:
+        counted.append(sa.func.max(runs.c.finished_at))
     for value, bounds in (
         (runs.c.duration, DURATION_BUCKETS),
         (runs.c.lag, LAG_BUCKETS),
@@ -174,7 +206,9 @@ def _active_figures():
     runs = _figures_per_run(
         Run.parent_run_id.is_(None), Run.status.in_(RunStatusEnum.active())
     )
-    return _aggregated(runs, Job.task).join(Job, Job.id == runs.c.job_id)
+    return _aggregated(runs, Job.task, last_end=False).join(
+        Job, Job.id == runs.c.job_id
+    )
 
 
 class ReadCollector:

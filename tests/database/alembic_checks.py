@@ -49,6 +49,7 @@ JOBS_TABLES = {
     "jobs_run",
     "jobs_run_log",
     "jobs_run_total",
+    "jobs_run_total_change",
     "jobs_counter",
     "jobs_pool",
     "jobs_pause",

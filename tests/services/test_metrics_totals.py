@@ -27,8 +27,9 @@ from metrics_from_runs import read_both
 from prometheus_client.parser import text_string_to_metric_families
 
 from invenio_jobs.lifecycle import states
-from invenio_jobs.models import Job, Run, RunStatusEnum, RunTotal
-from invenio_jobs.run_totals import fill_totals
+from invenio_jobs.models import Job, Run, RunStatusEnum, RunTotal, RunTotalChange
+from invenio_jobs.run_totals import fill_totals, fold_changes
+from invenio_jobs.tasks import prune_runs, reap_runs
 
 Status = RunStatusEnum
 BASE = utc(2026, 3, 1, 12)
@@ -114,7 +115,13 @@ def test_random_runs_and_changes_read_the_same(app, database):
         session.execute(
             sa.update(Run).where(Run.id == rng.choice(runs)).values(**values)
         )
+        if rng.random() < 0.01:  # the maintenance task folds now and then
+            fold_changes(session.connection())
     session.commit()
+    assert_same(session)
+    fold_changes(session.connection())
+    session.commit()
+    assert session.scalar(sa.select(sa.func.count()).select_from(RunTotalChange)) == 0
     assert_same(session)
 
 
@@ -180,17 +187,17 @@ def test_a_rolled_back_end_adds_nothing(app, database):
     session.commit()
     assert states.finish(run.id, Status.SUCCESS)
     session.flush()
-    assert session.scalar(sa.select(sa.func.sum(RunTotal.runs))) == 1
+    assert session.scalar(sa.select(sa.func.sum(RunTotalChange.runs))) == 1
     session.rollback()
-    assert session.scalar(sa.select(sa.func.count()).select_from(RunTotal)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(RunTotalChange)) == 0
     assert_same(session)
 
 
 def test_pruned_runs_and_deleted_jobs_stay_counted(app, database):
-    """Counters never go down: deleting runs (or their job) keeps their totals.
+    """Counters never go down: pruning runs (or deleting their job) keeps their totals.
 
-    The last success of a deleted job is no longer shown: its gauge is of
-    a job that exists.
+    Pruning keeps each job's last success, so its gauge stays; the gauge of
+    a deleted job goes with it.
     """
     session = database.session
     harvest, _, export = _jobs(session)
@@ -207,18 +214,27 @@ def test_pruned_runs_and_deleted_jobs_stay_counted(app, database):
     session.commit()
     before = assert_same(session)
 
-    session.execute(sa.delete(Run).where(Run.job_id == harvest.id))
+    kept = app.config["JOBS_RUNS_RETENTION"]
+    app.config["JOBS_RUNS_RETENTION"] = 1
+    try:
+        assert prune_runs()["runs"] == 4
+    finally:
+        app.config["JOBS_RUNS_RETENTION"] = kept
     session.execute(sa.delete(Job).where(Job.id == export.id))
     session.commit()
     old, new = read_both(session)
-    assert old == {}  # the runs are gone, and so was today's reading
+    runs = (
+        "invenio_jobs_runs_total",
+        (("status", "success"), ("task", "mock_no_args")),
+    )
+    assert old[runs] == 1  # today's reading fell with the pruned runs
     last_success = "invenio_jobs_last_success_timestamp_seconds"
     assert {k: v for k, v in new.items() if k[0] != last_success} == {
         k: v for k, v in before.items() if k[0] != last_success
     }
-    assert [k for k in before if k[0] == last_success]
     shown = [k for k in new if k[0] == last_success]
     assert [dict(k[1])["job"] for k in shown] == ["Harvest"]
+    assert new[shown[0]] == before[shown[0]]
 
 
 def test_filling_the_totals_gives_the_runs_figures(app, database):
@@ -232,6 +248,7 @@ def test_filling_the_totals_gives_the_runs_figures(app, database):
         )
     session.commit()
     session.execute(sa.delete(RunTotal))
+    session.execute(sa.delete(RunTotalChange))
     session.commit()
     old, new = read_both(session)
     assert new != old
@@ -309,6 +326,7 @@ def test_a_totals_table_made_over_kept_runs_counts_them(app, database):
     later = jobs[1].id
     session.commit()
     session.remove()
+    RunTotalChange.__table__.drop(database.engine)
     RunTotal.__table__.drop(database.engine)
     try:
         assert states.finish(running, Status.SUCCESS)  # nothing keeps totals
@@ -323,3 +341,25 @@ def test_a_totals_table_made_over_kept_runs_counts_them(app, database):
     assert states.finish(late.id, Status.FAILED)
     session.commit()
     assert_same(session)
+
+
+def test_the_maintenance_task_folds_the_changes(app, database):
+    """Each pass folds the ends since the last one; the figures stay the same."""
+    session = database.session
+    job = make_job(session, task="mock_no_args")
+    for i in range(5):
+        run = make_run(session, job, status=Status.RUNNING, started_at=BASE)
+        assert states.finish(run.id, Status.SUCCESS if i else Status.FAILED)
+    session.commit()
+    before = assert_same(session)
+    changes = sa.select(sa.func.count()).select_from(RunTotalChange)
+    assert session.scalar(changes) == 5
+
+    reap_runs()
+    session.expire_all()
+    assert session.scalar(changes) == 0
+    folded = {
+        total.status: total.runs for total in session.scalars(sa.select(RunTotal))
+    }
+    assert folded == {Status.SUCCESS: 4, Status.FAILED: 1}
+    assert assert_same(session) == before

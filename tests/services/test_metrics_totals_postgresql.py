@@ -21,7 +21,8 @@ from test_metrics_totals import *  # noqa: F401,F403 -- the same tests
 from test_metrics_totals import BASE, Status, assert_same
 
 from invenio_jobs.lifecycle import states
-from invenio_jobs.models import RunTotal
+from invenio_jobs.models import RunTotal, RunTotalChange
+from invenio_jobs.run_totals import fold_changes
 
 pytestmark = pytest.mark.postgresql
 
@@ -78,7 +79,9 @@ def test_workers_ending_runs_at_once_lose_no_end(app, database):
             connection.commit()
 
     _at_once(database.engine, end_five)
-    session.expire_all()
+    assert_same(session)
+    fold_changes(session.connection())
+    session.commit()
     total = session.get(RunTotal, (job.id, Status.SUCCESS))
     assert total.runs == total.duration_count == total.lag_count == WORKERS * 5
     assert_same(session)
@@ -98,7 +101,36 @@ def test_a_run_ended_by_several_at_once_counts_once(app, database):
     assert sum(moved) == 1
     session.expire_all()
     counted = session.scalar(
-        sa.select(sa.func.sum(RunTotal.runs)).where(RunTotal.job_id == job.id)
+        sa.select(sa.func.sum(RunTotalChange.runs)).where(
+            RunTotalChange.job_id == job.id
+        )
     )
     assert counted == 1
+    assert_same(session)
+
+
+def test_folds_at_once_with_ends_fold_each_change_once(app, database):
+    """Maintenance passes of several beats fold while workers end runs.
+
+    Each change is added once: a fold deletes what it adds, and another
+    fold at the same time waits for those rows and finds them gone.
+    """
+    session = database.session
+    _, runs = _running_runs(session, WORKERS * 10)
+
+    def end_or_fold(connection, i):
+        if i % 2:
+            for _ in range(10):
+                fold_changes(connection)
+                connection.commit()
+            return
+        for run_id in runs[i * 10 : (i + 1) * 10] + runs[(i + 1) * 10 : (i + 2) * 10]:
+            assert states.finish(run_id, Status.SUCCESS, connection=connection)
+            connection.commit()
+
+    _at_once(database.engine, end_or_fold)
+    fold_changes(session.connection())
+    session.commit()
+    assert session.scalar(sa.select(sa.func.count()).select_from(RunTotalChange)) == 0
+    assert session.scalar(sa.select(sa.func.sum(RunTotal.runs))) == WORKERS * 10
     assert_same(session)
