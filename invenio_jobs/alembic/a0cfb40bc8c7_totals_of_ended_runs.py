@@ -7,10 +7,11 @@
 """Totals of the ended runs for the metrics (``jobs_run_total``), kept by triggers.
 
 The upgrade makes the totals and their changes, fills the totals from the
-runs kept (one pass over ``jobs_run``: 2.8 s for a million runs on
-PostgreSQL, measured by ``benchmarks/health_stats.py``), indexes each
-job's successful ends (its last success, one probe per job), then makes the
-triggers that write a change as a run ends. All in the upgrade's
+runs kept (one pass over ``jobs_run``: 1.6 s for a million runs on
+PostgreSQL, up to 5 s on a busy machine, measured by
+``benchmarks/health_stats.py``), indexes each job's successful ends (its
+last success, one probe per job), then makes the triggers that write a
+change as a run ends. All in the upgrade's
 transaction, with ``jobs_run`` locked against writes meanwhile on
 PostgreSQL, so that no run ends between the fill and the triggers. The
 downgrade drops the triggers, the index and the tables; the metrics then
