@@ -30,6 +30,7 @@ from .resources import (
 from .resources.access import AccessResource, AccessResourceConfig
 from .resources.config import SchedulingResourceConfig
 from .resources.resources import SchedulingResource
+from .run_totals import keep_totals_with_the_tables
 from .services import (
     JobsService,
     JobsServiceConfig,
@@ -63,6 +64,9 @@ class InvenioJobs:
         self.init_config(app)
         self.init_services(app)
         self.init_resources(app)
+        # Tables made from the models (``invenio db create``) get the
+        # triggers that keep the run totals of the metrics.
+        keep_totals_with_the_tables()
         app.extensions["invenio-jobs"] = self
 
     @staticmethod

@@ -25,6 +25,8 @@ from invenio_jobs.models import (
     Run,
     RunLog,
     RunStatusEnum,
+    RunTotal,
+    RunTotalChange,
 )
 
 
@@ -120,7 +122,7 @@ def command_of(statement: str) -> str:
 
 
 def delete_jobs_and_runs(database):
-    """Empty the jobs, runs and logs tables, after a test that committed for real."""
+    """Empty the jobs, runs, logs and run totals, after a test that committed for real."""
     database.session.rollback()
     database.session.remove()
     with database.engine.begin() as conn:
@@ -129,6 +131,8 @@ def delete_jobs_and_runs(database):
         conn.execute(delete(RunLog.__table__))
         conn.execute(delete(Run.__table__))
         conn.execute(delete(Job.__table__))
+        conn.execute(delete(RunTotal.__table__))
+        conn.execute(delete(RunTotalChange.__table__))
         conn.execute(delete(Pool.__table__))
         conn.execute(delete(Pause.__table__))
         conn.execute(delete(MaintenanceWindow.__table__))

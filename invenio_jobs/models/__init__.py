@@ -29,9 +29,12 @@ from .operations import (
     Pool,
     delete_alerts,
 )
+from .totals import DURATION_BOUNDS, LAG_BOUNDS, RunTotal, RunTotalChange
 from .types import JSON, RunStatusEnum, RunTrigger, RunTriggerType, UTCDateTime, utcnow
 
 __all__ = (
+    "DURATION_BOUNDS",
+    "LAG_BOUNDS",
     "JSON",
     "LAST_SUCCESS",
     "AlertDelivery",
@@ -44,6 +47,8 @@ __all__ = (
     "Pool",
     "Run",
     "RunLog",
+    "RunTotal",
+    "RunTotalChange",
     "RunStatusEnum",
     "RunTrigger",
     "RunTriggerType",

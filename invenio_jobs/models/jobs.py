@@ -24,6 +24,9 @@ from .types import (
     utcnow,
 )
 
+SUCCESSES = "status = 'S' AND parent_run_id IS NULL"
+"""Successful top-level runs: the condition of the index of their ends."""
+
 LAST_SUCCESS = "status = 'S' AND parent_run_id IS NULL AND started_at IS NOT NULL"
 """Runs that can be a job's last success: the condition of its index."""
 
@@ -219,6 +222,15 @@ class Run(db.Model, db.Timestamp):
             "started_at",
             postgresql_where=sa.text(LAST_SUCCESS),
             sqlite_where=sa.text(LAST_SUCCESS),
+        ),
+        # The end of each job's latest success (the metrics' gauge): one
+        # probe per job.
+        sa.Index(
+            "ix_jobs_run_last_end",
+            "job_id",
+            "finished_at",
+            postgresql_where=sa.text(SUCCESSES),
+            sqlite_where=sa.text(SUCCESSES),
         ),
         # Scheduling lag of a window: fire time against start, scheduled runs only.
         sa.Index(

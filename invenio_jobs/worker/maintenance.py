@@ -31,6 +31,7 @@ from ..models import Run, RunStatusEnum, delete_runs
 from ..models import last_success_order as latest_start_first
 from ..models import last_success_where as can_be_last_success
 from ..models import utcnow
+from ..run_totals import fold_changes
 from . import alerts
 from .dispatch import send_due_runs
 from .endings import catch_up_ends, end_subtask, ended, finish_parent
@@ -49,12 +50,15 @@ MAINTENANCE_OUTAGE = Outage("Maintenance task")
 def reap():
     """Fail runs whose worker died, terminate runs that ignore a stop, resend lost ones.
 
-    Then the jobs' alerts are evaluated (:mod:`.alerts`). Each step is one query plus a bounded batch of conditional updates, so
-    that several reapers at once (one per beat process) do no harm. While
+    Then the runs ended meanwhile are folded into the metrics' totals and
+    the jobs' alerts are evaluated (:mod:`.alerts`). Each step is one query
+    plus a bounded batch of conditional updates, so that several reapers
+    at once (one per beat process) do no harm. While
     the database is unreachable it logs one line per outage and does
     nothing.
     """
     reaped = maintenance_step(_reap)
+    maintenance_step(_fold_run_totals)
     if current_app.config["JOBS_ALERTS"]:
         maintenance_step(alerts.check)
     if not reaped:
@@ -77,6 +81,17 @@ def maintenance_step(step) -> dict:
         return {}
     MAINTENANCE_OUTAGE.recovered()
     return result
+
+
+def _fold_run_totals() -> dict:
+    """Fold the runs ended since the last pass into the metrics' totals.
+
+    One statement and a commit, so that a scrape adds up a pass's ends
+    at most, not every end since the start.
+    """
+    fold_changes(db.session.connection())
+    db.session.commit()
+    return {}
 
 
 def _reap() -> dict:

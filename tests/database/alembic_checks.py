@@ -48,6 +48,8 @@ JOBS_TABLES = {
     "jobs_job",
     "jobs_run",
     "jobs_run_log",
+    "jobs_run_total",
+    "jobs_run_total_change",
     "jobs_counter",
     "jobs_pool",
     "jobs_pause",
@@ -556,5 +558,45 @@ def test_run_numbers_follow_creation_order_per_job(base_app, database, monkeypat
 
         alembic.upgrade()
         assert numbers() == expected
+    finally:
+        restore(database)
+
+
+RUN_TOTALS = "a0cfb40bc8c7"
+"""Our revision that keeps the totals of ended runs for the metrics."""
+
+
+def test_upgraded_runs_have_their_totals_at_once(base_app, database):
+    """An InvenioRDM instance's runs are in the totals as soon as it is upgraded.
+
+    Its first scrape reads what reading every run gives; a run that ends
+    afterwards is added by the triggers the upgrade made; the downgrade
+    takes table and triggers away, and ends still work without them.
+    """
+    from metrics_from_runs import assert_same_metrics
+
+    from invenio_jobs.lifecycle import states
+
+    try:
+        alembic = install(base_app, database, jobs_at=INVENIORDM_HEAD)
+        jobs, runs = inveniordm_rows(_add_user(database), runs_per_job=3)
+        _write_rows(database, jobs, runs)
+        alembic.upgrade()
+        assert len(assert_same_metrics(database.session)) > 10
+
+        running = database.session.get(Run, runs["cron0"]["id"])
+        running.status, running.finished_at = RunStatusEnum.RUNNING, None
+        database.session.commit()
+        assert states.finish(running.id, RunStatusEnum.FAILED)
+        database.session.commit()
+        assert_same_metrics(database.session)
+        database.session.remove()
+
+        alembic.downgrade(target=revision(alembic, RUN_TOTALS).down_revision)
+        assert "jobs_run_total" not in tables(database)
+        running = database.session.get(Run, runs["cron1"]["id"])
+        running.status = RunStatusEnum.SUCCESS
+        database.session.commit()
+        database.session.remove()
     finally:
         restore(database)

@@ -18,6 +18,7 @@ from alembic_checks import (  # noqa: F401 (collected here, run on PostgreSQL)
     test_round_trip_matches_models,
     test_run_numbers_follow_creation_order_per_job,
     test_upgrade_refuses_rows_it_cannot_keep,
+    test_upgraded_runs_have_their_totals_at_once,
 )
 
 pytestmark = pytest.mark.postgresql
