@@ -26,7 +26,7 @@ from invenio_jobs.run_totals import create_triggers, drop_triggers, fill_stateme
 
 # revision identifiers, used by Alembic.
 revision = "a0cfb40bc8c7"
-down_revision = "5b7c00354422"
+down_revision = "18f8270a44b3"
 branch_labels = ()
 depends_on = None
 
