@@ -11,8 +11,6 @@ Lines live in ``jobs_run_log``; the API speaks InvenioRDM's log search
 search index this module does not need.
 """
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import current_app
 from invenio_db import db
@@ -21,7 +19,7 @@ from invenio_records_resources.services.base import LinksTemplate, Service
 from invenio_records_resources.services.errors import PermissionDeniedError
 from marshmallow import ValidationError
 
-from ..database.partitions import midnight, partition_days
+from ..database.partitions import partitions
 from ..models import Job, Run, RunLog, utcnow
 from ..proxies import current_jobs
 from .base import like_pattern, user_id_of
@@ -349,24 +347,26 @@ class LogsService(Service):
 
     @staticmethod
     def _windows() -> list:
-        """Spans of time to read newest first, one per day's partition.
+        """Spans of time to read newest first, one per partition (an hour or a day).
 
         Empty unless the log is partitioned (PostgreSQL). The spans meet
         end to end and the first and last are open, so that they cover
-        every line, also those of days without a partition. The partitions
-        made ahead for the coming days share the first span: no line is
-        written ahead of its time, so each would be one more empty read.
+        every line, also those of times without a partition (a gap is a
+        span of its own). The partitions made ahead share the first span:
+        no line is written ahead of its time, so each would be one more
+        empty read.
         """
-        days = partition_days(db.session.connection())
-        if not days:
+        parts = partitions(db.session.connection())
+        if not parts:
             return []
-        today = utcnow().date()
-        days = [day for day in days if day <= today] or days[:1]
-        starts = [midnight(day) for day in days]
-        starts.append(midnight(days[-1] + timedelta(days=1)))
-        windows = [(starts[-1], None)]
-        windows += [(starts[i], starts[i + 1]) for i in reversed(range(len(days)))]
-        windows.append((None, starts[0]))
+        now = utcnow()
+        parts = [part for part in parts if part.start <= now] or parts[:1]
+        bounds = sorted({part.start for part in parts} | {part.end for part in parts})
+        windows = [(bounds[-1], None)]
+        windows += [
+            (bounds[i], bounds[i + 1]) for i in reversed(range(len(bounds) - 1))
+        ]
+        windows.append((None, bounds[0]))
         return windows
 
     @staticmethod

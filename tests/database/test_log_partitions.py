@@ -28,6 +28,7 @@ from invenio_jobs.database.partitions import (
     message_index_name,
     partition_days,
     partition_log_table,
+    partitions,
     unpartition_log_table,
 )
 from invenio_jobs.logging import capture_run_logs
@@ -107,8 +108,15 @@ def test_the_conversion_keeps_every_line_in_its_day(partitioned):
                 )
             ).all()
         )
+        per_day = {}
+        for part in partitions(connection):
+            per_day[part.day] = per_day.get(part.day, 0) + per_partition.get(
+                part.name, 0
+            )
+        hourly = {part.day for part in partitions(connection) if part.hourly}
     assert DEFAULT_PARTITION not in per_partition
-    assert sorted(per_partition.values()) == [6] * (DAYS_BACK + 1)
+    assert sorted(per_day.values()) == [0, 0] + [6] * (DAYS_BACK + 1)
+    assert hourly == {today, today + timedelta(days=1)}
 
 
 def test_writing_tailing_and_searching_across_partitions(app, partitioned):
@@ -261,19 +269,24 @@ def test_retention_behind_a_long_transaction_waits_for_the_next_time(
 
 
 def trigram_indexed_days(connection) -> set:
-    """The days whose partition has its trigram index."""
+    """The days whose partitions (one, or its hours) all have their trigram index."""
     names = set(
         connection.scalars(
             sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")
         )
     )
+    parts = partitions(connection)
     return {
-        day for day in partition_days(connection) if message_index_name(day) in names
+        day
+        for day in {part.day for part in parts}
+        if all(
+            message_index_name(part.name) in names for part in parts if part.day == day
+        )
     }
 
 
 def test_only_ended_days_have_the_trigram_index(app, partitioned):
-    """Today's partition is written without it; the maintenance indexes a day once ended."""
+    """Today's hours are written without it; the maintenance indexes them once ended."""
     today = utcnow().date()
     with db.engine.begin() as connection:
         indexed = trigram_indexed_days(connection)
