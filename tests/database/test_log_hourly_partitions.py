@@ -41,9 +41,9 @@ from invenio_jobs.database.partitions import (
     partitions,
     unpartition_log_table,
 )
-from invenio_jobs.logging.tasks import create_log_partitions
 from invenio_jobs.models import RunLog, utcnow
 from invenio_jobs.proxies import current_jobs_logs_service
+from invenio_jobs.tasks import keep_log_partitions
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.usefixtures("empty_tables")]
 
@@ -215,8 +215,9 @@ def test_ended_hours_get_their_trigram_index_the_current_one_not(app, layout):
             connection
         )
         assert index_ended_partitions(connection, at_0610) == []
-    # The maintenance task, now: every ended range indexed, the current hour not.
-    create_log_partitions(2)
+    # The hourly maintenance task, now: every ended range indexed (the ended
+    # days joined, with theirs), the current hour not.
+    keep_log_partitions()
     now = utcnow()
     with db.engine.begin() as connection:
         indexed = trigram_indexed(connection)
