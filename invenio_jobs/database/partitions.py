@@ -301,6 +301,11 @@ def _add_partition(connection, name: str, start: datetime, end: datetime):
     connection.execute(sa.text(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds"))
 
 
+def _is_written(connection, name: str) -> bool:
+    """Whether a partition holds a line (read without a lock writers wait for)."""
+    return connection.scalar(sa.text(f"SELECT EXISTS (SELECT 1 FROM {name})"))
+
+
 def _split_day(connection, day: date, keep_if_written: bool) -> bool:
     """Detach a day's partition to make its hours instead; False when it stays.
 
@@ -312,7 +317,7 @@ def _split_day(connection, day: date, keep_if_written: bool) -> bool:
     """
     name = partition_name(day)
     connection.execute(sa.text(f"LOCK TABLE ONLY {TABLE} IN ACCESS EXCLUSIVE MODE"))
-    written = connection.scalar(sa.text(f"SELECT EXISTS (SELECT 1 FROM {name})"))
+    written = _is_written(connection, name)
     if written and keep_if_written:
         return False
     connection.execute(sa.text(f"ALTER TABLE {TABLE} DETACH PARTITION {name}"))
@@ -353,6 +358,8 @@ def create_partitions_ahead(connection, today: date, days_ahead: int) -> list[da
                 made.append(day)
             continue
         if partition_name(day) in names:
+            if offset == 0 and _is_written(connection, partition_name(day)):
+                continue
             if _split_day(connection, day, keep_if_written=offset == 0):
                 made.append(day)
             continue

@@ -26,6 +26,7 @@ from ..database.partitions import (
     index_ended_partitions,
     is_lock_timeout,
     is_partitioned,
+    lock_changes,
 )
 from ..models import RunLog, utcnow
 
@@ -83,9 +84,13 @@ def create_log_partitions(days_ahead: int) -> list:
         connection = db.session.connection()
         now = utcnow()
         made = create_partitions_ahead(connection, now.date(), days_ahead)
-        index_ended_partitions(connection, now)
+        db.session.commit()  # before the index builds: no table locked meanwhile
+        connection = db.session.connection()
+        if is_partitioned(connection):
+            lock_changes(connection)
+            index_ended_partitions(connection, now)
     except sa.exc.OperationalError as error:
-        _gave_up(error, "make the coming log partitions")
+        _gave_up(error, "make or index the log partitions")
         return []
     db.session.commit()
     try:
