@@ -381,3 +381,22 @@ def test_the_one_table_comes_back_with_a_half_made_day_beside(layout):
             sa.text("SELECT to_regclass(:name)"), {"name": next_table_name(DAY)}
         )
     assert all_lines() == before
+
+
+def test_a_day_with_an_hour_missing_is_joined_with_its_default_lines(layout):
+    """A line of a missing hour waits in the default partition, then joins its day."""
+    noon = midnight(DAY) + 12 * HOUR
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f"DROP TABLE {hour_partition_name(noon)}"))
+    stray = add_line(layout[0], noon + timedelta(minutes=30), "in a gap quasar")
+    with db.engine.begin() as connection:
+        assert lines_per_partition(connection)["jobs_run_log_default"] == 1
+    before = all_lines()
+    newest_first = sorted((line[0] for line in before), reverse=True)
+    assert stray in newest_first and search_all("quasar") == newest_first
+    assert DAY in consolidate_ended_days(db.engine, TODAY)
+    assert all_lines() == before
+    with db.engine.begin() as connection:
+        counts = lines_per_partition(connection)
+        assert "jobs_run_log_default" not in counts
+        assert counts[partition_name(DAY)] == 2 * len(HOURS) + 1
