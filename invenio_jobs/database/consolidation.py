@@ -17,10 +17,12 @@ and catalog read). The work is done beside the writers, not in their way:
    (primary key, run index, trigram index) with a CHECK constraint of the
    day's range, so that attaching it needs no scan; this takes seconds
    for a busy day, and nobody waits for it;
-2. then, in one short transaction holding the log table, the lines that
-   came or went meanwhile (a line of the ended day written late from a
-   writer's buffer, the lines of a deleted run) are brought over, the
-   hours dropped and the day table attached in their place.
+2. then, in one short transaction holding the log table (against writers
+   while the two sets are compared, against readers too only while the
+   tables are swapped), the lines that came or went meanwhile (a line of
+   the ended day written late from a writer's buffer, the lines of a
+   deleted run) are brought over, the hours dropped and the day table
+   attached in their place.
 
 A consolidation stopped midway leaves at most a day table that is not
 attached: the next one drops it and starts again. Two maintenance
@@ -142,18 +144,20 @@ def prepare_day_table(connection, day: date):
 def swap_in_day_table(connection, day: date):
     """Put the day's table in place of its hours, in one short transaction.
 
-    The log table is locked first, so that no line is being written or
-    read while the sets are compared, and no lock is then waited for in
-    another order than writers take them. The lines written into the
-    hours since the copy are added and those deleted since are removed
-    (each by its id, which is unique), lines of the day that fell into the
-    default partition are taken out of it, the hours dropped and the day
-    table attached (its CHECK constraint spares the scan) and renamed.
+    The log table is locked against writers first (readers go on), so that
+    no line is written or deleted while the sets are compared, and no lock
+    is then waited for in another order than writers take them. The lines
+    written into the hours since the copy are added and those deleted
+    since are removed (each by its id, which is unique). Then, with the
+    log table locked against readers too for a moment, lines of the day
+    that fell into the default partition are taken out of it, the hours
+    dropped and the day table attached (its CHECK constraint spares the
+    scan) and renamed.
     """
     name, table = partition_name(day), next_table_name(day)
     start, end = midnight(day), midnight(day + DAY)
     lock_changes(connection)
-    connection.execute(sa.text(f"LOCK TABLE ONLY {TABLE} IN ACCESS EXCLUSIVE MODE"))
+    connection.execute(sa.text(f"LOCK TABLE ONLY {TABLE} IN SHARE ROW EXCLUSIVE MODE"))
     hours = [
         part.name for part in partitions(connection) if part.hourly and part.day == day
     ]
@@ -164,6 +168,7 @@ def swap_in_day_table(connection, day: date):
         f"INSERT INTO {table} ({COLUMNS}) SELECT {COLUMNS} FROM {TABLE} kept "
         f"WHERE {in_range} AND NOT EXISTS "
         f"(SELECT 1 FROM {table} copied WHERE copied.id = kept.id)",
+        f"LOCK TABLE ONLY {TABLE} IN ACCESS EXCLUSIVE MODE",
         f"DELETE FROM {DEFAULT_PARTITION} WHERE {bounds(start, end)}",
     ]
     if hours:

@@ -347,21 +347,32 @@ class LogsService(Service):
 
     @staticmethod
     def _windows() -> list:
-        """Spans of time to read newest first, one per partition (an hour or a day).
+        """Spans of time to read newest first: the current hour, then a day at a time.
 
-        Empty unless the log is partitioned (PostgreSQL). The spans meet
-        end to end and the first and last are open, so that they cover
-        every line, also those of times without a partition (a gap is a
-        span of its own). The partitions made ahead share the first span:
-        no line is written ahead of its time, so each would be one more
-        empty read.
+        Empty unless the log is partitioned (PostgreSQL). Each ended day is
+        one span, whether it is one partition or hourly ones (read
+        together, each hour through its own trigram index); the hour being
+        written, which has none, is a span of its own. The spans meet end
+        to end and the first and last are open, so that they cover every
+        line, also those of times without a partition (a gap is a span of
+        its own). The partitions made ahead share the first span: no line
+        is written ahead of its time, so each would be one more empty read.
         """
         parts = partitions(db.session.connection())
         if not parts:
             return []
         now = utcnow()
         parts = [part for part in parts if part.start <= now] or parts[:1]
-        bounds = sorted({part.start for part in parts} | {part.end for part in parts})
+        bounds, hours = set(), {}
+        for part in parts:
+            if part.hourly and part.end <= now:
+                first, last = hours.get(part.day, (part.start, part.end))
+                hours[part.day] = (min(first, part.start), max(last, part.end))
+            else:
+                bounds |= {part.start, part.end}
+        for first, last in hours.values():
+            bounds |= {first, last}
+        bounds = sorted(bounds)
         windows = [(bounds[-1], None)]
         windows += [
             (bounds[i], bounds[i + 1]) for i in reversed(range(len(bounds) - 1))
