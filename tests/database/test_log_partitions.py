@@ -22,10 +22,12 @@ from invenio_db import db
 
 from invenio_jobs.database.partitions import (
     DEFAULT_PARTITION,
+    HOUR,
     create_partitions_ahead,
     index_ended_days,
     is_partitioned,
     message_index_name,
+    midnight,
     partition_days,
     partition_log_table,
     partitions,
@@ -35,6 +37,7 @@ from invenio_jobs.logging import capture_run_logs
 from invenio_jobs.logging.tasks import create_log_partitions, delete_old_logs
 from invenio_jobs.models import RunLog, utcnow
 from invenio_jobs.proxies import current_jobs_logs_service
+from invenio_jobs.services.logs import LogsService
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.usefixtures("empty_tables")]
 
@@ -304,3 +307,20 @@ def test_only_ended_days_have_the_trigram_index(app, partitioned):
         system_identity, {"q": '"doi:10.99/" AND line', "size": 100}
     ).to_dict()["hits"]
     assert found["total"] == 2 * 3 * (DAYS_BACK + 1)
+
+
+def test_a_search_reads_the_current_hour_alone_and_a_day_of_hours_as_one(partitioned):
+    """Spans newest first: the hour being written, today's ended hours, each day."""
+    hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    today = midnight(hour.date())
+    windows = LogsService._windows()
+    db.session.remove()
+    if utcnow() >= hour + HOUR:
+        pytest.skip("an hour began while the spans were read")
+    assert windows[:2] == [(hour + HOUR, None), (hour, hour + HOUR)]
+    older = [(today - timedelta(days=1), today)]
+    if hour > today:
+        older.insert(0, (today, hour))
+    assert windows[2 : 2 + len(older)] == older
+    assert windows[-1] == (None, today - timedelta(days=DAYS_BACK))
+    assert len(windows) == 2 + len(older) + DAYS_BACK
