@@ -309,14 +309,13 @@ def _is_written(connection, name: str) -> bool:
 def _split_day(connection, day: date, keep_if_written: bool) -> bool:
     """Detach a day's partition to make its hours instead; False when it stays.
 
-    The log table is locked first (every reader and writer goes through
-    it), so that no line arrives while the day is detached, and no lock is
-    waited for in the other order. A day already written (the day the
-    hourly layout came) stays whole when ``keep_if_written``; a day ahead
-    that holds a line written early has it moved into its hour.
+    The caller holds the log table locked (every reader and writer goes
+    through it), so that no line arrives while the day is detached. A day
+    already written (the day the hourly layout came) stays whole when
+    ``keep_if_written``; a day ahead that holds a line written early has it
+    moved into its hour.
     """
     name = partition_name(day)
-    connection.execute(sa.text(f"LOCK TABLE ONLY {TABLE} IN ACCESS EXCLUSIVE MODE"))
     written = _is_written(connection, name)
     if written and keep_if_written:
         return False
@@ -349,6 +348,15 @@ def create_partitions_ahead(connection, today: date, days_ahead: int) -> list[da
     existing = partitions(connection)
     names = {part.name for part in existing}
     days = {part.day for part in existing}
+    splits = [
+        offset
+        for offset in range(min(days_ahead, HOURLY_DAYS_AHEAD) + 1)
+        if partition_name(today + timedelta(days=offset)) in names
+        and not (offset == 0 and _is_written(connection, partition_name(today)))
+    ]
+    if splits:
+        # Before any other lock: a writer waits on none of ours meanwhile.
+        connection.execute(sa.text(f"LOCK TABLE ONLY {TABLE} IN ACCESS EXCLUSIVE MODE"))
     made = []
     for offset in range(days_ahead + 1):
         day = today + timedelta(days=offset)
@@ -358,9 +366,7 @@ def create_partitions_ahead(connection, today: date, days_ahead: int) -> list[da
                 made.append(day)
             continue
         if partition_name(day) in names:
-            if offset == 0 and _is_written(connection, partition_name(day)):
-                continue
-            if _split_day(connection, day, keep_if_written=offset == 0):
+            if offset in splits and _split_day(connection, day, offset == 0):
                 made.append(day)
             continue
         missing = [
