@@ -269,7 +269,7 @@ def index_ended_days(connection, today: date) -> list[date]:
 
 
 def _add_partition(connection, name: str, start: datetime, end: datetime):
-    """Make the partition ``name`` of [start, end), taking its lines out of the default one.
+    """Make the partition ``name`` of [start, end), moving its lines from the default.
 
     Made as a table, filled from the default partition, then attached: a
     partition cannot be created while the default one holds lines of its

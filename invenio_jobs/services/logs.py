@@ -179,7 +179,8 @@ class LogsService(Service):
         reading its partitions with their own plans. While the hits fit in
         ``room`` (one answer), each count also brings their ids and times,
         so that a rare word's lines are then read by their keys rather than
-        by reading today's partition (which has no trigram index) again.
+        by reading the current hour's partition (which has no trigram
+        index) again.
         Returns the total and those keys, or ``None`` when they did not fit.
         """
         total, ids, stamps = 0, [], []
@@ -397,17 +398,17 @@ class LogsService(Service):
 
     @staticmethod
     def _read_newest(base, after, limit, windows):
-        """Up to ``limit`` lines, newest first, read one day's partition at a time.
+        """Up to ``limit`` lines, newest first, one span (:meth:`_windows`) at a time.
 
         Across all partitions at once, PostgreSQL would merge every
         partition's index in id order, and each must find its first match
-        before one line comes out; a day at a time, each query reads one
-        partition with the plan that suits it, and a page of a common word
-        ends in the newest day. Lines are ordered by id, which follows
-        their time but may cross a midnight by the moments a batch waits:
-        one last query takes the older days' lines with a higher id than
-        the page's lowest (an index probe per partition), so that no hit is
-        skipped.
+        before one line comes out; a span at a time (the current hour, then
+        a day), each query reads a day's partition with the plan that suits
+        it, and a page of a common word ends in the newest span. Lines are
+        ordered by id, which follows their time but may cross a span's
+        start by the moments a batch waits: one last query takes the older
+        spans' lines with a higher id than the page's lowest (an index probe
+        per partition), so that no hit is skipped.
         """
         wanted = limit + 1
         newer = base if after is None else base.where(RunLog.id < after)
