@@ -348,32 +348,24 @@ class LogsService(Service):
 
     @staticmethod
     def _windows() -> list:
-        """Spans of time to read newest first: the current hour, then a day at a time.
+        """Spans of time to read newest first, one per partition: an hour or a day.
 
-        Empty unless the log is partitioned (PostgreSQL). Each ended day is
-        one span, whether it is one partition or hourly ones (read
-        together, each hour through its own trigram index); the hour being
-        written, which has none, is a span of its own. The spans meet end
-        to end and the first and last are open, so that they cover every
-        line, also those of times without a partition (a gap is a span of
-        its own). The partitions made ahead share the first span: no line
-        is written ahead of its time, so each would be one more empty read.
+        Empty unless the log is partitioned (PostgreSQL). One partition a
+        statement, so that each is read with the plan that suits it (for a
+        job's lines, its run index; across several partitions, PostgreSQL
+        would merge their id indexes, each read until its first match).
+        The spans meet end to end and the first and last are open, so that
+        they cover every line, also those of times without a partition (a
+        gap is a span of its own). The partitions made ahead share the
+        first span: no line is written ahead of its time, so each would be
+        one more empty read.
         """
         parts = partitions(db.session.connection())
         if not parts:
             return []
         now = utcnow()
         parts = [part for part in parts if part.start <= now] or parts[:1]
-        bounds, hours = set(), {}
-        for part in parts:
-            if part.hourly and part.end <= now:
-                first, last = hours.get(part.day, (part.start, part.end))
-                hours[part.day] = (min(first, part.start), max(last, part.end))
-            else:
-                bounds |= {part.start, part.end}
-        for first, last in hours.values():
-            bounds |= {first, last}
-        bounds = sorted(bounds)
+        bounds = sorted({part.start for part in parts} | {part.end for part in parts})
         windows = [(bounds[-1], None)]
         windows += [
             (bounds[i], bounds[i + 1]) for i in reversed(range(len(bounds) - 1))
@@ -402,9 +394,9 @@ class LogsService(Service):
 
         Across all partitions at once, PostgreSQL would merge every
         partition's index in id order, and each must find its first match
-        before one line comes out; a span at a time (the current hour, then
-        a day), each query reads a day's partition with the plan that suits
-        it, and a page of a common word ends in the newest span. Lines are
+        before one line comes out; a span at a time (an hour of the current
+        day, then a day), each query reads one partition with the plan that
+        suits it, and a page of a common word ends in the newest span. Lines are
         ordered by id, which follows their time but may cross a span's
         start by the moments a batch waits: one last query takes the older
         spans' lines with a higher id than the page's lowest (an index probe

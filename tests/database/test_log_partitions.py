@@ -309,18 +309,22 @@ def test_only_ended_days_have_the_trigram_index(app, partitioned):
     assert found["total"] == 2 * 3 * (DAYS_BACK + 1)
 
 
-def test_a_search_reads_the_current_hour_alone_and_a_day_of_hours_as_one(partitioned):
-    """Spans newest first: the hour being written, today's ended hours, each day."""
+def test_a_search_reads_an_hour_of_today_or_a_day_at_a_time(partitioned):
+    """Spans newest first: each of today's hours until now, then each day."""
     hour = utcnow().replace(minute=0, second=0, microsecond=0)
     today = midnight(hour.date())
     windows = LogsService._windows()
     db.session.remove()
     if utcnow() >= hour + HOUR:
         pytest.skip("an hour began while the spans were read")
-    assert windows[:2] == [(hour + HOUR, None), (hour, hour + HOUR)]
-    older = [(today - timedelta(days=1), today)]
-    if hour > today:
-        older.insert(0, (today, hour))
-    assert windows[2 : 2 + len(older)] == older
+    hours = int((hour - today) / HOUR) + 1
+    assert windows[0] == (hour + HOUR, None)
+    assert windows[1 : 1 + hours] == [
+        (hour - HOUR * back, hour - HOUR * (back - 1)) for back in range(hours)
+    ]
+    days = windows[1 + hours : -1]
+    assert days == [
+        (today - timedelta(days=back), today - timedelta(days=back - 1))
+        for back in range(1, DAYS_BACK + 1)
+    ]
     assert windows[-1] == (None, today - timedelta(days=DAYS_BACK))
-    assert len(windows) == 2 + len(older) + DAYS_BACK
