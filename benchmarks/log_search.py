@@ -14,14 +14,24 @@ FROM generate_series``. Messages are what vocabulary harvests write (DOIs,
 ROR and ORCID ids, hashes, counts), one line in a million carries the rare
 word ``quasar``. Then:
 
-1. converts the table to daily partitions as the migration does (copy and
-   index building), timed;
+1. converts the table to partitions as the migration does (copy and
+   index building), timed: a partition per ended day, today's hours, and
+   the trigram index on every range that ended (the hours before the
+   current one too), as the hourly maintenance leaves them;
 2. times searches through the logs service (``/api/logs/jobs``' code,
    without HTTP), each ``--requests`` times, a page of 50 hits: a rare word
    across all runs, a phrase within one job, a level and a time range;
-3. times dropping the oldest day (retention).
+3. times dropping the oldest day (retention);
+4. times joining today's hours into one day partition (the maintenance
+   does it once a day has ended): the copy with the index building, and
+   the swap, during which the log table is locked.
 
-    python benchmarks/log_search.py --lines 10000000
+``--full-today`` puts a whole day's lines into today, as at the end of a
+day: the lines then run until midnight tonight, the hours are indexed up
+to 23:00 and the searches' clock says 23:30, so that the unindexed current
+hour holds a full hour's lines and the join moves a whole day.
+
+    python benchmarks/log_search.py --lines 10000000 [--full-today]
 """
 
 import argparse
@@ -51,8 +61,8 @@ END || CASE WHEN i % 1000000 = 4242 THEN ' quasar' ELSE '' END"""
 """A harvest's lines: eight shapes, identifiers from the line number's hash."""
 
 
-def seed(db, options):
-    """Jobs, runs, and lines in time order (ids follow time), one INSERT each."""
+def seed(db, options, end):
+    """Jobs, runs, and lines in time order (ids follow time) until ``end``."""
     from invenio_jobs.models import Job, Run
 
     i = sa.column("i", sa.Integer)
@@ -106,14 +116,14 @@ def seed(db, options):
         sa.text(
             "INSERT INTO jobs_run_log (run_id, timestamp, level, logger, message) "
             "SELECT runs.ids[1 + (i - 1) / :per_run], "
-            "now() - make_interval(secs => (:lines - i) * :step), "
+            "CAST(:end AS timestamptz) - make_interval(secs => (:lines - i) * :step), "
             "CASE WHEN i % 50 = 0 THEN 'ERROR' WHEN i % 8 = 6 THEN 'WARNING' "
             "ELSE 'INFO' END, 'invenio_vocabularies', "
             f"{MESSAGE} "
             "FROM (SELECT i, md5(i::text) AS h FROM generate_series(1, :lines) i) s, "
             "(SELECT array_agg(id ORDER BY number) AS ids FROM jobs_run) runs"
         ),
-        {"per_run": per_run, "lines": options.lines, "step": step},
+        {"per_run": per_run, "lines": options.lines, "step": step, "end": end},
     )
     db.session.commit()
 
@@ -145,11 +155,18 @@ def run(uri, options) -> dict:
     from invenio_access.permissions import system_identity
     from invenio_db import db
 
+    from invenio_jobs.database.consolidation import (
+        prepare_day_table,
+        swap_in_day_table,
+    )
     from invenio_jobs.database.partitions import (
+        HOUR,
         MESSAGE_INDEX,
         drop_partitions_before,
+        midnight,
         partition_days,
         partition_log_table,
+        partitions,
     )
     from invenio_jobs.models import Job, utcnow
     from invenio_jobs.proxies import current_jobs_logs_service
@@ -160,12 +177,26 @@ def run(uri, options) -> dict:
         db.create_all()
         with db.engine.begin() as connection:
             connection.execute(sa.text(f"DROP INDEX IF EXISTS {MESSAGE_INDEX}"))
-        figures["seed_s"] = timed(lambda: seed(db, options))
+        now = utcnow()
+        today = now.date()
+        if options.full_today:
+            end = midnight(today) + timedelta(days=1) - timedelta(seconds=1)
+            indexed_until = midnight(today) + 23 * HOUR
+        else:
+            end = now
+            indexed_until = now.replace(minute=0, second=0, microsecond=0)
+        if options.full_today:
+            # The searches see the clock at 23:30, as the layout stands.
+            from invenio_jobs.services import log_query, logs
+
+            late = midnight(today) + timedelta(hours=23, minutes=30)
+            logs.utcnow = log_query.utcnow = lambda: late
+        figures["seed_s"] = timed(lambda: seed(db, options, end))
         db.session.remove()
 
         def upgrade():
             with db.engine.begin() as connection:
-                partition_log_table(connection, utcnow().date(), 7)
+                partition_log_table(connection, today, 7, now=indexed_until)
 
         figures["upgrade_s"] = timed(upgrade)
         with db.engine.connect().execution_options(
@@ -212,6 +243,24 @@ def run(uri, options) -> dict:
                 figures["dropped"] = drop_partitions_before(connection, cutoff)
 
         figures["drop_day_s"] = timed(drop)
+
+        with db.engine.connect() as connection:
+            figures["today_lines"] = connection.scalar(
+                sa.text("SELECT count(*) FROM jobs_run_log WHERE timestamp >= :start"),
+                {"start": midnight(today)},
+            )
+            hours = [part for part in partitions(connection) if part.day == today]
+            unindexed = hours[int((indexed_until - midnight(today)) / HOUR)]
+            figures["unindexed_lines"] = connection.scalar(
+                sa.text(f"SELECT count(*) FROM {unindexed.name}")
+            )
+            connection.commit()
+            figures["prepare_s"] = timed(
+                lambda: (prepare_day_table(connection, today), connection.commit())
+            )
+            figures["swap_s"] = timed(
+                lambda: (swap_in_day_table(connection, today), connection.commit())
+            )
     return figures
 
 
@@ -221,6 +270,11 @@ def main(argv=None):
     for name, default in SIZES.items():
         parser.add_argument(f"--{name}", type=int, default=default)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--full-today",
+        action="store_true",
+        help="a whole day's lines today, as at the end of a day (the worst case)",
+    )
     options = parser.parse_args(argv)
 
     with bench_database("log_search", keep=options.keep) as (uri, backend):
@@ -248,6 +302,14 @@ def main(argv=None):
         f"dropped the day {day} (~{lines} lines) in "
         f"{figures['drop_day_s'] * 1000:.0f} ms"
     )
+    print(
+        f"today: {figures['today_lines']} lines in hourly partitions, "
+        f"{figures['unindexed_lines']} in the current (unindexed) hour; "
+        f"joined into one day partition in "
+        f"{figures['prepare_s'] + figures['swap_s']:.1f} s (copy and indexes "
+        f"{figures['prepare_s']:.1f} s beside the writers, swap with the log "
+        f"locked {figures['swap_s'] * 1000:.0f} ms)"
+    )
     rare, phrase, level = (
         figures[name]
         for name in ("rare word, all runs", "phrase, one job", "level and time range")
@@ -257,7 +319,12 @@ def main(argv=None):
         f"rare_p50_ms={rare['p50']:.1f} rare_p95_ms={rare['p95']:.1f} "
         f"phrase_p50_ms={phrase['p50']:.1f} phrase_p95_ms={phrase['p95']:.1f} "
         f"level_time_p50_ms={level['p50']:.1f} level_time_p95_ms={level['p95']:.1f} "
-        f"drop_day_ms={figures['drop_day_s'] * 1000:.0f}"
+        f"drop_day_ms={figures['drop_day_s'] * 1000:.0f} "
+        f"full_today={int(options.full_today)} "
+        f"today_lines={figures['today_lines']} "
+        f"unindexed_lines={figures['unindexed_lines']} "
+        f"join_day_s={figures['prepare_s'] + figures['swap_s']:.1f} "
+        f"join_swap_ms={figures['swap_s'] * 1000:.0f}"
     )
 
 

@@ -173,10 +173,14 @@ a line is kept between this many days and one day more.
 """
 
 JOBS_LOGS_PARTITIONS_AHEAD = 7
-"""Days after today whose log partitions the pruning task makes in advance.
+"""Days after today whose log partitions the maintenance makes in advance.
 
-PostgreSQL only. A line whose day has no partition yet is kept in the
-default partition and moved to its day's when that one is made.
+PostgreSQL only. Today and tomorrow are made of hourly partitions (each
+ended hour gets its trigram index from the task ``keep_log_partitions``,
+which beat sends just after every hour; an ended day's hours are then
+joined into one partition), the later days of one partition each. A line
+whose time has no partition yet is kept in the default partition and moved
+to its own when that one is made.
 """
 
 JOBS_HISTORY_RETENTION_DAYS = 365

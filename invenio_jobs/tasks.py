@@ -29,6 +29,7 @@ __all__ = (
     "deliver_alerts",
     "execute_run",
     "execute_subtasks",
+    "keep_log_partitions",
     "prune_runs",
     "reap_runs",
     "send_due_runs",
@@ -64,6 +65,12 @@ def reap_runs():
 def prune_runs(batch_size=5000):
     """Delete old log lines, and the finished runs beyond each job's retention."""
     return maintenance.prune(batch_size)
+
+
+@shared_task(ignore_result=True, name="invenio_jobs.tasks.keep_log_partitions")
+def keep_log_partitions():
+    """Make the coming log partitions, index ended hours, join ended days."""
+    return maintenance.keep_log_partitions()
 
 
 @shared_task(ignore_result=True, name="invenio_jobs.tasks.send_run_notification")

@@ -6,9 +6,11 @@
 
 """Run logs partitioned by day, with a trigram index for the log search.
 
-On PostgreSQL, ``jobs_run_log`` becomes a table partitioned by day of
-``timestamp`` (retention then drops whole days) whose messages have a
-trigram index (the log search's substring matches use it). Every line is
+On PostgreSQL, ``jobs_run_log`` becomes a table partitioned by range of
+``timestamp``: a partition per ended day (retention then drops whole
+days), today's and tomorrow's hours, a partition per later day ahead;
+the messages of the ended ranges have a trigram index (the log search's
+substring matches use it). Every line is
 copied with its id, inside the migration's transaction; the downgrade
 copies them back into the one table. SQLite keeps its one table.
 

@@ -53,7 +53,13 @@ from ..lifecycle import Dispatch, number_runs, queued_run
 from ..models import Run, RunStatusEnum, RunTrigger, utcnow
 from ..proxies import current_jobs
 from ..schedules import compile_window, held_until, plan_fires
-from ..tasks import prune_runs, reap_runs, send_due_runs, send_runs
+from ..tasks import (
+    keep_log_partitions,
+    prune_runs,
+    reap_runs,
+    send_due_runs,
+    send_runs,
+)
 from .statements import active_windows, advance_jobs, claim_due_jobs, insert_runs
 
 logger = get_logger(__name__)
@@ -99,6 +105,20 @@ class _Batch:
     held: int = 0
 
 
+PAST_THE_HOUR = 10
+"""Seconds after each UTC hour begins that beat sends ``keep_log_partitions``.
+
+The hour just ended then gets its trigram index; the few seconds let a
+writer's buffer store its last lines of that hour first.
+"""
+
+
+def seconds_to_next_hour(now: datetime) -> float:
+    """Seconds from ``now`` until :data:`PAST_THE_HOUR` past the next UTC hour."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return (hour + timedelta(hours=1, seconds=PAST_THE_HOUR) - now).total_seconds()
+
+
 class RunScheduler(Scheduler):
     """Celery beat scheduler that queues the runs of scheduled jobs.
 
@@ -113,6 +133,7 @@ class RunScheduler(Scheduler):
         self._jobs_check_at = 0.0
         self._maintenance_at = 0.0
         self._prune_at = 0.0
+        self._partitions_at = 0.0
         self._due_check_at = 0.0
         self._unavailable_logged: set = set()
         self._outage = Outage("Job scheduler", logger)
@@ -153,6 +174,9 @@ class RunScheduler(Scheduler):
             if now >= self._prune_at:
                 self._prune_at = now + config["JOBS_PRUNE_INTERVAL"]
                 self.send_maintenance(prune_runs)
+            if now >= self._partitions_at:
+                self._partitions_at = now + seconds_to_next_hour(utcnow())
+                self.send_maintenance(keep_log_partitions)
             if now >= self._jobs_check_at:
                 jobs_delay = self._look(self.tick_jobs, retry)
                 self._jobs_check_at = time.monotonic() + (
@@ -166,6 +190,7 @@ class RunScheduler(Scheduler):
                 self._due_check_at,
                 self._maintenance_at,
                 self._prune_at,
+                self._partitions_at,
             )
             until = min(waits) - time.monotonic()
         return max(0.0, min(delay, until))

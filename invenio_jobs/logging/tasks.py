@@ -19,12 +19,14 @@ from celery import shared_task
 from flask import current_app
 from invenio_db import db
 
+from ..database.consolidation import consolidate_ended_days
 from ..database.partitions import (
     create_partitions_ahead,
     drop_partitions_before,
-    index_ended_days,
+    index_ended_partitions,
     is_lock_timeout,
     is_partitioned,
+    lock_changes,
 )
 from ..models import RunLog, utcnow
 
@@ -68,21 +70,33 @@ def delete_old_logs(days: int, batch_size: int = BATCH_SIZE) -> int:
 
 
 def create_log_partitions(days_ahead: int) -> list:
-    """Make the log partitions of today and the coming days (PostgreSQL).
+    """Keep the log partitions (PostgreSQL): made ahead, indexed, joined by day.
 
-    Sent with the pruning, well before a day begins, so that its lines go
-    to their own partition rather than the default one; the days that
-    ended get their trigram index then. Returns the days made.
+    Makes the partitions of the coming hours and days, so that their lines
+    go to their own partition rather than the default one; gives each
+    ended hour its trigram index, so that a search reads at most the
+    current hour without one; then joins the hours of each ended day into
+    one day partition (:mod:`..database.consolidation`). Sent every hour,
+    just after the hour begins, and with the pruning. Returns the days
+    that got partitions.
     """
     try:
         connection = db.session.connection()
-        today = utcnow().date()
-        made = create_partitions_ahead(connection, today, days_ahead)
-        index_ended_days(connection, today)
+        now = utcnow()
+        made = create_partitions_ahead(connection, now.date(), days_ahead)
+        db.session.commit()  # before the index builds: no table locked meanwhile
+        connection = db.session.connection()
+        if is_partitioned(connection):
+            lock_changes(connection)
+            index_ended_partitions(connection, now)
     except sa.exc.OperationalError as error:
-        _gave_up(error, "make the coming days' log partitions")
+        _gave_up(error, "make or index the log partitions")
         return []
     db.session.commit()
+    try:
+        consolidate_ended_days(db.engine, now.date())
+    except sa.exc.OperationalError as error:
+        _gave_up(error, "join the ended days' hourly log partitions")
     return made
 
 

@@ -350,11 +350,12 @@ class Run(db.Model, db.Timestamp):
 class RunLog(db.Model):
     """One log line of a run, captured while the run's task executed.
 
-    On PostgreSQL the table made by the migrations is partitioned by day of
-    ``timestamp`` (see :mod:`invenio_jobs.database.partitions`), its primary
-    key is then ``(id, timestamp)``; ids stay unique, from one sequence.
-    The messages of each ended day's partition have a trigram index there,
-    which answers the log search (today's lines are written without it).
+    On PostgreSQL the table made by the migrations is partitioned by range
+    of ``timestamp`` (see :mod:`invenio_jobs.database.partitions`: ended
+    days, the current day's hours), its primary key is then
+    ``(id, timestamp)``; ids stay unique, from one sequence. The messages
+    of each ended hour's and day's partition have a trigram index there,
+    which answers the log search (the current hour is written without it).
     """
 
     __tablename__ = "jobs_run_log"

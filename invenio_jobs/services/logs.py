@@ -11,8 +11,6 @@ Lines live in ``jobs_run_log``; the API speaks InvenioRDM's log search
 search index this module does not need.
 """
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import current_app
 from invenio_db import db
@@ -21,7 +19,7 @@ from invenio_records_resources.services.base import LinksTemplate, Service
 from invenio_records_resources.services.errors import PermissionDeniedError
 from marshmallow import ValidationError
 
-from ..database.partitions import midnight, partition_days
+from ..database.partitions import partitions
 from ..models import Job, Run, RunLog, utcnow
 from ..proxies import current_jobs
 from .base import like_pattern, user_id_of
@@ -181,7 +179,8 @@ class LogsService(Service):
         reading its partitions with their own plans. While the hits fit in
         ``room`` (one answer), each count also brings their ids and times,
         so that a rare word's lines are then read by their keys rather than
-        by reading today's partition (which has no trigram index) again.
+        by reading the current hour's partition (which has no trigram
+        index) again.
         Returns the total and those keys, or ``None`` when they did not fit.
         """
         total, ids, stamps = 0, [], []
@@ -349,24 +348,29 @@ class LogsService(Service):
 
     @staticmethod
     def _windows() -> list:
-        """Spans of time to read newest first, one per day's partition.
+        """Spans of time to read newest first, one per partition: an hour or a day.
 
-        Empty unless the log is partitioned (PostgreSQL). The spans meet
-        end to end and the first and last are open, so that they cover
-        every line, also those of days without a partition. The partitions
-        made ahead for the coming days share the first span: no line is
-        written ahead of its time, so each would be one more empty read.
+        Empty unless the log is partitioned (PostgreSQL). One partition a
+        statement, so that each is read with the plan that suits it (for a
+        job's lines, its run index; across several partitions, PostgreSQL
+        would merge their id indexes, each read until its first match).
+        The spans meet end to end and the first and last are open, so that
+        they cover every line, also those of times without a partition (a
+        gap is a span of its own). The partitions made ahead share the
+        first span: no line is written ahead of its time, so each would be
+        one more empty read.
         """
-        days = partition_days(db.session.connection())
-        if not days:
+        parts = partitions(db.session.connection())
+        if not parts:
             return []
-        today = utcnow().date()
-        days = [day for day in days if day <= today] or days[:1]
-        starts = [midnight(day) for day in days]
-        starts.append(midnight(days[-1] + timedelta(days=1)))
-        windows = [(starts[-1], None)]
-        windows += [(starts[i], starts[i + 1]) for i in reversed(range(len(days)))]
-        windows.append((None, starts[0]))
+        now = utcnow()
+        parts = [part for part in parts if part.start <= now] or parts[:1]
+        bounds = sorted({part.start for part in parts} | {part.end for part in parts})
+        windows = [(bounds[-1], None)]
+        windows += [
+            (bounds[i], bounds[i + 1]) for i in reversed(range(len(bounds) - 1))
+        ]
+        windows.append((None, bounds[0]))
         return windows
 
     @staticmethod
@@ -386,17 +390,17 @@ class LogsService(Service):
 
     @staticmethod
     def _read_newest(base, after, limit, windows):
-        """Up to ``limit`` lines, newest first, read one day's partition at a time.
+        """Up to ``limit`` lines, newest first, one span (:meth:`_windows`) at a time.
 
         Across all partitions at once, PostgreSQL would merge every
         partition's index in id order, and each must find its first match
-        before one line comes out; a day at a time, each query reads one
-        partition with the plan that suits it, and a page of a common word
-        ends in the newest day. Lines are ordered by id, which follows
-        their time but may cross a midnight by the moments a batch waits:
-        one last query takes the older days' lines with a higher id than
-        the page's lowest (an index probe per partition), so that no hit is
-        skipped.
+        before one line comes out; a span at a time (an hour of the current
+        day, then a day), each query reads one partition with the plan that
+        suits it, and a page of a common word ends in the newest span. Lines are
+        ordered by id, which follows their time but may cross a span's
+        start by the moments a batch waits: one last query takes the older
+        spans' lines with a higher id than the page's lowest (an index probe
+        per partition), so that no hit is skipped.
         """
         wanted = limit + 1
         newer = base if after is None else base.where(RunLog.id < after)

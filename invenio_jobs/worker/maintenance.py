@@ -6,8 +6,9 @@
 
 """Maintenance: runs whose worker died, runs that ignore a stop, lost messages, retention.
 
-``reap`` and ``prune`` are the bodies of the ``reap_runs`` and ``prune_runs``
-tasks that every beat sends. Each step is a query and a bounded batch of
+``reap``, ``prune`` and ``keep_log_partitions`` are the bodies of the
+``reap_runs``, ``prune_runs`` and ``keep_log_partitions`` tasks that every
+beat sends. Each step is a query and a bounded batch of
 conditional updates, so that several at once do no harm; while the
 database is unreachable a step logs one line per outage and does nothing.
 """
@@ -155,6 +156,19 @@ def _reap() -> dict:
     ).all():
         finish_parent(parent_id)
     return reaped
+
+
+def keep_log_partitions() -> dict:
+    """Make the coming log partitions, index the ended hours, join the ended days.
+
+    Sent by beat just after each hour begins (:mod:`..logging.tasks`), so
+    that the hour just ended gets its trigram index within a minute and a
+    search reads only the current hour without one. A no-op on SQLite.
+    """
+    made = maintenance_step(
+        lambda: create_log_partitions(current_app.config["JOBS_LOGS_PARTITIONS_AHEAD"])
+    )
+    return {"log_partitions": len(made)} if made else {}
 
 
 def prune(batch_size=5000):

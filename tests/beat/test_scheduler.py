@@ -14,7 +14,7 @@ by a recorder, except where sending itself is tested.
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -54,7 +54,11 @@ def sent(monkeypatch):
 def maintenance(monkeypatch):
     """The maintenance tasks' sends, recorded instead of sent."""
     calls = []
-    for task in (scheduler_module.reap_runs, scheduler_module.prune_runs):
+    for task in (
+        scheduler_module.reap_runs,
+        scheduler_module.prune_runs,
+        scheduler_module.keep_log_partitions,
+    ):
         monkeypatch.setattr(
             task,
             "apply_async",
@@ -478,6 +482,7 @@ def test_beat_tick_runs_static_entries_jobs_and_maintenance(
     assert maintenance == [
         {"task": "invenio_jobs.tasks.reap_runs", "queue": "celery"},
         {"task": "invenio_jobs.tasks.prune_runs", "queue": "celery"},
+        {"task": "invenio_jobs.tasks.keep_log_partitions", "queue": "celery"},
     ]
     assert len(runs_of(database, job_id)) == 1
     assert len(sent) == 1
@@ -497,3 +502,13 @@ def test_tick_compiles_each_due_job_schedule_once(
     assert schedule_parses.call_count == len(due)
     schedules = [call.args[0] for call in schedule_parses.call_args_list]
     assert schedules.count(MINUTE) == 3 and schedules.count(every_minute) == 1
+
+
+def test_the_log_partitions_are_kept_just_after_each_hour():
+    """``keep_log_partitions`` is sent at start, then seconds after each hour."""
+    from invenio_jobs.beat.scheduler import PAST_THE_HOUR, seconds_to_next_hour
+
+    at = datetime(2026, 12, 6, 8, 59, 55, tzinfo=timezone.utc)
+    assert seconds_to_next_hour(at) == 5 + PAST_THE_HOUR
+    at = datetime(2026, 12, 6, 9, 0, PAST_THE_HOUR, tzinfo=timezone.utc)
+    assert seconds_to_next_hour(at) == 3600

@@ -22,18 +22,22 @@ from invenio_db import db
 
 from invenio_jobs.database.partitions import (
     DEFAULT_PARTITION,
+    HOUR,
     create_partitions_ahead,
     index_ended_days,
     is_partitioned,
     message_index_name,
+    midnight,
     partition_days,
     partition_log_table,
+    partitions,
     unpartition_log_table,
 )
 from invenio_jobs.logging import capture_run_logs
 from invenio_jobs.logging.tasks import create_log_partitions, delete_old_logs
 from invenio_jobs.models import RunLog, utcnow
 from invenio_jobs.proxies import current_jobs_logs_service
+from invenio_jobs.services.logs import LogsService
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.usefixtures("empty_tables")]
 
@@ -107,8 +111,15 @@ def test_the_conversion_keeps_every_line_in_its_day(partitioned):
                 )
             ).all()
         )
+        per_day = {}
+        for part in partitions(connection):
+            per_day[part.day] = per_day.get(part.day, 0) + per_partition.get(
+                part.name, 0
+            )
+        hourly = {part.day for part in partitions(connection) if part.hourly}
     assert DEFAULT_PARTITION not in per_partition
-    assert sorted(per_partition.values()) == [6] * (DAYS_BACK + 1)
+    assert sorted(per_day.values()) == [0, 0] + [6] * (DAYS_BACK + 1)
+    assert hourly == {today, today + timedelta(days=1)}
 
 
 def test_writing_tailing_and_searching_across_partitions(app, partitioned):
@@ -261,19 +272,24 @@ def test_retention_behind_a_long_transaction_waits_for_the_next_time(
 
 
 def trigram_indexed_days(connection) -> set:
-    """The days whose partition has its trigram index."""
+    """The days whose partitions (one, or its hours) all have their trigram index."""
     names = set(
         connection.scalars(
             sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm'")
         )
     )
+    parts = partitions(connection)
     return {
-        day for day in partition_days(connection) if message_index_name(day) in names
+        day
+        for day in {part.day for part in parts}
+        if all(
+            message_index_name(part.name) in names for part in parts if part.day == day
+        )
     }
 
 
 def test_only_ended_days_have_the_trigram_index(app, partitioned):
-    """Today's partition is written without it; the maintenance indexes a day once ended."""
+    """Today's hours are written without it; the maintenance indexes them once ended."""
     today = utcnow().date()
     with db.engine.begin() as connection:
         indexed = trigram_indexed_days(connection)
@@ -291,3 +307,24 @@ def test_only_ended_days_have_the_trigram_index(app, partitioned):
         system_identity, {"q": '"doi:10.99/" AND line', "size": 100}
     ).to_dict()["hits"]
     assert found["total"] == 2 * 3 * (DAYS_BACK + 1)
+
+
+def test_a_search_reads_an_hour_of_today_or_a_day_at_a_time(partitioned):
+    """Spans newest first: each of today's hours until now, then each day."""
+    hour = utcnow().replace(minute=0, second=0, microsecond=0)
+    today = midnight(hour.date())
+    windows = LogsService._windows()
+    db.session.remove()
+    if utcnow() >= hour + HOUR:
+        pytest.skip("an hour began while the spans were read")
+    hours = int((hour - today) / HOUR) + 1
+    assert windows[0] == (hour + HOUR, None)
+    assert windows[1 : 1 + hours] == [
+        (hour - HOUR * back, hour - HOUR * (back - 1)) for back in range(hours)
+    ]
+    days = windows[1 + hours : -1]
+    assert days == [
+        (today - timedelta(days=back), today - timedelta(days=back - 1))
+        for back in range(1, DAYS_BACK + 1)
+    ]
+    assert windows[-1] == (None, today - timedelta(days=DAYS_BACK))
