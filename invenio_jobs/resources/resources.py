@@ -53,8 +53,53 @@ class ServiceResource(Resource):
         self.service = service
 
 
-class JobsResource(ServiceResource):
+class ItemsResource(ServiceResource):
+    """Create, read, update and delete items named by the view argument ``item_arg``.
+
+    Jobs and pools are kept alike (their services take the identity, the
+    item's id and the body), so one set of methods serves both.
+    """
+
+    item_arg = None
+    """The view argument that names an item (``job_id``, ``name``)."""
+
+    def _item_id(self):
+        return resource_requestctx.view_args[self.item_arg]
+
+    @request_data
+    @response_handler()
+    def create(self):
+        """Create an item."""
+        item = self.service.create(g.identity, resource_requestctx.data or {})
+        return item.to_dict(), 201
+
+    @request_view_args
+    @response_handler()
+    def read(self):
+        """Read an item."""
+        return self.service.read(g.identity, self._item_id()).to_dict(), 200
+
+    @request_view_args
+    @request_data
+    @response_handler()
+    def update(self):
+        """Update an item (the fields given)."""
+        item = self.service.update(
+            g.identity, self._item_id(), resource_requestctx.data or {}
+        )
+        return item.to_dict(), 200
+
+    @request_view_args
+    def delete(self):
+        """Delete an item (a pool only when no job belongs to it)."""
+        self.service.delete(g.identity, self._item_id())
+        return "", 204
+
+
+class JobsResource(ItemsResource):
     """``/api/jobs``: list, create, read, update, delete jobs."""
+
+    item_arg = "job_id"
 
     def create_url_rules(self):
         """The routes of jobs."""
@@ -91,38 +136,6 @@ class JobsResource(ServiceResource):
         """Search jobs."""
         result = self.service.search(g.identity, params=_search_params())
         return result.to_dict(), 200
-
-    @request_data
-    @response_handler()
-    def create(self):
-        """Create a job."""
-        item = self.service.create(g.identity, resource_requestctx.data or {})
-        return item.to_dict(), 201
-
-    @request_view_args
-    @response_handler()
-    def read(self):
-        """Read a job."""
-        item = self.service.read(g.identity, resource_requestctx.view_args["job_id"])
-        return item.to_dict(), 200
-
-    @request_view_args
-    @request_data
-    @response_handler()
-    def update(self):
-        """Update a job (the fields given)."""
-        item = self.service.update(
-            g.identity,
-            resource_requestctx.view_args["job_id"],
-            resource_requestctx.data or {},
-        )
-        return item.to_dict(), 200
-
-    @request_view_args
-    def delete(self):
-        """Delete a job."""
-        self.service.delete(g.identity, resource_requestctx.view_args["job_id"])
-        return "", 204
 
     @request_view_args
     @response_handler()
@@ -187,8 +200,10 @@ class JobsResource(ServiceResource):
         return Response(body, mimetype=None, content_type=CONTENT_TYPE_LATEST)
 
 
-class PoolsResource(ServiceResource):
+class PoolsResource(ItemsResource):
     """``/api/jobs/pools``: list, create, read, change and delete pools."""
+
+    item_arg = "name"
 
     def create_url_rules(self):
         """The routes of pools."""
@@ -205,38 +220,6 @@ class PoolsResource(ServiceResource):
     def search(self):
         """Every pool, with how busy it is."""
         return self.service.search(g.identity).to_dict(), 200
-
-    @request_data
-    @response_handler()
-    def create(self):
-        """Create a pool."""
-        item = self.service.create(g.identity, resource_requestctx.data or {})
-        return item.to_dict(), 201
-
-    @request_view_args
-    @response_handler()
-    def read(self):
-        """One pool."""
-        item = self.service.read(g.identity, resource_requestctx.view_args["name"])
-        return item.to_dict(), 200
-
-    @request_view_args
-    @request_data
-    @response_handler()
-    def update(self):
-        """Change a pool's slots or description."""
-        item = self.service.update(
-            g.identity,
-            resource_requestctx.view_args["name"],
-            resource_requestctx.data or {},
-        )
-        return item.to_dict(), 200
-
-    @request_view_args
-    def delete(self):
-        """Delete a pool that no job belongs to."""
-        self.service.delete(g.identity, resource_requestctx.view_args["name"])
-        return "", 204
 
 
 class RunsResource(ServiceResource):
