@@ -21,6 +21,7 @@ import marshmallow as ma
 from flask import request
 from invenio_i18n import lazy_gettext as _
 
+from ..services.base import unstorable_text
 from ..services.errors import InvalidRequestBodyError, RequestBodyTooLargeError
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -31,7 +32,6 @@ MAX_JSON_DEPTH = 32
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _nesting_depth(text: str) -> int:
@@ -73,11 +73,6 @@ def _refuse_constant(name: str):
     raise InvalidRequestBodyError(
         str(_("%(name)s is not a JSON value.", name=name)),
     )
-
-
-def unstorable_text(value: str) -> bool:
-    """Whether text holds characters a database cannot store (NUL, surrogates)."""
-    return bool(_UNSTORABLE.search(value))
 
 
 def _check_text(data, path="body"):

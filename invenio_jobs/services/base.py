@@ -6,6 +6,7 @@
 
 """What the services share: id parsing, the calling user, text search, dumps."""
 
+import re
 import uuid
 from functools import cached_property
 
@@ -46,6 +47,14 @@ def current_language() -> str | None:
     """
     locale = get_locale()
     return locale.language if locale is not None else None
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_text(value: str) -> bool:
+    """Whether text holds characters a database cannot store (NUL, surrogates)."""
+    return bool(_UNSTORABLE.search(value))
 
 
 def like_pattern(text: str) -> str:

@@ -33,7 +33,7 @@ from .errors import PoolExistsError, PoolInUseError, PoolNotFoundError
 from .links import list_links
 from .permissions import PoolPermissionPolicy
 from .results import ItemResult, ListResult
-from .schemas import PoolSchema
+from .schemas import PoolSchema, find_pool
 from .uow import unit_of_work
 
 
@@ -164,9 +164,7 @@ class PoolsService(DumpSchemasMixin, Service):
 
     def get_pool(self, name) -> Pool:
         """The pool with this name, or PoolNotFoundError."""
-        # No pool name holds NUL, and PostgreSQL refuses it in a literal.
-        known = isinstance(name, str) and "\x00" not in name
-        pool = db.session.get(Pool, name) if known else None
+        pool = find_pool(name)
         if pool is None:
             raise PoolNotFoundError(name)
         return pool

@@ -134,6 +134,7 @@ def test_invalid_json_and_non_finite_numbers_are_refused(job, admin_client, body
         ({"description": "\ud800"}, "description"),
         ({"run_args": {"message": "x\x00"}}, "run_args.message"),
         ({"run_args": {"k\x00": 1}}, "run_args"),
+        ({"pool": "a\x00b"}, "pool"),
     ],
 )
 def test_text_the_database_cannot_store_is_refused(job, admin_client, data, field):

@@ -40,7 +40,7 @@ from .params import (
     RunsSearchParamsSchema,
     SearchParamsSchema,
 )
-from .pools import MAX_SLOTS, POOL_NAME, PoolSchema, validate_pool
+from .pools import MAX_SLOTS, POOL_NAME, PoolSchema, find_pool, validate_pool
 from .runs import SYSTEM_STARTER, RunCreateSchema, RunSchema, dump_user, started_by_of
 
 __all__ = (
@@ -76,6 +76,7 @@ __all__ = (
     "parse_custom_args",
     "schedule_error_message",
     "started_by_of",
+    "find_pool",
     "validate_pool",
     "validate_queue",
 )

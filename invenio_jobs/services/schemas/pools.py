@@ -12,6 +12,7 @@ from invenio_i18n import lazy_gettext
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ...models import Pool
+from ..base import unstorable_text
 
 MAX_SLOTS = 1000
 """The most slots a pool may have: beyond, a pool limits nothing."""
@@ -61,9 +62,20 @@ class PoolSchema(Schema):
     updated = fields.DateTime(dump_only=True)
 
 
+def find_pool(name) -> Pool | None:
+    """The pool of this name, or None; a name the database cannot store names none.
+
+    PostgreSQL refuses NUL in a text literal, and no pool name holds one,
+    so such a name is unknown rather than an error of the database.
+    """
+    if not isinstance(name, str) or unstorable_text(name):
+        return None
+    return db.session.get(Pool, name)
+
+
 def validate_pool(value):
     """Refuse a pool that does not exist; the job form lists those that do."""
-    if value is not None and db.session.get(Pool, value) is None:
+    if value is not None and find_pool(value) is None:
         raise ValidationError(
             _(
                 "Pool: '%(pool)s' is not a pool of this site; create it first, "
