@@ -24,8 +24,7 @@ import sys
 import time
 
 import sqlalchemy as sa
-from common import bench_app, bench_database
-from health_stats import _filled
+from common import bench_app, bench_database, insert_generated
 
 SETTINGS = {
     "late_minutes": 30,
@@ -45,8 +44,9 @@ def seed(db, jobs: int, runs_per_job: int):
     series = sa.func.generate_series(1, jobs).table_valued("i").render_derived()
     now = sa.func.now()
     minutes = sa.func.make_interval(0, 0, 0, 0, 0, i % 120)
-    job_values = _filled(
-        Job.__table__,
+    insert_generated(
+        db.session,
+        Job,
         {
             "id": sa.func.gen_random_uuid(),
             "title": sa.literal("Job ") + sa.cast(i, sa.Text),
@@ -58,11 +58,7 @@ def seed(db, jobs: int, runs_per_job: int):
             "created": now - sa.text("interval '30 days'"),
             "updated": now,
         },
-    )
-    db.session.execute(
-        sa.insert(Job).from_select(
-            list(job_values), sa.select(*job_values.values()).select_from(series)
-        )
+        series,
     )
     ids = sa.select(sa.func.array_agg(Job.id).label("ids")).subquery()
     runs = jobs * runs_per_job
@@ -70,8 +66,9 @@ def seed(db, jobs: int, runs_per_job: int):
     created = now - sa.func.make_interval(0, 0, 0, 0, 0, 0, i * 60.0 / jobs * 30)
     running = i <= jobs // 20
     status = sa.case((running, "R"), (i % 7 < 3, "F"), else_="S")
-    run_values = _filled(
-        Run.__table__,
+    insert_generated(
+        db.session,
+        Run,
         {
             "id": sa.func.gen_random_uuid(),
             "job_id": ids.c.ids[1 + i % jobs],
@@ -87,12 +84,8 @@ def seed(db, jobs: int, runs_per_job: int):
             "created": created,
             "updated": created,
         },
-    )
-    db.session.execute(
-        sa.insert(Run).from_select(
-            list(run_values),
-            sa.select(*run_values.values()).select_from(series).join(ids, sa.true()),
-        )
+        series,
+        ids,
     )
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

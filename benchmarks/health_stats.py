@@ -37,29 +37,10 @@ from contextlib import contextmanager, nullcontext
 
 import sqlalchemy as sa
 from api_list import make_admin
-from common import bench_app, bench_database
+from common import bench_app, bench_database, insert_generated
 
 SPAN_DAYS = 365
 """The runs are spread evenly over this many days before now."""
-
-
-def _filled(table, given: dict) -> dict:
-    """``given`` plus a literal for every other required column with a default.
-
-    Keeps the bulk insert working when a column is added to the model.
-    """
-    values = dict(given)
-    for column in table.columns:
-        if column.name in values or column.nullable or column.server_default:
-            continue
-        default = column.default
-        if default is not None and default.is_scalar:
-            values[column.name] = sa.literal(default.arg, column.type)
-        elif default is not None and default.is_callable:
-            values[column.name] = sa.literal(default.arg(None), column.type)
-        else:
-            raise SystemExit(f"no value for the required column {column}")
-    return values
 
 
 @contextmanager
@@ -94,8 +75,9 @@ def seed(db, jobs: int, runs: int):
     i = sa.column("i", sa.Integer)
     series = sa.func.generate_series(1, jobs).table_valued("i").render_derived()
     now = sa.func.now()
-    job_values = _filled(
-        Job.__table__,
+    insert_generated(
+        db.session,
+        Job,
         {
             "id": sa.func.gen_random_uuid(),
             "title": sa.literal("Job ") + sa.cast(i, sa.Text),
@@ -104,11 +86,7 @@ def seed(db, jobs: int, runs: int):
             "created": now,
             "updated": now,
         },
-    )
-    db.session.execute(
-        sa.insert(Job).from_select(
-            list(job_values), sa.select(*job_values.values()).select_from(series)
-        )
+        series,
     )
     ids = sa.select(sa.func.array_agg(Job.id).label("ids")).subquery()
     series = sa.func.generate_series(1, runs).table_valued("i").render_derived()
@@ -123,8 +101,9 @@ def seed(db, jobs: int, runs: int):
     )
     started = created + sa.func.make_interval(0, 0, 0, 0, 0, 0, i % 7)
     finished = started + sa.func.make_interval(0, 0, 0, 0, 0, 0, 30 + i % 600)
-    run_values = _filled(
-        Run.__table__,
+    insert_generated(
+        db.session,
+        Run,
         {
             "id": sa.func.gen_random_uuid(),
             "job_id": ids.c.ids[1 + i % jobs],
@@ -139,12 +118,8 @@ def seed(db, jobs: int, runs: int):
             "created": created,
             "updated": created,
         },
-    )
-    db.session.execute(
-        sa.insert(Run).from_select(
-            list(run_values),
-            sa.select(*run_values.values()).select_from(series).join(ids, sa.true()),
-        )
+        series,
+        ids,
     )
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

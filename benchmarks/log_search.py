@@ -41,8 +41,7 @@ import time
 from datetime import timedelta
 
 import sqlalchemy as sa
-from common import bench_app, bench_database
-from health_stats import _filled
+from common import bench_app, bench_database, insert_generated
 
 SIZES = {"lines": 10_000_000, "runs": 2_000, "jobs": 20, "days": 30, "requests": 30}
 """Default sizes: lines, runs and jobs seeded over days; requests per search."""
@@ -68,8 +67,9 @@ def seed(db, options, end):
     i = sa.column("i", sa.Integer)
     now = sa.func.now()
     series = sa.func.generate_series(1, options.jobs).table_valued("i")
-    job_values = _filled(
-        Job.__table__,
+    insert_generated(
+        db.session,
+        Job,
         {
             "id": sa.func.gen_random_uuid(),
             "title": sa.literal("Vocabulary ") + sa.cast(i, sa.Text),
@@ -78,17 +78,13 @@ def seed(db, options, end):
             "created": now,
             "updated": now,
         },
-    )
-    db.session.execute(
-        sa.insert(Job).from_select(
-            list(job_values),
-            sa.select(*job_values.values()).select_from(series.render_derived()),
-        )
+        series.render_derived(),
     )
     ids = sa.select(sa.func.array_agg(Job.id).label("ids")).subquery()
     series = sa.func.generate_series(1, options.runs).table_valued("i")
-    run_values = _filled(
-        Run.__table__,
+    insert_generated(
+        db.session,
+        Run,
         {
             "id": sa.func.gen_random_uuid(),
             "job_id": ids.c.ids[1 + i % options.jobs],
@@ -100,14 +96,8 @@ def seed(db, options, end):
             "created": now,
             "updated": now,
         },
-    )
-    db.session.execute(
-        sa.insert(Run).from_select(
-            list(run_values),
-            sa.select(*run_values.values())
-            .select_from(series.render_derived())
-            .join(ids, sa.true()),
-        )
+        series.render_derived(),
+        ids,
     )
     db.session.commit()
     step = options.days * 86400.0 / options.lines
