@@ -26,6 +26,7 @@ from invenio_db import db
 from invenio_db.uow import Operation
 from invenio_i18n import gettext as _
 
+from .base import unstorable_text
 from .errors import InvalidRequestBodyError
 from .grants import ACTION_NAMES, PERMISSION_OF_ACTION, PERMISSIONS, require_on_job
 from .history import JobAction, record_job_event
@@ -175,7 +176,7 @@ def load_grant(index, grant) -> tuple[str, object, str]:
         not isinstance(value, (str, int))
         or isinstance(value, bool)
         or not str(value).strip()
-        or "\x00" in str(value)  # no user or role has it; databases refuse it
+        or unstorable_text(str(value))  # no user or role has it
         or len(str(value)) > 255
     ):
         raise InvalidRequestBodyError(
